@@ -1,0 +1,269 @@
+package record
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Medical categories used to pick policy rows and key running totals (SPEC 2.5).
+const (
+	MedInpatient  = "inpatient"
+	MedOutpatient = "outpatient"
+	MedChronic    = "chronic"
+)
+
+// YearKey names one person's running totals for one calendar year (of the
+// visit's enddate) and one medical category.
+type YearKey struct {
+	Certno string
+	Year   int
+	MedCat string
+}
+
+// YearTotal is what a person's counted visits of one year and medical
+// category have consumed so far (SPEC 3.2 "already paid this year"). The
+// serious-illness base of a year is the sum of EligibleBase over the year's
+// medical categories, and likewise SeriousPaid.
+type YearTotal struct {
+	DeductibleBorne decimal.Decimal // deductible the person bore (basis "year")
+	BasicPaid       decimal.Decimal // basic fund payments (annual cap)
+	EligibleBase    decimal.Decimal // in-scope − basic, the serious-illness base
+	SeriousPaid     decimal.Decimal // serious-illness payments
+	Visits          int
+}
+
+// Add returns t with u's amounts added.
+func (t YearTotal) Add(u YearTotal) YearTotal {
+	return YearTotal{
+		DeductibleBorne: t.DeductibleBorne.Add(u.DeductibleBorne),
+		BasicPaid:       t.BasicPaid.Add(u.BasicPaid),
+		EligibleBase:    t.EligibleBase.Add(u.EligibleBase),
+		SeriousPaid:     t.SeriousPaid.Add(u.SeriousPaid),
+		Visits:          t.Visits + u.Visits,
+	}
+}
+
+// Sub returns t with u's amounts taken away (a refunded settlement leaves the history).
+func (t YearTotal) Sub(u YearTotal) YearTotal {
+	return YearTotal{
+		DeductibleBorne: t.DeductibleBorne.Sub(u.DeductibleBorne),
+		BasicPaid:       t.BasicPaid.Sub(u.BasicPaid),
+		EligibleBase:    t.EligibleBase.Sub(u.EligibleBase),
+		SeriousPaid:     t.SeriousPaid.Sub(u.SeriousPaid),
+		Visits:          t.Visits - u.Visits,
+	}
+}
+
+// InvoiceKey identifies a paper invoice across all claims.
+type InvoiceKey struct {
+	BillCode string
+	BillNo   string
+}
+
+// PriorInvoice says which earlier claim holds an invoice.
+type PriorInvoice struct {
+	ClaimID  string
+	DclaDate Date
+}
+
+// PriorVisit is an earlier settlement or claim of a person, as the duplicate
+// checks of SPEC 3.4 need it.
+type PriorVisit struct {
+	SubjectKind   string // KindSettlement or KindClaim
+	SubjectID     string
+	Certno        string
+	FixmedinsCode string
+	Begndate      Date
+	Enddate       Date
+	MedfeeSumamt  decimal.Decimal
+	DclaDate      Date         // claims only
+	Invoices      []InvoiceKey // claims only
+	Refunded      bool         // settlements only: a refund row cancelled it
+	Status        string       // the current assessment status
+}
+
+// KnownSettlement is a settlement already in the ledger: enough to recognise
+// a re-import, spot a conflict and reverse its share of the running totals
+// when a refund arrives.
+type KnownSettlement struct {
+	Settlement Settlement // the version that stands (the first one)
+	Status     string     // current assessment status
+	MedCat     string
+	Counted    YearTotal // what it added to Totals[{Certno, Year, MedCat}]
+	Year       int
+}
+
+// KnownClaim is a claim already in the ledger.
+type KnownClaim struct {
+	Claim  Claim
+	Status string // current assessment status
+}
+
+// FilingUse records that a single-use temporary filing was used by a visit.
+type FilingUse struct {
+	FilingID    string
+	SubjectKind string
+	SubjectID   string
+	Begndate    Date
+}
+
+// DetailTotal is the ledger's settlement rows summed per institution, day of
+// setl_time, insurance type and clearing type, for comparing with a clearing
+// statement (SPEC 3.3). Refund rows count as rows and carry their own
+// (usually negative) amounts.
+type DetailTotal struct {
+	FixmedinsCode string
+	Day           Date
+	Insutype      string
+	ClrType       string
+	Count         int64
+	MedfeeSumamt  decimal.Decimal
+	FundPaySumamt decimal.Decimal
+	AcctPay       decimal.Decimal
+}
+
+// History is what the ledger already knows that bears on a new batch. The
+// ledger fills it for the people, settlements, claims, invoices and statement
+// scopes the batch mentions; rules never query the ledger themselves.
+type History struct {
+	Filings     map[string]Filing // by filing_id
+	FilingUses  map[string]FilingUse
+	Totals      map[YearKey]YearTotal
+	Settlements map[string]KnownSettlement // by setl_id
+	Claims      map[string]KnownClaim      // by claim_id
+	Invoices    map[InvoiceKey]PriorInvoice
+	Visits      map[string][]PriorVisit // by certno
+	Detail      []DetailTotal
+}
+
+// NewHistory returns an empty History with every map made.
+func NewHistory() History {
+	return History{
+		Filings:     map[string]Filing{},
+		FilingUses:  map[string]FilingUse{},
+		Totals:      map[YearKey]YearTotal{},
+		Settlements: map[string]KnownSettlement{},
+		Claims:      map[string]KnownClaim{},
+		Invoices:    map[InvoiceKey]PriorInvoice{},
+		Visits:      map[string][]PriorVisit{},
+	}
+}
+
+// HistoryQuery names what a batch needs from the ledger.
+type HistoryQuery struct {
+	Certnos   []string
+	SetlIDs   []string // new settlements' ids and refunds' init_setl_ids
+	ClaimIDs  []string
+	Invoices  []InvoiceKey
+	Statement []StatementRow // DetailTotal rows are loaded for these institutions and periods
+}
+
+// Batch is everything read from one run's input files, after row-level
+// validation and grouping of claim rows.
+type Batch struct {
+	Settlements []Settlement
+	Claims      []Claim
+	Filings     []Filing
+	Statement   []StatementRow
+}
+
+// Outcome is what the rules conclude for a batch: the rows to add to the
+// ledger. Every slice is in a deterministic order.
+type Outcome struct {
+	Settlements []Settlement // new settlements and refunds (not re-imports, not conflicts)
+	Claims      []Claim      // new claims, and new versions of pending claims
+	Filings     []Filing     // upserted by filing_id
+	Statement   []StatementRow
+	Assessments []Assessment
+	Findings    []Finding
+	Totals      map[YearKey]YearTotal // new absolute values of every key touched
+	FilingUses  []FilingUse
+	Ignored     int // settlements and claims re-imported with identical content
+}
+
+// Run statuses.
+const (
+	RunCommitted = "committed"
+)
+
+// RunInfo is a row of the runs table.
+type RunInfo struct {
+	RunID        string
+	StartedAt    time.Time
+	FinishedAt   time.Time
+	AsOf         Date
+	Status       string
+	Version      string
+	PolicySHA256 string
+}
+
+// Input kinds, told from a file's header row.
+const (
+	InputSettlements = "settlements"
+	InputClaims      = "claims"
+	InputFilings     = "filings"
+	InputStatement   = "statement"
+)
+
+// InputFile is a row of the input_files table.
+type InputFile struct {
+	RunID    string
+	Path     string // as given on the command line
+	Kind     string
+	SHA256   string
+	Rows     int // data rows read (rejected ones included)
+	Rejected int
+}
+
+// AssessedRow is an assessment with the names a report shows beside it.
+type AssessedRow struct {
+	Assessment
+	PsnName       string
+	FixmedinsCode string
+	FixmedinsName string
+	MedType       string
+}
+
+// RunData is everything the run PDF and the exports show, read back from the
+// ledger (reports never recompute an amount).
+type RunData struct {
+	Run         RunInfo
+	Files       []InputFile
+	Assessments []AssessedRow // ordered by subject_kind, subject_id
+	Findings    []Finding     // ordered by subject_kind, subject_id, code
+	Rejects     []Reject      // ordered by file, row, col
+}
+
+// ClaimState is a claim's current state, for the year-end deadlines list.
+type ClaimState struct {
+	ClaimID       string
+	Certno        string
+	PsnName       string
+	FixmedinsName string
+	MedType       string
+	Enddate       Date
+	DclaDate      Date
+	Deadline      Date
+	Status        string
+	Payable       decimal.Decimal
+	Late          bool // rejected with LATE_SUBMISSION
+	RunID         string
+}
+
+// Explanation is what `medrecon explain` prints about one settlement or claim.
+type Explanation struct {
+	SubjectKind string
+	SubjectID   string
+	Settlement  *Settlement // the standing version, if a settlement
+	Claim       *Claim      // the latest version, if a claim
+	Assessments []RunAssessment
+	Findings    []Finding
+	Earlier     []RunAssessment // the person's visits of the same year assessed before it
+}
+
+// RunAssessment is an assessment with the run that wrote it.
+type RunAssessment struct {
+	RunID string
+	Assessment
+}

@@ -1,0 +1,255 @@
+// Package record holds medrecon's domain types: what the inputs say
+// (settlements, claims with their invoices, filings, clearing-statement rows),
+// what the rules conclude (assessments, findings) and what the ledger keeps
+// between runs (history).
+//
+// The types live in their own package, below batch, so that ingest, rules,
+// ledger and reports can share them without importing each other; package
+// batch ties them together in Run.
+//
+// Field names follow SPEC section 2 (the national platform's names) so that
+// a struct field, a ledger column and a spreadsheet header are easy to match.
+package record
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Source says where a row came from, for error messages and rejects:
+// the row number is as a spreadsheet or editor shows it (1-based, banner and
+// header rows counted).
+type Source struct {
+	File  string // base name of the input file
+	Sheet string // sheet name for XLSX, "" for CSV
+	Row   int
+}
+
+// Settlement is one row of a hospital's direct-settlement export (SPEC 2.1).
+type Settlement struct {
+	SetlID         string
+	MdtrtID        string
+	PsnNo          string
+	PsnName        string
+	Certno         string
+	Insutype       string // "310" or "390"
+	PsnType        string // code (1101, 1201 …) or 在职/退休/居民, as given
+	InsuplcAdmdvs  string
+	MdtrtareaAdmvs string
+	FixmedinsCode  string
+	FixmedinsName  string
+	HospLv         int    // 1, 2, 3; 0 when the file leaves it blank (pharmacies)
+	MedType        string // two-digit code: 11, 13, 14, 21, 22, 24, 41 …
+	Begndate       Date
+	Enddate        Date
+	SetlTime       time.Time // civil date and time, stored as UTC wall clock
+	MedfeeSumamt   decimal.Decimal
+	InscpScpAmt    decimal.Decimal
+	ActPayDedc     decimal.Decimal
+	HifpPay        decimal.Decimal
+	HifmiPay       decimal.Decimal
+	FundPaySumamt  decimal.Decimal
+	AcctPay        decimal.Decimal
+	PsnCashPay     decimal.Decimal
+	RefdSetlFlag   bool
+	InitSetlID     string
+
+	Src Source
+}
+
+// Invoice is one row of a manual claim (SPEC 2.2): one paper invoice.
+type Invoice struct {
+	BillCode     string
+	BillNo       string
+	MedfeeSumamt decimal.Decimal
+	InscpScpAmt  decimal.Decimal
+	Src          Source
+}
+
+// Claim is a manual reimbursement claim: the rows of a claims file that share
+// a claim_id. MedfeeSumamt and InscpScpAmt are the sums over Invoices.
+type Claim struct {
+	ClaimID           string
+	Certno            string
+	PsnName           string
+	Insutype          string // normalised to "310" / "390"
+	PsnType           string
+	InsuplcAdmdvs     string
+	MdtrtareaAdmvs    string
+	FixmedinsCode     string
+	FixmedinsName     string
+	HospLv            int
+	Designated        bool
+	MedType           string // normalised to its two-digit code
+	Emergency         bool   // as given, or implied by med_type 13 / 24
+	Begndate          Date
+	Enddate           Date
+	DclaDate          Date
+	MaterialsComplete bool
+	MedfeeSumamt      decimal.Decimal
+	InscpScpAmt       decimal.Decimal
+	Invoices          []Invoice
+}
+
+// Filing kinds (SPEC 2.3), as stored in the ledger.
+const (
+	FilingLongTerm  = "long_term"
+	FilingReferral  = "referral"
+	FilingTemporary = "temporary"
+	FilingEmergency = "emergency"
+	FilingChronic   = "chronic"
+)
+
+// Filing statuses as stored in the ledger (the source says 有效 / 已撤销).
+const (
+	FilingValid     = "valid"
+	FilingCancelled = "cancelled"
+)
+
+// Filing is one registration in the filing registry (SPEC 2.3). A later
+// version with the same FilingID replaces the earlier one.
+type Filing struct {
+	FilingID       string
+	Certno         string
+	FilingKind     string // one of the Filing* kinds
+	MdtrtareaAdmvs string // 120000 = whole province, 130100 = city, else exact
+	Begndate       Date
+	Enddate        Date // zero = open (long_term) or begndate + temp_filing_months
+	FiledDate      Date
+	Status         string // FilingValid or FilingCancelled
+	CancelDate     Date   // zero unless cancelled
+	DiseCode       string
+
+	Src Source
+}
+
+// StatementRow is one line of a clearing statement (SPEC 2.4): totals per
+// institution, period, insurance type and clearing type.
+type StatementRow struct {
+	FixmedinsCode    string
+	StmtBegndate     Date
+	StmtEnddate      Date
+	Insutype         string
+	ClrType          string // "11", "21", "41"
+	FixmedinsSetlCnt int64
+	MedfeeSumamt     decimal.Decimal
+	FundPaySumamt    decimal.Decimal
+	AcctPay          decimal.Decimal
+
+	Src Source
+}
+
+// Reject is one malformed input row (SPEC 3.5). Reason carries Chinese and
+// English: "日期无效 / not a date".
+type Reject struct {
+	File   string
+	Sheet  string
+	Row    int
+	Col    string
+	Value  string // the cell as read; ID numbers masked with MaskID
+	Reason string
+}
+
+// Subject kinds of assessments and findings.
+const (
+	KindSettlement = "settlement"
+	KindClaim      = "claim"
+	KindStatement  = "statement"
+)
+
+// Claim statuses (SPEC 4.2).
+const (
+	ClaimApproved = "approved"
+	ClaimRejected = "rejected"
+	ClaimReview   = "review"
+	ClaimPending  = "pending"
+)
+
+// Settlement statuses (SPEC 4.2).
+const (
+	SetlBalanced = "balanced"
+	SetlMismatch = "mismatch"
+	SetlRefunded = "refunded" // a settlement cancelled by a refund row
+	SetlRefund   = "refund"   // the refund row itself
+	SetlConflict = "conflict" // a second, different version of a known setl_id
+)
+
+// Filing statuses of a visit, the keys of the adjustments table (SPEC 2.5).
+const (
+	StatusLongTerm         = "long_term"
+	StatusReferral         = "referral"
+	StatusTemporary        = "temporary"
+	StatusEmergency        = "emergency"
+	StatusUnfiled          = "unfiled"
+	StatusUnfiledEmergency = "unfiled_emergency"
+)
+
+// Finding codes (SPEC 3).
+const (
+	AmountMismatch     = "AMOUNT_MISMATCH"
+	TotalsInconsistent = "TOTALS_INCONSISTENT"
+	RefundUnmatched    = "REFUND_UNMATCHED"
+	SettlementConflict = "SETTLEMENT_CONFLICT"
+	StatementMismatch  = "STATEMENT_MISMATCH"
+	StatementOnly      = "STATEMENT_ONLY"
+	DetailOnly         = "DETAIL_ONLY"
+	DuplicateInvoice   = "DUPLICATE_INVOICE"
+	AlreadySettled     = "ALREADY_SETTLED"
+	SuspectedDuplicate = "SUSPECTED_DUPLICATE"
+	LateSubmission     = "LATE_SUBMISSION"
+	ChronicNotFiled    = "CHRONIC_NOT_FILED"
+	NonDesignated      = "NON_DESIGNATED"
+	CapReached         = "CAP_REACHED"
+	FilingUsed         = "FILING_USED"
+	FilingLate         = "FILING_LATE"
+	NoValidFiling      = "NO_VALID_FILING"
+	ClaimConflict      = "CLAIM_CONFLICT" // a decided claim_id sent again with other content
+)
+
+// FindingCodes lists every finding code of SPEC 3, for tests that the demo
+// batch exercises all of them.
+var FindingCodes = []string{
+	AmountMismatch, TotalsInconsistent, RefundUnmatched, SettlementConflict,
+	StatementMismatch, StatementOnly, DetailOnly, DuplicateInvoice, AlreadySettled,
+	SuspectedDuplicate, LateSubmission, ChronicNotFiled, NonDesignated, CapReached,
+	FilingUsed, FilingLate, NoValidFiling,
+}
+
+// Severities of findings.
+const (
+	SeverityInfo    = "info"
+	SeverityWarning = "warning"
+	SeverityError   = "error"
+)
+
+// Finding is one thing a rule noticed (SPEC 4.2 findings).
+type Finding struct {
+	SubjectKind string
+	SubjectID   string
+	Code        string
+	Severity    string
+	Detail      string // Chinese first, numbers in full; ID numbers masked
+}
+
+// Assessment is the outcome for one settlement or one claim (SPEC 4.2).
+// For claims Payable is what is owed; for settlements it is the expected
+// fund payment and ReportedPay/Discrepancy compare it with hifp_pay.
+type Assessment struct {
+	SubjectKind  string
+	SubjectID    string
+	Certno       string
+	Year         int
+	FilingStatus string
+	Inscope      decimal.Decimal
+	Deductible   decimal.Decimal // the deductible this visit bore
+	Ratio        decimal.Decimal // ratio' after the filing-status adjustment
+	BasicPay     decimal.Decimal
+	SeriousPay   decimal.Decimal
+	Payable      decimal.Decimal
+	ReportedPay  decimal.NullDecimal // settlements only
+	Discrepancy  decimal.NullDecimal // settlements only: reported − expected
+	Status       string
+	Deadline     Date // claims only; zero for settlements
+	Trace        string
+}
