@@ -1,0 +1,228 @@
+// Package ingest turns the input files of SPEC 2.1–2.4 (settlement exports,
+// manual claims, the filing registry, clearing statements) into record types
+// and row-level rejects (SPEC 3.5). It knows nothing of the rules.
+//
+// Files are CSV (UTF-8 with or without BOM, or GB18030) or XLSX. The header
+// row is found among the first rows, so banner rows above it are skipped; its
+// cells may be the English field names, the Chinese labels of the spec or a
+// few aliases. A fault that makes the file unusable is a *FileError; a fault
+// in one row drops that row and becomes a record.Reject, and reading goes on.
+//
+// Row numbers are those a spreadsheet or editor shows: Excel's row number,
+// and for CSV the line on which the record starts (a quoted cell may span
+// lines), banner and header rows counted.
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"medrecon/batch/record"
+)
+
+// Options says how to read one file.
+type Options struct {
+	Kind  string      // record.InputSettlements | InputClaims | InputFilings | InputStatement; "" = tell from the header row
+	Sheet string      // XLSX sheet name; "" = first sheet
+	AsOf  record.Date // dcla_date after AsOf is a bad row; zero = no check
+}
+
+// Result is what one file held.
+type Result struct {
+	Kind        string
+	Rows        int // data rows read, rejected included (blank rows are not counted)
+	Settlements []record.Settlement
+	Claims      []record.Claim // rows grouped by claim_id, in order of first appearance
+	Filings     []record.Filing
+	Statement   []record.StatementRow
+	Rejects     []record.Reject
+}
+
+// FileError is a fault that makes a whole file unusable. Its message names
+// the file by base name, then sheet, row and column where they are known:
+//
+//	claims.xlsx: sheet 申请明细 row 3: missing required column 申请日期 (dcla_date)
+type FileError struct {
+	File  string
+	Sheet string
+	Row   int
+	Col   string
+	Err   error
+}
+
+func (e *FileError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	sep := ": "
+	if e.Sheet != "" {
+		b.WriteString(sep + "sheet " + e.Sheet)
+		sep = " "
+	}
+	if e.Row > 0 {
+		b.WriteString(sep + "row " + strconv.Itoa(e.Row))
+		sep = " "
+	}
+	if e.Col != "" {
+		b.WriteString(sep + "column " + e.Col)
+	}
+	b.WriteString(": ")
+	b.WriteString(record.MaskText(e.Err.Error()))
+	return b.String()
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Number of rows searched for the header row.
+const maxHeaderScan = 30
+
+// ReadFile reads one input file. Only faults that make the whole file
+// unusable are returned as an error (a *FileError); bad rows are in
+// Result.Rejects.
+func ReadFile(ctx context.Context, path string, opt Options) (*Result, error) {
+	name := filepath.Base(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &FileError{File: name, Err: err}
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, &FileError{File: name, Err: err}
+	}
+	if st.IsDir() {
+		return nil, &FileError{File: name, Err: fmt.Errorf("%w: a directory", ErrFormat)}
+	}
+	return Read(ctx, name, f, st.Size(), opt)
+}
+
+// Read reads one input file from r, as ReadFile does; name (its base name
+// is used) decides the format by extension: .csv and .txt are CSV, .xlsx is
+// XLSX.
+func Read(ctx context.Context, name string, r io.ReaderAt, size int64, opt Options) (*Result, error) {
+	name = filepath.Base(name)
+	if opt.Kind != "" && specOf(opt.Kind) == nil {
+		return nil, &FileError{File: name, Err: fmt.Errorf("unknown input kind %q", opt.Kind)}
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv", ".txt":
+		src, err := newCSVSource(io.NewSectionReader(r, 0, size))
+		if err != nil {
+			return nil, &FileError{File: name, Err: err}
+		}
+		return read(ctx, src, name, "", opt)
+	case ".xlsx", ".xlsm":
+		src, sheet, err := openXLSX(io.NewSectionReader(r, 0, size), opt.Sheet)
+		if err != nil {
+			return nil, &FileError{File: name, Sheet: sheet, Err: err}
+		}
+		defer src.close()
+		return read(ctx, src, name, sheet, opt)
+	default:
+		return nil, &FileError{File: name, Err: fmt.Errorf("%w: the name must end in .csv, .txt or .xlsx", ErrFormat)}
+	}
+}
+
+// rowSource yields the rows of one sheet or CSV file.
+type rowSource interface {
+	// next returns the next row's cells (valid until the following call)
+	// and its row number; io.EOF at the end.
+	next() (cells []string, row int, err error)
+	// cellParser says how to read dates and amounts from its cells.
+	cellParser() cellParser
+}
+
+// read finds the header row, tells the kind and turns every data row into
+// a record or rejects.
+func read(ctx context.Context, src rowSource, file, sheet string, opt Options) (*Result, error) {
+	fail := func(row int, err error) error {
+		return &FileError{File: file, Sheet: sheet, Row: row, Err: err}
+	}
+	var header []string
+	hdrRow := 0
+	for i := 0; i < maxHeaderScan; i++ {
+		cells, row, err := src.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fail(row, err)
+		}
+		if looksLikeHeader(cells, opt.Kind) {
+			header, hdrRow = append([]string(nil), cells...), row
+			break
+		}
+	}
+	if header == nil {
+		return nil, fail(0, fmt.Errorf("%w in the first %d rows; expected columns: %s", ErrNoHeader, maxHeaderScan, expectedColumns()))
+	}
+	kind := opt.Kind
+	if kind == "" {
+		var ok bool
+		if kind, ok = DetectKind(header); !ok {
+			return nil, fail(hdrRow, fmt.Errorf("%w; expected columns: %s", ErrUnknownKind, expectedColumns()))
+		}
+	}
+	spec := specOf(kind)
+	cols, err := mapColumns(spec, header)
+	if err != nil {
+		return nil, fail(hdrRow, err)
+	}
+	p := &parser{
+		res:    &Result{Kind: kind},
+		cols:   cols,
+		cells:  src.cellParser(),
+		file:   file,
+		sheet:  sheet,
+		asOf:   opt.AsOf,
+		claims: map[string]int{},
+	}
+	for n := 0; ; n++ {
+		if n&4095 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, fail(0, err)
+			}
+		}
+		cells, row, err := src.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fail(row, err)
+		}
+		if blank(cells) {
+			continue
+		}
+		p.res.Rows++
+		p.row(kind, cells, row)
+	}
+	p.finish()
+	return p.res, nil
+}
+
+// looksLikeHeader reports whether a row names at least two known columns of
+// the given kind (of any kind when kind is "").
+func looksLikeHeader(cells []string, kind string) bool {
+	for _, k := range kinds {
+		if kind != "" && k.kind != kind {
+			continue
+		}
+		if k.matches(cells) >= 2 {
+			return true
+		}
+	}
+	return false
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}

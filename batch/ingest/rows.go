@@ -1,0 +1,353 @@
+package ingest
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+
+	"medrecon/batch/record"
+)
+
+// maxCell is the longest cell, in characters, that a row may carry.
+const maxCell = 4096
+
+// maxRejectValue bounds the cell text a Reject keeps.
+const maxRejectValue = 200
+
+// cellParser reads dates and amounts as the file format stores them: an
+// XLSX date cell arrives as an Excel serial number, an amount cell as the
+// text of a double.
+type cellParser struct {
+	xlsx     bool
+	date1904 bool
+}
+
+func (c cellParser) date(s string) (record.Date, error) {
+	if c.xlsx {
+		if t, ok, err := excelSerial(s, c.date1904); ok {
+			return record.DateOf(t), err
+		}
+	}
+	return ParseDate(s)
+}
+
+func (c cellParser) dateTime(s string) (time.Time, error) {
+	if c.xlsx {
+		if t, ok, err := excelSerial(s, c.date1904); ok {
+			return t, err
+		}
+	}
+	return ParseDateTime(s)
+}
+
+func (c cellParser) amount(s string) (decimal.Decimal, error) {
+	if c.xlsx {
+		return xlsxAmount(s)
+	}
+	return ParseAmount(s)
+}
+
+// parser turns the data rows of one file into records and rejects.
+type parser struct {
+	res         *Result
+	cols        *columns
+	cells       cellParser
+	file, sheet string
+	asOf        record.Date
+
+	claims map[string]int // claim_id → index in groups
+	groups []claimGroup
+}
+
+// claimGroup holds the rows of one claim_id until the file is read.
+type claimGroup struct {
+	id   string
+	rows []claimRow
+	bad  bool // some row of the claim was rejected
+}
+
+type claimRow struct {
+	claim record.Claim // the row's own values, amounts of its invoice only
+	inv   record.Invoice
+}
+
+// rowCtx reads the cells of one data row; every bad cell adds a Reject and
+// marks the row bad, so that it is dropped.
+type rowCtx struct {
+	p     *parser
+	cells []string
+	src   record.Source
+	bad   bool
+}
+
+func (p *parser) row(kind string, cells []string, row int) {
+	rc := &rowCtx{p: p, cells: cells, src: record.Source{File: p.file, Sheet: p.sheet, Row: row}}
+	switch kind {
+	case record.InputSettlements:
+		p.settlement(rc)
+	case record.InputClaims:
+		p.claimRow(rc)
+	case record.InputFilings:
+		p.filing(rc)
+	case record.InputStatement:
+		p.statement(rc)
+	}
+}
+
+func (p *parser) rejectAt(src record.Source, f field, value, reason string) {
+	if f == fCertno {
+		value = record.MaskID(value)
+	} else {
+		value = record.MaskText(value)
+	}
+	if len(value) > maxRejectValue {
+		r := []rune(value)
+		if len(r) > maxRejectValue {
+			value = string(r[:maxRejectValue]) + "…"
+		}
+	}
+	p.res.Rejects = append(p.res.Rejects, record.Reject{
+		File: src.File, Sheet: src.Sheet, Row: src.Row,
+		Col: p.cols.name[f], Value: value, Reason: reason,
+	})
+}
+
+func (rc *rowCtx) reject(f field, value, reason string) {
+	rc.bad = true
+	rc.p.rejectAt(rc.src, f, value, reason)
+}
+
+func (rc *rowCtx) raw(f field) string {
+	i := rc.p.cols.idx[f]
+	if i < 0 || i >= len(rc.cells) {
+		return ""
+	}
+	return rc.cells[i]
+}
+
+// text returns a cell trimmed and folded to half-width forms.
+func (rc *rowCtx) text(f field, required bool) string {
+	s := rc.raw(f)
+	if len(s) > maxCell && utf8.RuneCountInString(s) > maxCell {
+		rc.reject(f, s, reasonTooLong)
+		return ""
+	}
+	if !utf8.ValidString(s) {
+		rc.reject(f, strings.ToValidUTF8(s, "\uFFFD"), reasonEncoding)
+		return ""
+	}
+	s = normalize(s)
+	if s == "" && required {
+		rc.reject(f, "", reasonRequired)
+	}
+	return s
+}
+
+func (rc *rowCtx) certno() string {
+	s := rc.text(fCertno, true)
+	if s == "" {
+		return ""
+	}
+	if s[len(s)-1] == 'x' {
+		s = s[:len(s)-1] + "X"
+	}
+	if err := ValidID(s); err != nil {
+		rc.reject(fCertno, s, err.(*ValueError).Reason)
+	}
+	return s
+}
+
+func (rc *rowCtx) region(f field) string {
+	s := rc.text(f, true)
+	if s != "" && (len(s) != 6 || !isDigits(s)) {
+		rc.reject(f, s, reasonRegion)
+	}
+	return s
+}
+
+func (rc *rowCtx) code(f field, table map[string]string, required bool) string {
+	s := rc.text(f, required)
+	if s == "" {
+		return ""
+	}
+	v, ok := lookupCode(table, s)
+	if !ok {
+		rc.reject(f, s, reasonCode)
+	}
+	return v
+}
+
+func (rc *rowCtx) hospLv() int {
+	s := rc.text(fHospLv, false)
+	if s == "" {
+		return 0
+	}
+	v, ok := hospLvCodes[s]
+	if !ok {
+		rc.reject(fHospLv, s, reasonCode)
+	}
+	return v
+}
+
+func (rc *rowCtx) boolean(f field, def bool) bool {
+	s := rc.text(f, false)
+	if s == "" {
+		return def
+	}
+	v, ok := lookupCode(boolWords, s)
+	if !ok {
+		rc.reject(f, s, reasonCode)
+		return def
+	}
+	return v
+}
+
+func (rc *rowCtx) date(f field, required bool) record.Date {
+	s := rc.text(f, required)
+	if s == "" {
+		return record.Date{}
+	}
+	d, err := rc.p.cells.date(s)
+	if err != nil {
+		rc.reject(f, s, reasonDate)
+	}
+	return d
+}
+
+func (rc *rowCtx) dateTime(f field) time.Time {
+	s := rc.text(f, true)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := rc.p.cells.dateTime(s)
+	if err != nil {
+		rc.reject(f, s, reasonDateTime)
+	}
+	return t
+}
+
+// amount reads a money cell; a blank optional cell is zero. Negative
+// amounts are allowed only on refund rows (SPEC 3.5).
+func (rc *rowCtx) amount(f field, required, refund bool) decimal.Decimal {
+	s := rc.text(f, required)
+	if s == "" {
+		return decimal.Zero
+	}
+	d, err := rc.p.cells.amount(s)
+	if err != nil {
+		rc.reject(f, s, err.(*ValueError).Reason)
+		return decimal.Zero
+	}
+	if d.Sign() < 0 && !refund {
+		rc.reject(f, s, reasonNegative)
+	}
+	return d
+}
+
+func (rc *rowCtx) count(f field) int64 {
+	s := rc.text(f, true)
+	if s == "" {
+		return 0
+	}
+	digits := strings.ReplaceAll(s, ",", "")
+	if rc.p.cells.xlsx {
+		digits = strings.TrimSuffix(digits, ".0")
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || !isDigits(digits) {
+		rc.reject(f, s, reasonCount)
+	}
+	return n
+}
+
+// order rejects an end date before its start date.
+func (rc *rowCtx) order(begin, end record.Date, f field) {
+	if !begin.IsZero() && !end.IsZero() && end.Before(begin) {
+		rc.reject(f, rc.raw(f), reasonEndBefore)
+	}
+}
+
+// settlement reads a row of SPEC 2.1.
+func (p *parser) settlement(rc *rowCtx) {
+	refund := rc.boolean(fRefdFlag, false)
+	s := record.Settlement{
+		SetlID:         rc.text(fSetlID, true),
+		MdtrtID:        rc.text(fMdtrtID, false),
+		PsnNo:          rc.text(fPsnNo, false),
+		PsnName:        rc.text(fPsnName, false),
+		Certno:         rc.certno(),
+		Insutype:       rc.code(fInsutype, insutypeCodes, true),
+		PsnType:        rc.text(fPsnType, false),
+		InsuplcAdmdvs:  rc.region(fInsuplc),
+		MdtrtareaAdmvs: rc.region(fMdtrtarea),
+		FixmedinsCode:  rc.text(fFixCode, true),
+		FixmedinsName:  rc.text(fFixName, false),
+		HospLv:         rc.hospLv(),
+		MedType:        rc.code(fMedType, medTypeCodes, true),
+		Begndate:       rc.date(fBegn, true),
+		Enddate:        rc.date(fEnd, true),
+		SetlTime:       rc.dateTime(fSetlTime),
+		MedfeeSumamt:   rc.amount(fMedfee, true, refund),
+		InscpScpAmt:    rc.amount(fInscp, true, refund),
+		ActPayDedc:     rc.amount(fActPayDedc, false, refund),
+		HifpPay:        rc.amount(fHifpPay, true, refund),
+		HifmiPay:       rc.amount(fHifmiPay, false, refund),
+		FundPaySumamt:  rc.amount(fFundPay, true, refund),
+		AcctPay:        rc.amount(fAcctPay, true, refund),
+		PsnCashPay:     rc.amount(fPsnCash, true, refund),
+		RefdSetlFlag:   refund,
+		InitSetlID:     rc.text(fInitSetlID, refund), // SPEC 2.1: a refund names what it reverses
+		Src:            rc.src,
+	}
+	rc.order(s.Begndate, s.Enddate, fEnd)
+	if !rc.bad {
+		p.res.Settlements = append(p.res.Settlements, s)
+	}
+}
+
+// filing reads a row of SPEC 2.3.
+func (p *parser) filing(rc *rowCtx) {
+	f := record.Filing{
+		FilingID:       rc.text(fFilingID, true),
+		Certno:         rc.certno(),
+		FilingKind:     rc.code(fFilingKind, filingKinds, true),
+		MdtrtareaAdmvs: rc.region(fMdtrtarea),
+		Begndate:       rc.date(fBegn, true),
+		Enddate:        rc.date(fEnd, false),
+		FiledDate:      rc.date(fFiledDate, true),
+		Status:         rc.code(fStatus, filingStatuses, false),
+		CancelDate:     rc.date(fCancelDate, false),
+		DiseCode:       rc.text(fDiseCode, false),
+		Src:            rc.src,
+	}
+	if f.Status == "" {
+		f.Status = record.FilingValid
+	}
+	rc.order(f.Begndate, f.Enddate, fEnd)
+	if !rc.bad {
+		p.res.Filings = append(p.res.Filings, f)
+	}
+}
+
+// statement reads a row of SPEC 2.4.
+func (p *parser) statement(rc *rowCtx) {
+	s := record.StatementRow{
+		FixmedinsCode:    rc.text(fFixCode, true),
+		StmtBegndate:     rc.date(fStmtBegn, true),
+		StmtEnddate:      rc.date(fStmtEnd, true),
+		Insutype:         rc.code(fInsutype, insutypeCodes, true),
+		ClrType:          rc.code(fClrType, clrTypeCodes, true),
+		FixmedinsSetlCnt: rc.count(fSetlCnt),
+		MedfeeSumamt:     rc.amount(fMedfee, true, false),
+		FundPaySumamt:    rc.amount(fFundPay, true, false),
+		AcctPay:          rc.amount(fAcctPay, true, false),
+		Src:              rc.src,
+	}
+	rc.order(s.StmtBegndate, s.StmtEnddate, fStmtEnd)
+	if !rc.bad {
+		p.res.Statement = append(p.res.Statement, s)
+	}
+}

@@ -1,0 +1,87 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Bounds on what an XLSX may unpack to: a workbook that claims more is
+// refused before it is unpacked (zip bombs fail cleanly); worksheets larger
+// than the XML limit are unpacked to a temporary file, not into memory.
+const (
+	xlsxUnzipLimit    = 1 << 30
+	xlsxUnzipXMLLimit = 64 << 20
+)
+
+// xlsxSource streams the rows of one worksheet.
+type xlsxSource struct {
+	f        *excelize.File
+	rows     *excelize.Rows
+	n        int
+	date1904 bool
+}
+
+// openXLSX opens a workbook and the named sheet (the first when sheet is
+// ""), and returns the sheet's name.
+func openXLSX(r io.Reader, sheet string) (*xlsxSource, string, error) {
+	f, err := excelize.OpenReader(r, excelize.Options{
+		UnzipSizeLimit:    xlsxUnzipLimit,
+		UnzipXMLSizeLimit: xlsxUnzipXMLLimit,
+	})
+	if err != nil {
+		if errors.Is(err, excelize.ErrWorkbookFileFormat) || strings.Contains(err.Error(), "zip") {
+			return nil, sheet, fmt.Errorf("%w: not a readable XLSX workbook: %w", ErrFormat, err)
+		}
+		return nil, sheet, fmt.Errorf("opening workbook: %w", err)
+	}
+	list := f.GetSheetList()
+	if sheet == "" {
+		if len(list) == 0 {
+			f.Close()
+			return nil, "", fmt.Errorf("%w: the workbook has no sheets", ErrSheet)
+		}
+		sheet = list[0]
+	} else if idx, err := f.GetSheetIndex(sheet); err != nil || idx < 0 {
+		f.Close()
+		return nil, sheet, fmt.Errorf("%w (the workbook has %s)", ErrSheet, strings.Join(list, ", "))
+	}
+	src := &xlsxSource{f: f}
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		src.date1904 = *props.Date1904
+	}
+	if src.rows, err = f.Rows(sheet); err != nil {
+		f.Close()
+		return nil, sheet, fmt.Errorf("reading sheet: %w", err)
+	}
+	return src, sheet, nil
+}
+
+// next returns the next row; the iterator yields every row number, so
+// rows absent from the XML come back empty and n is Excel's row number.
+func (s *xlsxSource) next() ([]string, int, error) {
+	if !s.rows.Next() {
+		if err := s.rows.Error(); err != nil {
+			return nil, s.n + 1, err
+		}
+		return nil, 0, io.EOF
+	}
+	s.n++
+	cells, err := s.rows.Columns(excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, s.n, err
+	}
+	return cells, s.n, nil
+}
+
+func (s *xlsxSource) cellParser() cellParser {
+	return cellParser{xlsx: true, date1904: s.date1904}
+}
+
+func (s *xlsxSource) close() {
+	s.rows.Close()
+	s.f.Close()
+}
