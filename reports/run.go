@@ -1,0 +1,290 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"medrecon/batch/record"
+)
+
+// topInstitutions is how many institutions the discrepancy chart shows.
+const topInstitutions = 15
+
+// WriteRunPDF renders the auditors' report of one run (SPEC 4.3): a cover
+// with the run and its input files, the totals, a chart of discrepancy by
+// institution and of findings by code, and the tables of findings, approved
+// payouts and rejected rows. The same RunData always gives the same bytes.
+func WriteRunPDF(w io.Writer, d record.RunData) error {
+	doc := newDocument("异地就医结算核对报告 "+d.Run.RunID, "运行编号 "+d.Run.RunID, d.Run.FinishedAt)
+	doc.newPage()
+	doc.cover(d)
+	doc.totals(d)
+	doc.charts(d)
+	doc.findingsTable(d.Findings)
+	doc.payoutsTable(d.Assessments)
+	doc.rejectsTable(d.Rejects)
+	if err := doc.write(w); err != nil {
+		return fmt.Errorf("run %s: %w", d.Run.RunID, err)
+	}
+	return nil
+}
+
+// clock shows a run's start or finish on the agency's wall clock.
+func clock(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(china).Format("2006-01-02 15:04:05 (UTC+8)")
+}
+
+func (doc *document) cover(d record.RunData) {
+	doc.title("异地就医直接结算与手工报销核对报告")
+	doc.pdf.SetFont(fontFamily, "", 10)
+	doc.pdf.CellFormat(bodyW, 6, "医保经办机构 · 审计用", "", 1, "C", false, 0, "")
+	doc.pdf.Ln(4)
+	doc.heading("运行信息", 40)
+	r := d.Run
+	doc.keyValues([]pair{
+		{"运行编号", r.RunID},
+		{"对账基准日", r.AsOf.String()},
+		{"开始时间", clock(r.StartedAt)},
+		{"结束时间", clock(r.FinishedAt)},
+		{"状态", r.Status},
+		{"程序版本", r.Version},
+		{"政策表 SHA-256", r.PolicySHA256},
+	}, 32)
+	doc.heading("输入文件", 20)
+	cols := []column{
+		{"文件", 52, "L"}, {"类型", 20, "L"}, {"SHA-256", 78, "L"}, {"行数", 15, "R"}, {"拒收", 15, "R"},
+	}
+	rows := make([][]string, 0, len(d.Files))
+	for _, f := range d.Files {
+		rows = append(rows, []string{record.MaskText(f.Path), inputLabel(f.Kind), f.SHA256, strconv.Itoa(f.Rows), strconv.Itoa(f.Rejected)})
+	}
+	if len(rows) == 0 {
+		doc.note("本次运行没有输入文件。")
+		return
+	}
+	doc.table(cols, rows)
+}
+
+func inputLabel(kind string) string {
+	switch kind {
+	case record.InputSettlements:
+		return "结算明细"
+	case record.InputClaims:
+		return "手工报销"
+	case record.InputFilings:
+		return "备案"
+	case record.InputStatement:
+		return "对总账"
+	}
+	return kind
+}
+
+// statusTotal is the count and payable sum of one assessment status.
+type statusTotal struct {
+	status      string
+	count       int
+	payable     decimal.Decimal
+	discrepancy decimal.Decimal
+}
+
+// runTotals adds up the ledger's amounts per status; it sums what the
+// ledger holds and derives nothing else.
+type runTotals struct {
+	claims      []statusTotal
+	settlements []statusTotal
+	net, gross  decimal.Decimal
+	statement   int
+}
+
+func totalsOf(d record.RunData) runTotals {
+	claims := []statusTotal{{status: record.ClaimApproved}, {status: record.ClaimRejected}, {status: record.ClaimReview}, {status: record.ClaimPending}}
+	setls := []statusTotal{{status: record.SetlBalanced}, {status: record.SetlMismatch}, {status: record.SetlRefunded}, {status: record.SetlRefund}, {status: record.SetlConflict}}
+	var t runTotals
+	for _, a := range d.Assessments {
+		list := claims
+		if a.SubjectKind == record.KindSettlement {
+			list = setls
+			if a.Discrepancy.Valid {
+				t.net = t.net.Add(a.Discrepancy.Decimal)
+				t.gross = t.gross.Add(a.Discrepancy.Decimal.Abs())
+			}
+		}
+		for i := range list {
+			if list[i].status == a.Status {
+				list[i].count++
+				list[i].payable = list[i].payable.Add(a.Payable)
+				if a.Discrepancy.Valid {
+					list[i].discrepancy = list[i].discrepancy.Add(a.Discrepancy.Decimal)
+				}
+			}
+		}
+	}
+	for _, f := range d.Findings {
+		if f.SubjectKind == record.KindStatement {
+			t.statement++
+		}
+	}
+	t.claims, t.settlements = claims, setls
+	return t
+}
+
+func (doc *document) totals(d record.RunData) {
+	t := totalsOf(d)
+	doc.heading("汇总", 60)
+	doc.pdf.SetFont(fontFamily, "", 10)
+	doc.pdf.CellFormat(bodyW, 6, "手工报销申请", "", 1, "L", false, 0, "")
+	rows := make([][]string, 0, len(t.claims))
+	for _, s := range t.claims {
+		rows = append(rows, []string{statusLabel(s.status), strconv.Itoa(s.count), yuan(s.payable)})
+	}
+	doc.table([]column{{"状态", 70, "L"}, {"件数", 30, "R"}, {"应付金额合计", 80, "R"}}, rows)
+
+	doc.pdf.SetFont(fontFamily, "", 10)
+	doc.pdf.CellFormat(bodyW, 6, "直接结算", "", 1, "L", false, 0, "")
+	rows = rows[:0]
+	for _, s := range t.settlements {
+		rows = append(rows, []string{statusLabel(s.status), strconv.Itoa(s.count), yuan(s.payable), yuan(s.discrepancy)})
+	}
+	doc.table([]column{{"状态", 70, "L"}, {"笔数", 30, "R"}, {"应付统筹合计", 40, "R"}, {"差额合计", 40, "R"}}, rows)
+	doc.keyValues([]pair{
+		{"净差额", yuan(t.net) + "（正数：多付，应向就医地追回；负数：少付）"},
+		{"差额绝对值合计", yuan(t.gross)},
+		{"对总账差异", strconv.Itoa(t.statement) + " 条"},
+		{"问题总数", strconv.Itoa(len(d.Findings)) + " 条"},
+		{"拒收行", strconv.Itoa(len(d.Rejects)) + " 行"},
+	}, 32)
+}
+
+func (doc *document) charts(d record.RunData) {
+	inst := discrepancyByInstitution(d.Assessments)
+	doc.heading("按医疗机构的差额（前 15 位，按绝对值）", float64(max(1, len(inst)))*barRowH)
+	doc.barChart(inst)
+	codes := findingsByCode(d.Findings)
+	doc.heading("按问题代码的问题数", float64(max(1, len(codes)))*barRowH)
+	doc.barChart(codes)
+}
+
+// discrepancyByInstitution sums the settlements' discrepancies per
+// institution and keeps the largest by absolute value, ties by code.
+func discrepancyByInstitution(as []record.AssessedRow) []bar {
+	type inst struct {
+		code, name string
+		sum        decimal.Decimal
+	}
+	var list []inst
+	for _, a := range as {
+		if a.SubjectKind != record.KindSettlement || !a.Discrepancy.Valid {
+			continue
+		}
+		i := slices.IndexFunc(list, func(x inst) bool { return x.code == a.FixmedinsCode })
+		if i < 0 {
+			list = append(list, inst{code: a.FixmedinsCode, name: a.FixmedinsName})
+			i = len(list) - 1
+		}
+		list[i].sum = list[i].sum.Add(a.Discrepancy.Decimal)
+		if list[i].name == "" {
+			list[i].name = a.FixmedinsName
+		}
+	}
+	slices.SortFunc(list, func(x, y inst) int {
+		if c := y.sum.Abs().Cmp(x.sum.Abs()); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.code, y.code)
+	})
+	list = list[:min(len(list), topInstitutions)]
+	bars := make([]bar, 0, len(list))
+	for _, x := range list {
+		label := x.code
+		if x.name != "" {
+			label = x.name + "（" + x.code + "）"
+		}
+		bars = append(bars, bar{label: label, value: x.sum, text: yuan(x.sum)})
+	}
+	return bars
+}
+
+// findingsByCode counts findings per code, most frequent first.
+func findingsByCode(fs []record.Finding) []bar {
+	type count struct {
+		code string
+		n    int64
+	}
+	var list []count
+	for _, f := range fs {
+		i := slices.IndexFunc(list, func(c count) bool { return c.code == f.Code })
+		if i < 0 {
+			list = append(list, count{code: f.Code})
+			i = len(list) - 1
+		}
+		list[i].n++
+	}
+	slices.SortFunc(list, func(x, y count) int {
+		if c := cmp.Compare(y.n, x.n); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.code, y.code)
+	})
+	bars := make([]bar, 0, len(list))
+	for _, c := range list {
+		bars = append(bars, bar{label: codeLabel(c.code) + " " + c.code, value: decimal.NewFromInt(c.n), text: strconv.FormatInt(c.n, 10) + " 条"})
+	}
+	return bars
+}
+
+func (doc *document) findingsTable(fs []record.Finding) {
+	doc.heading("问题清单", 20)
+	if len(fs) == 0 {
+		doc.note("本次运行没有发现问题。")
+		return
+	}
+	rows := make([][]string, 0, len(fs))
+	for _, f := range fs {
+		rows = append(rows, []string{
+			kindLabel(f.SubjectKind), record.MaskText(f.SubjectID), codeLabel(f.Code) + "\n" + f.Code,
+			severityLabel(f.Severity), record.MaskText(f.Detail),
+		})
+	}
+	doc.table([]column{{"类型", 16, "L"}, {"对象编号", 30, "L"}, {"问题", 34, "L"}, {"级别", 12, "C"}, {"说明", 88, "L"}}, rows)
+}
+
+func (doc *document) payoutsTable(as []record.AssessedRow) {
+	doc.heading("核准支付清单（手工报销）", 20)
+	var rows [][]string
+	var sum decimal.Decimal
+	for _, a := range as {
+		if a.SubjectKind != record.KindClaim || a.Status != record.ClaimApproved {
+			continue
+		}
+		rows = append(rows, []string{record.MaskText(a.SubjectID), a.PsnName, record.MaskID(a.Certno), a.FixmedinsName, money(a.Payable)})
+		sum = sum.Add(a.Payable)
+	}
+	if len(rows) == 0 {
+		doc.note("本次运行没有核准支付的申请。")
+		return
+	}
+	rows = append(rows, []string{"合计", strconv.Itoa(len(rows)) + " 件", "", "", money(sum)})
+	doc.table([]column{{"申请编号", 32, "L"}, {"姓名", 22, "L"}, {"证件号码", 36, "L"}, {"医疗机构", 60, "L"}, {"应付金额（元）", 30, "R"}}, rows)
+}
+
+func (doc *document) rejectsTable(rs []record.Reject) {
+	doc.heading("拒收行", 20)
+	if len(rs) == 0 {
+		doc.note("本次运行没有拒收的行。")
+		return
+	}
+	rows := make([][]string, 0, len(rs))
+	for _, r := range rs {
+		rows = append(rows, []string{record.MaskText(r.File), r.Sheet, strconv.Itoa(r.Row), r.Col, record.MaskText(r.Value), record.MaskText(r.Reason)})
+	}
+	doc.table([]column{{"文件", 38, "L"}, {"工作表", 20, "L"}, {"行", 12, "R"}, {"列", 26, "L"}, {"值", 34, "L"}, {"原因", 50, "L"}}, rows)
+}

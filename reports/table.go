@@ -1,0 +1,116 @@
+package reports
+
+// column is one column of a table: its heading, width in millimetres and
+// alignment ("L", "R" or "C").
+type column struct {
+	head  string
+	width float64
+	align string
+}
+
+// table prints rows under a header row. Cells wrap within their column; a
+// row that does not fit below the current position moves whole to the next
+// page, where the header row is repeated, so no row is ever split or cut.
+// Only a row taller than an entire page (which no real cell is) continues
+// over pages, its lines carried on under a repeated header.
+func (d *document) table(cols []column, rows [][]string) {
+	pdf := d.pdf
+	pdf.SetFont(fontFamily, "", tableFont)
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = c.head
+	}
+	d.tableRow(cols, d.splitRow(cols, header), true)
+	for _, row := range rows {
+		cells := d.splitRow(cols, row)
+		h := rowHeight(cells)
+		if pdf.GetY()+h > bodyBottom {
+			d.newPage()
+			pdf.SetFont(fontFamily, "", tableFont)
+			d.tableRow(cols, d.splitRow(cols, header), true)
+		}
+		for {
+			fit := int((bodyBottom - pdf.GetY() - 1.6) / lineH)
+			if rowHeight(cells) <= bodyBottom-pdf.GetY() || fit < 1 {
+				d.tableRow(cols, cells, false)
+				break
+			}
+			// Taller than a whole page: print what fits, continue overleaf.
+			head, rest := cutLines(cells, fit)
+			d.tableRow(cols, head, false)
+			cells = rest
+			d.newPage()
+			pdf.SetFont(fontFamily, "", tableFont)
+			d.tableRow(cols, d.splitRow(cols, header), true)
+		}
+	}
+	pdf.SetFont(fontFamily, "", textFont)
+	pdf.Ln(2)
+}
+
+// splitRow wraps every cell of a row to its column width.
+func (d *document) splitRow(cols []column, row []string) [][]string {
+	cells := make([][]string, len(cols))
+	for i, c := range cols {
+		var s string
+		if i < len(row) {
+			s = row[i]
+		}
+		lines := d.pdf.SplitText(s, c.width)
+		if len(lines) == 0 {
+			lines = []string{""}
+		}
+		cells[i] = lines
+	}
+	return cells
+}
+
+func rowHeight(cells [][]string) float64 {
+	n := 1
+	for _, c := range cells {
+		n = max(n, len(c))
+	}
+	return float64(n)*lineH + 1.6
+}
+
+// cutLines splits wrapped cells after n lines.
+func cutLines(cells [][]string, n int) (head, rest [][]string) {
+	head = make([][]string, len(cells))
+	rest = make([][]string, len(cells))
+	for i, c := range cells {
+		k := min(n, len(c))
+		head[i], rest[i] = c[:k], c[k:]
+		if len(rest[i]) == 0 {
+			rest[i] = []string{""}
+		}
+	}
+	return head, rest
+}
+
+// tableRow draws one row of wrapped cells with borders at the current position.
+func (d *document) tableRow(cols []column, cells [][]string, header bool) {
+	pdf := d.pdf
+	h := rowHeight(cells)
+	x, y := margin, pdf.GetY()
+	pdf.SetDrawColor(170, 170, 170)
+	pdf.SetLineWidth(0.1)
+	for i, c := range cols {
+		style := "D"
+		if header {
+			pdf.SetFillColor(230, 230, 230)
+			style = "FD"
+		}
+		pdf.Rect(x, y, c.width, h, style)
+		align := c.align
+		if header {
+			align = "C"
+		}
+		for j, l := range cells[i] {
+			pdf.SetXY(x, y+0.8+float64(j)*lineH)
+			pdf.CellFormat(c.width, lineH, l, "", 0, align, false, 0, "")
+		}
+		x += c.width
+	}
+	pdf.SetDrawColor(0, 0, 0)
+	pdf.SetXY(margin, y+h)
+}
