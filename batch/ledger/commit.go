@@ -1,0 +1,346 @@
+package ledger
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+
+	"github.com/marcboeker/go-duckdb/v2"
+
+	"medrecon/batch/record"
+)
+
+// Commit writes one run in a single transaction: its runs row (status
+// committed), input files, new settlements and claims (every invoice),
+// filings upserted by filing_id, statement rows, assessments, findings,
+// rejects, the running totals of every key the run touched (replaced) and
+// the filing uses. Either all of it reaches the ledger or, on any error, none.
+//
+// Bulk rows go through DuckDB's Appender on the transaction's connection: an
+// appender obeys the connection's transaction, so its rows are committed or
+// rolled back with the rest. The runs row is written last, so that a
+// duplicate run id fails after everything else and is rolled back with it.
+func (l *Ledger) Commit(ctx context.Context, run record.RunInfo, files []record.InputFile, out record.Outcome, rejects []record.Reject) error {
+	if l.readOnly {
+		return fmt.Errorf("ledger %s: opened read-only, cannot commit run %s", l.path, run.RunID)
+	}
+	if run.RunID == "" {
+		return fmt.Errorf("ledger %s: commit: run has no id", l.path)
+	}
+	if err := l.commit(ctx, run, files, out, rejects); err != nil {
+		return fmt.Errorf("ledger %s: commit run %s: %w", l.path, run.RunID, masked(err))
+	}
+	return nil
+}
+
+func (l *Ledger) commit(ctx context.Context, run record.RunInfo, files []record.InputFile, out record.Outcome, rejects []record.Reject) (err error) {
+	conn, err := l.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		// The context may be what failed; the rollback must still run.
+		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
+			// A connection whose transaction state is unknown must not go back to the pool.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+		}
+	}()
+
+	w := writer{ctx: ctx, conn: conn, run: run.RunID}
+	steps := []func() error{
+		func() error { return w.inputFiles(files) },
+		func() error { return w.settlements(out.Settlements) },
+		func() error { return w.claims(out.Claims) },
+		func() error { return w.filings(out.Filings) },
+		func() error { return w.statement(out.Statement) },
+		func() error { return w.assessments(out.Assessments) },
+		func() error { return w.findings(out.Findings) },
+		func() error { return w.rejects(rejects) },
+		func() error { return w.totals(out.Totals) },
+		func() error { return w.filingUses(out.FilingUses) },
+		func() error { return w.runRow(run) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return err
+	}
+	return nil
+}
+
+// writer appends one run's rows on the transaction's connection.
+type writer struct {
+	ctx  context.Context
+	conn *sql.Conn
+	run  string
+}
+
+// appendRows appends n rows to table (catalog "" is the ledger, "temp" a
+// temporary table); fill sets row i's values into vals, which is reused.
+func (w writer) appendRows(catalog, table string, n, cols int, fill func(i int, vals []driver.Value)) error {
+	if n == 0 {
+		return nil
+	}
+	return w.conn.Raw(func(dc any) error {
+		c, ok := dc.(driver.Conn)
+		if !ok {
+			return fmt.Errorf("append %s: driver connection is %T", table, dc)
+		}
+		a, err := duckdb.NewAppender(c, catalog, "", table)
+		if err != nil {
+			return fmt.Errorf("append %s: %w", table, err)
+		}
+		vals := make([]driver.Value, cols)
+		for i := range n {
+			if i%8192 == 0 {
+				if err := w.ctx.Err(); err != nil {
+					a.Close()
+					return err
+				}
+			}
+			fill(i, vals)
+			if err := checkWidths(vals); err != nil {
+				a.Close()
+				return fmt.Errorf("append %s row %d: %w", table, i+1, err)
+			}
+			if err := a.AppendRow(vals...); err != nil {
+				a.Close()
+				return fmt.Errorf("append %s row %d: %w", table, i+1, err)
+			}
+		}
+		if err := a.Close(); err != nil {
+			return fmt.Errorf("append %s: %w", table, err)
+		}
+		return nil
+	})
+}
+
+// checkWidths refuses a decimal too wide for its column: the appender takes
+// the unscaled integer and would not notice.
+func checkWidths(vals []driver.Value) error {
+	for _, v := range vals {
+		d, ok := v.(duckdb.Decimal)
+		if !ok {
+			continue
+		}
+		limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d.Width)), nil)
+		if new(big.Int).Abs(d.Value).Cmp(limit) >= 0 {
+			return fmt.Errorf("amount %s does not fit DECIMAL(%d,%d)", d.String(), d.Width, d.Scale)
+		}
+	}
+	return nil
+}
+
+func (w writer) exec(query string, args ...any) error {
+	_, err := w.conn.ExecContext(w.ctx, query, args...)
+	return err
+}
+
+func (w writer) runRow(run record.RunInfo) error {
+	err := w.exec(`INSERT INTO runs (run_id, started_at, finished_at, as_of, status, version, policy_sha256)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		run.RunID, timestamp(run.StartedAt), timestamp(run.FinishedAt), date(run.AsOf),
+		record.RunCommitted, run.Version, run.PolicySHA256)
+	if err != nil {
+		return fmt.Errorf("runs row: %w", err)
+	}
+	return nil
+}
+
+func (w writer) inputFiles(files []record.InputFile) error {
+	return w.appendRows("", "input_files", len(files), 6, func(i int, v []driver.Value) {
+		f := files[i]
+		v[0], v[1], v[2], v[3], v[4], v[5] = w.run, f.Path, f.Kind, f.SHA256, int32(f.Rows), int32(f.Rejected)
+	})
+}
+
+func (w writer) settlements(ss []record.Settlement) error {
+	return w.appendRows("", "settlements", len(ss), 29, func(i int, v []driver.Value) {
+		s := &ss[i]
+		v[0], v[1], v[2], v[3], v[4] = s.SetlID, nullString(s.MdtrtID), nullString(s.PsnNo), s.PsnName, s.Certno
+		v[5], v[6], v[7], v[8] = s.Insutype, s.PsnType, s.InsuplcAdmdvs, s.MdtrtareaAdmvs
+		v[9], v[10], v[11], v[12] = s.FixmedinsCode, s.FixmedinsName, int32(s.HospLv), s.MedType
+		v[13], v[14], v[15] = date(s.Begndate), date(s.Enddate), timestamp(s.SetlTime)
+		v[16], v[17], v[18], v[19] = money(s.MedfeeSumamt), money(s.InscpScpAmt), money(s.ActPayDedc), money(s.HifpPay)
+		v[20], v[21], v[22], v[23] = money(s.HifmiPay), money(s.FundPaySumamt), money(s.AcctPay), money(s.PsnCashPay)
+		v[24], v[25] = s.RefdSetlFlag, nullString(s.InitSetlID)
+		v[26], v[27], v[28] = w.run, s.Src.File, int32(s.Src.Row)
+	})
+}
+
+// claimRow is one invoice of one claim: the claims table's grain.
+type claimRow struct {
+	c   *record.Claim
+	inv *record.Invoice // nil for a claim without invoices
+}
+
+func (w writer) claims(cs []record.Claim) error {
+	var rows []claimRow
+	for i := range cs {
+		c := &cs[i]
+		if len(c.Invoices) == 0 {
+			rows = append(rows, claimRow{c: c})
+		}
+		for j := range c.Invoices {
+			rows = append(rows, claimRow{c: c, inv: &c.Invoices[j]})
+		}
+	}
+	return w.appendRows("", "claims", len(rows), 24, func(i int, v []driver.Value) {
+		c, inv := rows[i].c, rows[i].inv
+		v[0], v[1], v[2], v[3], v[4] = c.ClaimID, c.Certno, c.PsnName, c.Insutype, c.PsnType
+		v[5], v[6], v[7], v[8] = c.InsuplcAdmdvs, c.MdtrtareaAdmvs, c.FixmedinsCode, c.FixmedinsName
+		v[9], v[10], v[11], v[12] = int32(c.HospLv), c.Designated, c.MedType, c.Emergency
+		v[13], v[14] = date(c.Begndate), date(c.Enddate)
+		if inv != nil {
+			v[15], v[16], v[17], v[18] = inv.BillCode, inv.BillNo, money(inv.MedfeeSumamt), money(inv.InscpScpAmt)
+			v[22], v[23] = inv.Src.File, int32(inv.Src.Row)
+		} else {
+			// A claim without invoices keeps its totals on one row with no bill.
+			v[15], v[16], v[17], v[18] = nil, nil, money(c.MedfeeSumamt), money(c.InscpScpAmt)
+			v[22], v[23] = nil, nil
+		}
+		v[19], v[20], v[21] = date(c.DclaDate), c.MaterialsComplete, w.run
+	})
+}
+
+// filings upserts by filing_id: the run's versions are appended, then every
+// other row with one of their filing_ids is deleted. Within the batch the
+// last version of a filing_id wins.
+func (w writer) filings(fs []record.Filing) error {
+	last := map[string]int{}
+	for i, f := range fs {
+		last[f.FilingID] = i
+	}
+	var keep []record.Filing
+	for i, f := range fs {
+		if last[f.FilingID] == i {
+			keep = append(keep, f)
+		}
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	err := w.appendRows("", "filings", len(keep), 11, func(i int, v []driver.Value) {
+		f := &keep[i]
+		v[0], v[1], v[2], v[3] = f.FilingID, f.Certno, f.FilingKind, f.MdtrtareaAdmvs
+		v[4], v[5], v[6], v[7] = date(f.Begndate), date(f.Enddate), date(f.FiledDate), f.Status
+		v[8], v[9], v[10] = date(f.CancelDate), nullString(f.DiseCode), w.run
+	})
+	if err != nil {
+		return err
+	}
+	err = w.exec(`DELETE FROM filings
+		WHERE run_id <> ? AND filing_id IN (SELECT filing_id FROM filings WHERE run_id = ?)`, w.run, w.run)
+	if err != nil {
+		return fmt.Errorf("replace filings: %w", err)
+	}
+	return nil
+}
+
+func (w writer) statement(st []record.StatementRow) error {
+	return w.appendRows("", "statements", len(st), 10, func(i int, v []driver.Value) {
+		s := &st[i]
+		v[0], v[1], v[2], v[3], v[4] = s.FixmedinsCode, date(s.StmtBegndate), date(s.StmtEnddate), s.Insutype, s.ClrType
+		v[5], v[6], v[7], v[8], v[9] = s.FixmedinsSetlCnt, money(s.MedfeeSumamt), money(s.FundPaySumamt), money(s.AcctPay), w.run
+	})
+}
+
+func (w writer) assessments(as []record.Assessment) error {
+	return w.appendRows("", "assessments", len(as), 17, func(i int, v []driver.Value) {
+		a := &as[i]
+		v[0], v[1], v[2], v[3], v[4], v[5] = w.run, a.SubjectKind, a.SubjectID, a.Certno, int32(a.Year), a.FilingStatus
+		v[6], v[7], v[8], v[9] = money(a.Inscope), money(a.Deductible), ratio(a.Ratio), money(a.BasicPay)
+		v[10], v[11], v[12], v[13] = money(a.SeriousPay), money(a.Payable), nullMoney(a.ReportedPay), nullMoney(a.Discrepancy)
+		v[14], v[15], v[16] = a.Status, date(a.Deadline), a.Trace
+	})
+}
+
+func (w writer) findings(fs []record.Finding) error {
+	return w.appendRows("", "findings", len(fs), 6, func(i int, v []driver.Value) {
+		f := &fs[i]
+		v[0], v[1], v[2], v[3], v[4], v[5] = w.run, f.SubjectKind, f.SubjectID, f.Code, f.Severity, f.Detail
+	})
+}
+
+func (w writer) rejects(rs []record.Reject) error {
+	return w.appendRows("", "rejects", len(rs), 7, func(i int, v []driver.Value) {
+		r := &rs[i]
+		v[0], v[1], v[2], v[3], v[4], v[5], v[6] = w.run, r.File, r.Sheet, int32(r.Row), r.Col, r.Value, r.Reason
+	})
+}
+
+// totals replaces the running totals of every key the run touched: the old
+// rows of those keys are deleted and the new absolute values appended.
+func (w writer) totals(ts map[record.YearKey]record.YearTotal) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	keys := make([]record.YearKey, 0, len(ts))
+	for k := range ts {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b record.YearKey) int {
+		return cmp.Or(cmp.Compare(a.Certno, b.Certno), cmp.Compare(a.Year, b.Year), cmp.Compare(a.MedCat, b.MedCat))
+	})
+	if err := w.exec(`CREATE OR REPLACE TEMP TABLE run_total_keys (certno VARCHAR, year INTEGER, med_cat VARCHAR)`); err != nil {
+		return fmt.Errorf("year totals: %w", err)
+	}
+	err := w.appendRows("temp", "run_total_keys", len(keys), 3, func(i int, v []driver.Value) {
+		v[0], v[1], v[2] = keys[i].Certno, int32(keys[i].Year), keys[i].MedCat
+	})
+	if err != nil {
+		return err
+	}
+	err = w.exec(`DELETE FROM year_totals y USING run_total_keys k
+		WHERE y.certno = k.certno AND y.year = k.year AND y.med_cat = k.med_cat`)
+	if err != nil {
+		return fmt.Errorf("replace year totals: %w", err)
+	}
+	if err := w.exec(`DROP TABLE run_total_keys`); err != nil {
+		return fmt.Errorf("year totals: %w", err)
+	}
+	return w.appendRows("", "year_totals", len(keys), 8, func(i int, v []driver.Value) {
+		k := keys[i]
+		t := ts[k]
+		v[0], v[1], v[2] = k.Certno, int32(k.Year), k.MedCat
+		v[3], v[4], v[5], v[6] = money(t.DeductibleBorne), money(t.BasicPaid), money(t.EligibleBase), money(t.SeriousPaid)
+		v[7] = int32(t.Visits)
+	})
+}
+
+func (w writer) filingUses(us []record.FilingUse) error {
+	return w.appendRows("", "filing_uses", len(us), 5, func(i int, v []driver.Value) {
+		u := &us[i]
+		v[0], v[1], v[2], v[3], v[4] = u.FilingID, u.SubjectKind, u.SubjectID, date(u.Begndate), w.run
+	})
+}
+
+// maskedError hides ID numbers that a database message may quote (a
+// constraint error names the offending value) while keeping the chain for errors.Is.
+type maskedError struct{ err error }
+
+func (e maskedError) Error() string { return record.MaskText(e.err.Error()) }
+func (e maskedError) Unwrap() error { return e.err }
+
+func masked(err error) error {
+	if err == nil {
+		return nil
+	}
+	return maskedError{err}
+}

@@ -1,0 +1,262 @@
+// Package ledger keeps medrecon's DuckDB ledger (SPEC 4.2): the runs, what
+// each run read, the assessments and findings it concluded and the running
+// totals later runs build on. It is the only package that speaks SQL; its
+// functions take and return the domain types of package record.
+//
+// A run is written by Commit in one transaction, bulk rows through DuckDB's
+// Appender on the same connection, so that a run is in the ledger entirely or
+// not at all. Reads that depend on many keys (History) load the keys into
+// temporary tables and join, so their cost follows the batch, not the ledger.
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	_ "embed"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/marcboeker/go-duckdb/v2"
+
+	"medrecon/batch/record"
+)
+
+// ErrLocked reports that another process has the ledger file open.
+var ErrLocked = errors.New("another medrecon process holds the ledger")
+
+// schemaVersion is the version that schema.sql plus every migration yields.
+const schemaVersion = 1
+
+//go:embed schema.sql
+var schemaSQL string
+
+// migrations[v] upgrades a ledger from version v-1 to v; migrations[1]
+// creates it. A new schema version appends its statements here.
+var migrations = []string{1: schemaSQL}
+
+// Ledger is an open ledger file.
+type Ledger struct {
+	path     string
+	db       *sql.DB
+	conn     *duckdb.Connector
+	readOnly bool
+}
+
+// Open opens the ledger at path for reading and writing, creating the file
+// and its schema when it does not exist and upgrading an older schema.
+// It returns an error wrapping ErrLocked when another process has the file.
+func Open(ctx context.Context, path string) (*Ledger, error) {
+	l, err := open(ctx, path, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.migrate(ctx); err != nil {
+		l.db.Close()
+		l.conn.Close()
+		return nil, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	return l, nil
+}
+
+// OpenReadOnly opens an existing ledger for reports, explain and deadlines.
+// A missing file is an error naming it; a file held by a writer gives an
+// error wrapping ErrLocked.
+func OpenReadOnly(ctx context.Context, path string) (*Ledger, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	l, err := open(ctx, path, true)
+	if err != nil {
+		return nil, err
+	}
+	v, err := l.version(ctx)
+	if err == nil && v != schemaVersion {
+		err = fmt.Errorf("schema version %d, this medrecon reads version %d (open it once with medrecon run to upgrade)", v, schemaVersion)
+	}
+	if err != nil {
+		l.Close()
+		return nil, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	return l, nil
+}
+
+func open(ctx context.Context, path string, readOnly bool) (*Ledger, error) {
+	if path == "" || strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("ledger %q: not a usable file name", path)
+	}
+	dsn := path
+	if readOnly {
+		dsn += "?access_mode=read_only"
+	}
+	c, err := duckdb.NewConnector(dsn, nil)
+	if err != nil {
+		if isLockError(err) {
+			return nil, fmt.Errorf("ledger %s: %w", path, ErrLocked)
+		}
+		return nil, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	db := sql.OpenDB(c)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		c.Close()
+		return nil, fmt.Errorf("ledger %s: %w", path, err)
+	}
+	return &Ledger{path: path, db: db, conn: c, readOnly: readOnly}, nil
+}
+
+// isLockError recognises DuckDB's refusal to open a file another process
+// holds ("Could not set lock on file …: Conflicting lock is held in …").
+// DuckDB reports it only in words, as an IO error.
+func isLockError(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock")
+}
+
+// Close checkpoints a read-write ledger, so that the file stands alone with
+// no write-ahead log beside it, and closes it.
+func (l *Ledger) Close() error {
+	var err error
+	if !l.readOnly {
+		if _, cerr := l.db.Exec("CHECKPOINT"); cerr != nil {
+			err = fmt.Errorf("ledger %s: checkpoint: %w", l.path, cerr)
+		}
+	}
+	if cerr := l.db.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("ledger %s: close: %w", l.path, cerr)
+	}
+	if cerr := l.conn.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("ledger %s: close: %w", l.path, cerr)
+	}
+	return err
+}
+
+// version returns the schema version recorded in meta, 0 for an empty file.
+func (l *Ledger) version(ctx context.Context) (int, error) {
+	var n int
+	err := l.db.QueryRowContext(ctx,
+		`SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta' AND table_schema = 'main'`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	var s string
+	err = l.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'schema_version'`).Scan(&s)
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("schema version %q is not a number", s)
+	}
+	return v, nil
+}
+
+// migrate brings the schema to schemaVersion in one transaction.
+func (l *Ledger) migrate(ctx context.Context) error {
+	v, err := l.version(ctx)
+	if err != nil {
+		return err
+	}
+	if v == schemaVersion {
+		return nil
+	}
+	if v > schemaVersion {
+		return fmt.Errorf("schema version %d is newer than this medrecon (version %d)", v, schemaVersion)
+	}
+	tx, err := l.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("upgrade schema: %w", err)
+	}
+	defer tx.Rollback()
+	for next := v + 1; next <= schemaVersion; next++ {
+		if _, err := tx.ExecContext(ctx, migrations[next]); err != nil {
+			return fmt.Errorf("upgrade schema to version %d: %w", next, err)
+		}
+	}
+	_, err = tx.ExecContext(ctx,
+		`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)`, strconv.Itoa(schemaVersion))
+	if err != nil {
+		return fmt.Errorf("upgrade schema: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("upgrade schema: %w", err)
+	}
+	return nil
+}
+
+// NextRunID returns the next run id for the as-of date: "R20260410-001",
+// "R20260410-002", …
+func (l *Ledger) NextRunID(ctx context.Context, asOf record.Date) (string, error) {
+	if asOf.IsZero() {
+		return "", errors.New("next run id: no as-of date")
+	}
+	prefix := fmt.Sprintf("R%04d%02d%02d-", asOf.Year, int(asOf.Month), asOf.Day)
+	var last sql.NullString
+	err := l.db.QueryRowContext(ctx,
+		`SELECT max(run_id) FROM runs WHERE starts_with(run_id, ?)`, prefix).Scan(&last)
+	if err != nil {
+		return "", fmt.Errorf("ledger %s: next run id: %w", l.path, err)
+	}
+	n := 0
+	if last.Valid {
+		n, err = strconv.Atoi(strings.TrimPrefix(last.String, prefix))
+		if err != nil {
+			return "", fmt.Errorf("ledger %s: run id %q does not end in a sequence number", l.path, last.String)
+		}
+	}
+	return fmt.Sprintf("%s%03d", prefix, n+1), nil
+}
+
+// LatestRunID returns the id of the run committed last (greatest started_at,
+// then run_id); an empty ledger is an error.
+func (l *Ledger) LatestRunID(ctx context.Context) (string, error) {
+	var id string
+	err := l.db.QueryRowContext(ctx,
+		`SELECT run_id FROM runs ORDER BY started_at DESC, run_id DESC LIMIT 1`).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("ledger %s holds no run yet", l.path)
+	}
+	if err != nil {
+		return "", fmt.Errorf("ledger %s: latest run: %w", l.path, err)
+	}
+	return id, nil
+}
+
+// KnownFiles returns, for each of the given SHA-256 sums that an earlier run
+// imported, the id of that (first) run.
+func (l *Ledger) KnownFiles(ctx context.Context, sha256s []string) (map[string]string, error) {
+	known := map[string]string{}
+	if len(sha256s) == 0 {
+		return known, nil
+	}
+	args := make([]any, len(sha256s))
+	marks := make([]string, len(sha256s))
+	for i, s := range sha256s {
+		args[i], marks[i] = s, "?"
+	}
+	rows, err := l.db.QueryContext(ctx, `
+		SELECT f.sha256, arg_min(f.run_id, o.ord)
+		FROM input_files f JOIN run_order o USING (run_id)
+		WHERE f.sha256 IN (`+strings.Join(marks, ", ")+`)
+		GROUP BY f.sha256`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger %s: known files: %w", l.path, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sum, run string
+		if err := rows.Scan(&sum, &run); err != nil {
+			return nil, fmt.Errorf("ledger %s: known files: %w", l.path, err)
+		}
+		known[sum] = run
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger %s: known files: %w", l.path, err)
+	}
+	return known, nil
+}

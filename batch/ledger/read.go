@@ -1,0 +1,347 @@
+package ledger
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+
+	"medrecon/batch/record"
+)
+
+// RunData reads back what one run wrote, for its PDF and exports: the run,
+// its input files (by path), its assessments with the subject's name,
+// institution and med_type (from the subject's latest version up to that
+// run, so that a past run's report regenerates unchanged), its findings and
+// its rejects, each in a stable order.
+func (l *Ledger) RunData(ctx context.Context, runID string) (record.RunData, error) {
+	d, err := l.runData(ctx, runID)
+	if err != nil {
+		return record.RunData{}, fmt.Errorf("ledger %s: run %s: %w", l.path, runID, masked(err))
+	}
+	return d, nil
+}
+
+func (l *Ledger) runData(ctx context.Context, runID string) (record.RunData, error) {
+	var d record.RunData
+	conn, err := l.db.Conn(ctx)
+	if err != nil {
+		return d, err
+	}
+	defer conn.Close()
+
+	var (
+		started, finished stamp
+		asOf              day
+		version, sum      str
+	)
+	err = conn.QueryRowContext(ctx, `SELECT run_id, started_at, finished_at, as_of, status, version, policy_sha256
+		FROM runs WHERE run_id = ?`, runID).Scan(&d.Run.RunID, &started, &finished, &asOf, &d.Run.Status, &version, &sum)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, errors.New("no such run")
+	}
+	if err != nil {
+		return d, err
+	}
+	d.Run.StartedAt, d.Run.FinishedAt, d.Run.AsOf = started.Time, finished.Time, asOf.Date
+	d.Run.Version, d.Run.PolicySHA256 = string(version), string(sum)
+
+	err = each(ctx, conn, `SELECT run_id, path, kind, sha256, rows, rejected FROM input_files
+		WHERE run_id = ? ORDER BY path, kind, sha256`, []any{runID}, func(r *sql.Rows) error {
+		var (
+			f              record.InputFile
+			rows, rejected num
+		)
+		if err := r.Scan(&f.RunID, &f.Path, &f.Kind, &f.SHA256, &rows, &rejected); err != nil {
+			return err
+		}
+		f.Rows, f.Rejected = int(rows), int(rejected)
+		d.Files = append(d.Files, f)
+		return nil
+	})
+	if err != nil {
+		return d, fmt.Errorf("input files: %w", err)
+	}
+
+	err = each(ctx, conn, `
+		WITH me AS (SELECT ord FROM run_order WHERE run_id = ?),
+		a AS (SELECT a.*, a.rowid AS rid FROM assessments a WHERE a.run_id = ?),
+		cl AS (
+			SELECT c.claim_id, c.psn_name, c.fixmedins_code, c.fixmedins_name, c.med_type
+			FROM claims c JOIN run_order o ON o.run_id = c.run_id CROSS JOIN me
+			WHERE o.ord <= me.ord AND c.claim_id IN (SELECT subject_id FROM a WHERE subject_kind = 'claim')
+			QUALIFY row_number() OVER (PARTITION BY c.claim_id ORDER BY o.ord DESC, c.rowid) = 1)
+		SELECT `+assessmentCols+`,
+			coalesce(s.psn_name, cl.psn_name), coalesce(s.fixmedins_code, cl.fixmedins_code),
+			coalesce(s.fixmedins_name, cl.fixmedins_name), coalesce(s.med_type, cl.med_type)
+		FROM a
+		LEFT JOIN settlements s ON a.subject_kind = 'settlement' AND s.setl_id = a.subject_id
+		LEFT JOIN cl ON a.subject_kind = 'claim' AND cl.claim_id = a.subject_id
+		ORDER BY a.subject_kind, a.subject_id, a.rid`, []any{runID, runID}, func(r *sql.Rows) error {
+		var name, code, fixName, medType str
+		a, err := scanAssessment(r, &name, &code, &fixName, &medType)
+		if err != nil {
+			return err
+		}
+		d.Assessments = append(d.Assessments, record.AssessedRow{
+			Assessment: a, PsnName: string(name), FixmedinsCode: string(code),
+			FixmedinsName: string(fixName), MedType: string(medType),
+		})
+		return nil
+	})
+	if err != nil {
+		return d, fmt.Errorf("assessments: %w", err)
+	}
+
+	err = each(ctx, conn, `SELECT subject_kind, subject_id, code, severity, detail FROM findings
+		WHERE run_id = ? ORDER BY subject_kind, subject_id, code, detail, severity`, []any{runID},
+		func(r *sql.Rows) error {
+			f, err := scanFinding(r)
+			d.Findings = append(d.Findings, f)
+			return err
+		})
+	if err != nil {
+		return d, fmt.Errorf("findings: %w", err)
+	}
+
+	err = each(ctx, conn, `SELECT file, sheet, "row", col, value, reason FROM rejects
+		WHERE run_id = ? ORDER BY file, "row", col, sheet, value, reason`, []any{runID},
+		func(r *sql.Rows) error {
+			var (
+				rj                        record.Reject
+				sheet, col, value, reason str
+				row                       num
+			)
+			if err := r.Scan(&rj.File, &sheet, &row, &col, &value, &reason); err != nil {
+				return err
+			}
+			rj.Sheet, rj.Row, rj.Col, rj.Value, rj.Reason = string(sheet), int(row), string(col), string(value), string(reason)
+			d.Rejects = append(d.Rejects, rj)
+			return nil
+		})
+	if err != nil {
+		return d, fmt.Errorf("rejects: %w", err)
+	}
+	return d, nil
+}
+
+func scanFinding(sc scanner) (record.Finding, error) {
+	var (
+		f      record.Finding
+		detail str
+	)
+	err := sc.Scan(&f.SubjectKind, &f.SubjectID, &f.Code, &f.Severity, &detail)
+	f.Detail = string(detail)
+	return f, err
+}
+
+// Explain returns what the ledger holds about one settlement or claim: its
+// standing (settlement) or latest (claim) version, every assessment of it
+// oldest first, its findings, and the person's visits of the same year that
+// were assessed before it (whose amounts its own calculation built on).
+func (l *Ledger) Explain(ctx context.Context, id string) (record.Explanation, error) {
+	e, err := l.explain(ctx, id)
+	if err != nil {
+		return record.Explanation{}, fmt.Errorf("ledger %s: explain %s: %w", l.path, record.MaskText(id), masked(err))
+	}
+	return e, nil
+}
+
+func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, error) {
+	e := record.Explanation{SubjectID: id}
+	conn, err := l.db.Conn(ctx)
+	if err != nil {
+		return e, err
+	}
+	defer conn.Close()
+
+	var begn, end record.Date
+	s, err := scanSettlement(conn.QueryRowContext(ctx, `SELECT `+settlementCols+` FROM settlements s WHERE s.setl_id = ?`, id))
+	switch {
+	case err == nil:
+		e.SubjectKind, e.Settlement = record.KindSettlement, &s
+		begn, end = s.Begndate, s.Enddate
+	case errors.Is(err, sql.ErrNoRows):
+		var asm claimAssembler
+		err = each(ctx, conn, `
+			SELECT `+claimCols+` FROM claims c JOIN run_order o ON o.run_id = c.run_id
+			WHERE c.claim_id = ?
+			QUALIFY o.ord = max(o.ord) OVER ()
+			ORDER BY c.rowid`, []any{id}, func(r *sql.Rows) error {
+			c, inv, err := scanClaimRow(r)
+			asm.add(c, inv)
+			return err
+		})
+		if err != nil {
+			return e, err
+		}
+		if len(asm.claims) == 0 {
+			return e, errors.New("no settlement or claim has this id")
+		}
+		e.SubjectKind, e.Claim = record.KindClaim, &asm.claims[0]
+		begn, end = e.Claim.Begndate, e.Claim.Enddate
+	default:
+		return e, err
+	}
+
+	var cur struct {
+		ord int64
+		ok  bool
+		a   record.Assessment
+	}
+	err = each(ctx, conn, `
+		SELECT `+assessmentCols+`, a.run_id, o.ord FROM assessments a JOIN run_order o ON o.run_id = a.run_id
+		WHERE a.subject_kind = ? AND a.subject_id = ? ORDER BY o.ord, a.rowid`, []any{e.SubjectKind, id},
+		func(r *sql.Rows) error {
+			var ord num
+			var ra record.RunAssessment
+			a, err := scanAssessment(r, &ra.RunID, &ord)
+			if err != nil {
+				return err
+			}
+			ra.Assessment = a
+			e.Assessments = append(e.Assessments, ra)
+			cur.ord, cur.ok, cur.a = int64(ord), true, a
+			return nil
+		})
+	if err != nil {
+		return e, fmt.Errorf("assessments: %w", err)
+	}
+
+	err = each(ctx, conn, `
+		SELECT f.subject_kind, f.subject_id, f.code, f.severity, f.detail
+		FROM findings f JOIN run_order o ON o.run_id = f.run_id
+		WHERE f.subject_kind = ? AND f.subject_id = ? ORDER BY o.ord, f.code, f.detail`, []any{e.SubjectKind, id},
+		func(r *sql.Rows) error {
+			f, err := scanFinding(r)
+			e.Findings = append(e.Findings, f)
+			return err
+		})
+	if err != nil {
+		return e, fmt.Errorf("findings: %w", err)
+	}
+	if !cur.ok {
+		return e, nil
+	}
+	e.Earlier, err = earlier(ctx, conn, e.SubjectKind, id, cur.a.Certno, cur.a.Year, visitOrder{cur.ord, end, begn, id})
+	if err != nil {
+		return e, fmt.Errorf("earlier visits: %w", err)
+	}
+	return e, nil
+}
+
+// visitOrder places an assessed visit in the order SPEC 3.2 counts "already
+// paid this year": by run, then within a run by (enddate, begndate, id).
+type visitOrder struct {
+	ord       int64
+	end, begn record.Date
+	id        string
+}
+
+func (v visitOrder) compare(w visitOrder) int {
+	return cmp.Or(cmp.Compare(v.ord, w.ord), v.end.Compare(w.end), v.begn.Compare(w.begn), cmp.Compare(v.id, w.id))
+}
+
+// earlier returns the current assessments of the person's visits of the
+// year that come before me, in that order.
+func earlier(ctx context.Context, conn *sql.Conn, kind, id, certno string, year int, me visitOrder) ([]record.RunAssessment, error) {
+	type row struct {
+		ra record.RunAssessment
+		at visitOrder
+	}
+	var rows []row
+	err := each(ctx, conn, `
+		WITH cur AS (
+			SELECT a.*, o.ord FROM assessments a JOIN run_order o ON o.run_id = a.run_id
+			WHERE a.certno = ? AND a.year = ?
+			QUALIFY row_number() OVER (PARTITION BY a.subject_kind, a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1),
+		dates AS (
+			SELECT 'settlement' AS kind, setl_id AS id, enddate, begndate FROM settlements WHERE certno = ?
+			UNION ALL
+			SELECT DISTINCT 'claim', c.claim_id, c.enddate, c.begndate FROM claims c JOIN run_order o ON o.run_id = c.run_id
+			WHERE c.certno = ?
+			QUALIFY o.ord = max(o.ord) OVER (PARTITION BY c.claim_id))
+		SELECT `+assessmentCols+`, a.run_id, a.ord, d.enddate, d.begndate
+		FROM cur a LEFT JOIN dates d ON d.kind = a.subject_kind AND d.id = a.subject_id
+		WHERE NOT (a.subject_kind = ? AND a.subject_id = ?)`,
+		[]any{certno, year, certno, certno, kind, id}, func(r *sql.Rows) error {
+			var (
+				x         row
+				ord       num
+				end, begn day
+			)
+			a, err := scanAssessment(r, &x.ra.RunID, &ord, &end, &begn)
+			if err != nil {
+				return err
+			}
+			x.ra.Assessment = a
+			x.at = visitOrder{int64(ord), end.Date, begn.Date, a.SubjectID}
+			if x.at.compare(me) < 0 {
+				rows = append(rows, x)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		return cmp.Or(a.at.compare(b.at), cmp.Compare(a.ra.SubjectKind, b.ra.SubjectKind))
+	})
+	out := make([]record.RunAssessment, len(rows))
+	for i, r := range rows {
+		out[i] = r.ra
+	}
+	return out, nil
+}
+
+// ClaimStates returns every assessed claim's current state: its latest
+// assessment with its latest version's names and dates, and whether that
+// run found it late (LATE_SUBMISSION). Ordered by claim_id.
+func (l *Ledger) ClaimStates(ctx context.Context) ([]record.ClaimState, error) {
+	rows, err := l.db.QueryContext(ctx, `
+		WITH cur AS (
+			SELECT a.subject_id, a.certno, a.deadline, a.status, a.payable, a.run_id
+			FROM assessments a JOIN run_order o ON o.run_id = a.run_id
+			WHERE a.subject_kind = 'claim'
+			QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1),
+		cl AS (
+			SELECT c.claim_id, c.psn_name, c.fixmedins_name, c.med_type, c.enddate, c.dcla_date
+			FROM claims c JOIN run_order o ON o.run_id = c.run_id
+			QUALIFY row_number() OVER (PARTITION BY c.claim_id ORDER BY o.ord DESC, c.rowid) = 1),
+		late AS (
+			SELECT DISTINCT run_id, subject_id FROM findings
+			WHERE subject_kind = 'claim' AND code = '`+record.LateSubmission+`')
+		SELECT cur.subject_id, cur.certno, cl.psn_name, cl.fixmedins_name, cl.med_type, cl.enddate, cl.dcla_date,
+			cur.deadline, cur.status, cur.payable, late.subject_id IS NOT NULL, cur.run_id
+		FROM cur
+		LEFT JOIN cl ON cl.claim_id = cur.subject_id
+		LEFT JOIN late ON late.run_id = cur.run_id AND late.subject_id = cur.subject_id
+		ORDER BY cur.subject_id`)
+	if err != nil {
+		return nil, fmt.Errorf("ledger %s: claim states: %w", l.path, err)
+	}
+	defer rows.Close()
+	var out []record.ClaimState
+	for rows.Next() {
+		var (
+			c                      record.ClaimState
+			name, fixName, medType str
+			end, dcla, deadline    day
+			payable                dec
+		)
+		err := rows.Scan(&c.ClaimID, &c.Certno, &name, &fixName, &medType, &end, &dcla,
+			&deadline, &c.Status, &payable, &c.Late, &c.RunID)
+		if err != nil {
+			return nil, fmt.Errorf("ledger %s: claim states: %w", l.path, err)
+		}
+		c.PsnName, c.FixmedinsName, c.MedType = string(name), string(fixName), string(medType)
+		c.Enddate, c.DclaDate, c.Deadline, c.Payable = end.Date, dcla.Date, deadline.Date, payable.or()
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger %s: claim states: %w", l.path, err)
+	}
+	return out, nil
+}

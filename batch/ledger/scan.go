@@ -1,0 +1,136 @@
+package ledger
+
+import (
+	"medrecon/batch/record"
+)
+
+// settlementCols are the settlement columns scanSettlement reads, for a
+// query that names the settlements table s.
+const settlementCols = `s.setl_id, s.mdtrt_id, s.psn_no, s.psn_name, s.certno, s.insutype, s.psn_type,
+	s.insuplc_admdvs, s.mdtrtarea_admvs, s.fixmedins_code, s.fixmedins_name, s.hosp_lv, s.med_type,
+	s.begndate, s.enddate, s.setl_time, s.medfee_sumamt, s.inscp_scp_amt, s.act_pay_dedc, s.hifp_pay,
+	s.hifmi_pay, s.fund_pay_sumamt, s.acct_pay, s.psn_cash_pay, s.refd_setl_flag, s.init_setl_id,
+	s.src_file, s.src_row`
+
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// scanSettlement reads settlementCols and then extra destinations.
+func scanSettlement(sc scanner, extra ...any) (record.Settlement, error) {
+	var (
+		s                                                  record.Settlement
+		mdtrt, psnNo, name, insutype, psnType, insuplc     str
+		area, code, fixName, medType, initID, srcFile      str
+		hospLv, srcRow                                     num
+		begn, end                                          day
+		setlTime                                           stamp
+		medfee, inscp, dedc, hifp, hifmi, fund, acct, cash dec
+	)
+	dest := []any{&s.SetlID, &mdtrt, &psnNo, &name, &s.Certno, &insutype, &psnType,
+		&insuplc, &area, &code, &fixName, &hospLv, &medType,
+		&begn, &end, &setlTime, &medfee, &inscp, &dedc, &hifp,
+		&hifmi, &fund, &acct, &cash, &s.RefdSetlFlag, &initID,
+		&srcFile, &srcRow}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return s, err
+	}
+	s.MdtrtID, s.PsnNo, s.PsnName, s.Insutype, s.PsnType = string(mdtrt), string(psnNo), string(name), string(insutype), string(psnType)
+	s.InsuplcAdmdvs, s.MdtrtareaAdmvs, s.FixmedinsCode, s.FixmedinsName = string(insuplc), string(area), string(code), string(fixName)
+	s.HospLv, s.MedType, s.InitSetlID = int(hospLv), string(medType), string(initID)
+	s.Begndate, s.Enddate, s.SetlTime = begn.Date, end.Date, setlTime.Time
+	s.MedfeeSumamt, s.InscpScpAmt, s.ActPayDedc, s.HifpPay = medfee.or(), inscp.or(), dedc.or(), hifp.or()
+	s.HifmiPay, s.FundPaySumamt, s.AcctPay, s.PsnCashPay = hifmi.or(), fund.or(), acct.or(), cash.or()
+	s.Src = record.Source{File: string(srcFile), Row: int(srcRow)}
+	return s, nil
+}
+
+// claimCols are the columns of one claims row (one invoice) that scanClaimRow
+// reads, for a query that names the claims table c.
+const claimCols = `c.claim_id, c.certno, c.psn_name, c.insutype, c.psn_type, c.insuplc_admdvs,
+	c.mdtrtarea_admvs, c.fixmedins_code, c.fixmedins_name, c.hosp_lv, c.designated, c.med_type,
+	c.emergency, c.begndate, c.enddate, c.bill_code, c.bill_no, c.medfee_sumamt, c.inscp_scp_amt,
+	c.dcla_date, c.materials_complete, c.src_file, c.src_row`
+
+// scanClaimRow reads claimCols and then extra destinations: the claim's
+// fields and the row's invoice (nil for a row without a bill).
+func scanClaimRow(sc scanner, extra ...any) (record.Claim, *record.Invoice, error) {
+	var (
+		c                                                   record.Claim
+		name, insutype, psnType, insuplc, area, code, fixNm str
+		medType, billCode, billNo, srcFile                  str
+		hospLv, srcRow                                      num
+		begn, end, dcla                                     day
+		medfee, inscp                                       dec
+	)
+	dest := []any{&c.ClaimID, &c.Certno, &name, &insutype, &psnType, &insuplc,
+		&area, &code, &fixNm, &hospLv, &c.Designated, &medType,
+		&c.Emergency, &begn, &end, &billCode, &billNo, &medfee, &inscp,
+		&dcla, &c.MaterialsComplete, &srcFile, &srcRow}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return c, nil, err
+	}
+	c.PsnName, c.Insutype, c.PsnType, c.InsuplcAdmdvs = string(name), string(insutype), string(psnType), string(insuplc)
+	c.MdtrtareaAdmvs, c.FixmedinsCode, c.FixmedinsName = string(area), string(code), string(fixNm)
+	c.HospLv, c.MedType = int(hospLv), string(medType)
+	c.Begndate, c.Enddate, c.DclaDate = begn.Date, end.Date, dcla.Date
+	if billCode == "" && billNo == "" {
+		// A claim stored without invoices keeps its totals on a bill-less row.
+		c.MedfeeSumamt, c.InscpScpAmt = medfee.or(), inscp.or()
+		return c, nil, nil
+	}
+	inv := &record.Invoice{
+		BillCode: string(billCode), BillNo: string(billNo),
+		MedfeeSumamt: medfee.or(), InscpScpAmt: inscp.or(),
+		Src: record.Source{File: string(srcFile), Row: int(srcRow)},
+	}
+	return c, inv, nil
+}
+
+// claimAssembler folds consecutive rows of the same claim_id into claims,
+// summing the invoices' amounts (SPEC 2.2).
+type claimAssembler struct {
+	claims []record.Claim
+}
+
+func (a *claimAssembler) add(c record.Claim, inv *record.Invoice) *record.Claim {
+	n := len(a.claims)
+	if n == 0 || a.claims[n-1].ClaimID != c.ClaimID {
+		a.claims = append(a.claims, c)
+		n++
+	}
+	cur := &a.claims[n-1]
+	if inv != nil {
+		cur.Invoices = append(cur.Invoices, *inv)
+		cur.MedfeeSumamt = cur.MedfeeSumamt.Add(inv.MedfeeSumamt)
+		cur.InscpScpAmt = cur.InscpScpAmt.Add(inv.InscpScpAmt)
+	}
+	return cur
+}
+
+// assessmentCols are the assessment columns scanAssessment reads, for a
+// query that names the assessments table a.
+const assessmentCols = `a.subject_kind, a.subject_id, a.certno, a.year, a.filing_status, a.inscope,
+	a.deductible, a.ratio, a.basic_pay, a.serious_pay, a.payable, a.reported_pay, a.discrepancy,
+	a.status, a.deadline, a.trace`
+
+func scanAssessment(sc scanner, extra ...any) (record.Assessment, error) {
+	var (
+		a                                                      record.Assessment
+		year                                                   num
+		fs, trace                                              str
+		inscope, ded, ratio, basic, serious, payable, rep, dis dec
+		deadline                                               day
+	)
+	dest := []any{&a.SubjectKind, &a.SubjectID, &a.Certno, &year, &fs, &inscope,
+		&ded, &ratio, &basic, &serious, &payable, &rep, &dis,
+		&a.Status, &deadline, &trace}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return a, err
+	}
+	a.Year, a.FilingStatus, a.Trace, a.Deadline = int(year), string(fs), string(trace), deadline.Date
+	a.Inscope, a.Deductible, a.Ratio, a.BasicPay = inscope.or(), ded.or(), ratio.or(), basic.or()
+	a.SeriousPay, a.Payable = serious.or(), payable.or()
+	a.ReportedPay, a.Discrepancy = rep.NullDecimal, dis.NullDecimal
+	return a, nil
+}

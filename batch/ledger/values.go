@@ -1,0 +1,185 @@
+package ledger
+
+import (
+	"database/sql/driver"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/marcboeker/go-duckdb/v2"
+	"github.com/shopspring/decimal"
+
+	"medrecon/batch/record"
+)
+
+// Scales of the ledger's DECIMAL columns.
+const (
+	moneyScale = 2 // DECIMAL(18,2)
+	ratioScale = 4 // DECIMAL(9,4)
+)
+
+// money converts an amount for a DECIMAL(18,2) column. The appender takes the
+// unscaled integer, so the value is rounded to the column's scale the way a
+// DuckDB cast would (half away from zero); amounts reach here already rounded
+// where SPEC 3.2 rounds, so this never changes a value the rules computed.
+func money(d decimal.Decimal) duckdb.Decimal { return scaled(d, 18, moneyScale) }
+
+func ratio(d decimal.Decimal) duckdb.Decimal { return scaled(d, 9, ratioScale) }
+
+func scaled(d decimal.Decimal, width, scale uint8) duckdb.Decimal {
+	v := d.Round(int32(scale)).Shift(int32(scale)).BigInt()
+	return duckdb.Decimal{Width: width, Scale: scale, Value: v}
+}
+
+func nullMoney(d decimal.NullDecimal) driver.Value {
+	if !d.Valid {
+		return nil
+	}
+	return money(d.Decimal)
+}
+
+// date converts a civil date for a DATE column; the zero Date is NULL.
+func date(d record.Date) driver.Value {
+	if d.IsZero() {
+		return nil
+	}
+	return d.Time()
+}
+
+// timestamp converts a wall-clock time for a TIMESTAMP column; the zero time is NULL.
+func timestamp(t time.Time) driver.Value {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}
+
+func nullString(s string) driver.Value {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// dec scans a DECIMAL column into a decimal.Decimal; NULL leaves Valid false.
+type dec struct {
+	decimal.NullDecimal
+}
+
+func (d *dec) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		d.Valid = false
+		return nil
+	case duckdb.Decimal:
+		if x.Value == nil {
+			d.Valid = false
+			return nil
+		}
+		d.Decimal, d.Valid = decimal.NewFromBigInt(new(big.Int).Set(x.Value), -int32(x.Scale)), true
+		return nil
+	case *big.Int:
+		d.Decimal, d.Valid = decimal.NewFromBigInt(x, 0), true
+		return nil
+	case int64:
+		d.Decimal, d.Valid = decimal.NewFromInt(x), true
+		return nil
+	case int32:
+		d.Decimal, d.Valid = decimal.NewFromInt(int64(x)), true
+		return nil
+	case string:
+		v, err := decimal.NewFromString(x)
+		if err != nil {
+			return fmt.Errorf("ledger decimal %q: %w", x, err)
+		}
+		d.Decimal, d.Valid = v, true
+		return nil
+	}
+	return fmt.Errorf("ledger decimal: unexpected %T", v)
+}
+
+// or returns the value, or zero when NULL.
+func (d dec) or() decimal.Decimal {
+	if !d.Valid {
+		return decimal.Zero
+	}
+	return d.Decimal
+}
+
+// day scans a DATE column into a record.Date; NULL gives the zero Date.
+type day struct {
+	record.Date
+}
+
+func (d *day) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		d.Date = record.Date{}
+		return nil
+	case time.Time:
+		d.Date = record.DateOf(x.UTC())
+		return nil
+	}
+	return fmt.Errorf("ledger date: unexpected %T", v)
+}
+
+// str scans a nullable VARCHAR; NULL gives "".
+type str string
+
+func (s *str) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*s = ""
+	case string:
+		*s = str(x)
+	case []byte:
+		*s = str(x)
+	default:
+		return fmt.Errorf("ledger text: unexpected %T", v)
+	}
+	return nil
+}
+
+// num scans a nullable integer; NULL gives 0.
+type num int64
+
+func (n *num) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*n = 0
+	case int64:
+		*n = num(x)
+	case int32:
+		*n = num(x)
+	case int16:
+		*n = num(x)
+	case int8:
+		*n = num(x)
+	case uint64:
+		*n = num(x)
+	case uint32:
+		*n = num(x)
+	case *big.Int:
+		*n = num(x.Int64())
+	default:
+		return fmt.Errorf("ledger number: unexpected %T", v)
+	}
+	return nil
+}
+
+// stamp scans a nullable TIMESTAMP as UTC wall clock.
+type stamp struct {
+	time.Time
+}
+
+func (t *stamp) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		t.Time = time.Time{}
+	case time.Time:
+		t.Time = x.UTC()
+	default:
+		return fmt.Errorf("ledger timestamp: unexpected %T", v)
+	}
+	return nil
+}
