@@ -305,6 +305,7 @@ var (
 	ErrMissingColumn   = errors.New("missing required column")
 	ErrDuplicateColumn = errors.New("duplicated column")
 	ErrSheet           = errors.New("no such sheet")
+	ErrTooLarge        = errors.New("workbook unpacks to more than the size limit")
 )
 
 // mapColumns maps header to k's fields. Duplicated columns and missing

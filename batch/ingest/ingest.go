@@ -116,12 +116,7 @@ func Read(ctx context.Context, name string, r io.ReaderAt, size int64, opt Optio
 		}
 		return read(ctx, src, name, "", opt)
 	case ".xlsx", ".xlsm":
-		src, sheet, err := openXLSX(io.NewSectionReader(r, 0, size), opt.Sheet)
-		if err != nil {
-			return nil, &FileError{File: name, Sheet: sheet, Err: err}
-		}
-		defer src.close()
-		return read(ctx, src, name, sheet, opt)
+		return readXLSX(ctx, name, io.NewSectionReader(r, 0, size), opt)
 	default:
 		return nil, &FileError{File: name, Err: fmt.Errorf("%w: the name must end in .csv, .txt or .xlsx", ErrFormat)}
 	}

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +17,24 @@ const (
 	xlsxUnzipLimit    = 1 << 30
 	xlsxUnzipXMLLimit = 64 << 20
 )
+
+// readXLSX reads one sheet of a workbook. The workbook parser is a large
+// third-party library; should it panic on a malformed file, the panic is
+// turned into a FileError so that bad input never brings the run down.
+func readXLSX(ctx context.Context, name string, r io.Reader, opt Options) (res *Result, err error) {
+	sheet := opt.Sheet
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, &FileError{File: name, Sheet: sheet, Err: fmt.Errorf("%w: malformed workbook (%v)", ErrFormat, p)}
+		}
+	}()
+	src, sheet, err := openXLSX(r, opt.Sheet)
+	if err != nil {
+		return nil, &FileError{File: name, Sheet: sheet, Err: err}
+	}
+	defer src.close()
+	return read(ctx, src, name, sheet, opt)
+}
 
 // xlsxSource streams the rows of one worksheet.
 type xlsxSource struct {
@@ -33,6 +52,10 @@ func openXLSX(r io.Reader, sheet string) (*xlsxSource, string, error) {
 		UnzipXMLSizeLimit: xlsxUnzipXMLLimit,
 	})
 	if err != nil {
+		// excelize has no sentinel for its size limit; its message is stable.
+		if strings.Contains(err.Error(), "unzip size exceeds") {
+			return nil, sheet, fmt.Errorf("%w: %w", ErrTooLarge, err)
+		}
 		if errors.Is(err, excelize.ErrWorkbookFileFormat) || strings.Contains(err.Error(), "zip") {
 			return nil, sheet, fmt.Errorf("%w: not a readable XLSX workbook: %w", ErrFormat, err)
 		}
