@@ -17,14 +17,17 @@ const sniffSize = 64 << 10
 
 // csvSource streams the records of a CSV file.
 type csvSource struct {
-	r *csv.Reader
+	r    *csv.Reader
+	size int64    // of the file, in bytes
+	ends [9]int64 // input offsets after the last rows read, a ring
+	n    int      // records read
 }
 
 // newCSVSource decides the encoding of a CSV file from its start: a UTF-8
 // BOM means UTF-8; otherwise the first 64 KiB, cut at a rune boundary, are
 // UTF-8 if valid, else the file is GB18030 (which includes GBK), as Chinese
 // Excel saves it. A .txt export that separates by tabs is read as such.
-func newCSVSource(r io.Reader) (*csvSource, error) {
+func newCSVSource(r io.Reader, size int64) (*csvSource, error) {
 	br := bufio.NewReaderSize(r, sniffSize)
 	head, err := br.Peek(sniffSize)
 	complete := err == io.EOF
@@ -49,7 +52,7 @@ func newCSVSource(r io.Reader) (*csvSource, error) {
 	if line, _, _ := bytes.Cut(head, []byte("\n")); bytes.Count(line, []byte("\t")) > bytes.Count(line, []byte(",")) {
 		cr.Comma = '\t'
 	}
-	return &csvSource{r: cr}, nil
+	return &csvSource{r: cr, size: size}, nil
 }
 
 // validUTF8Prefix reports whether b is valid UTF-8; unless b is the whole
@@ -78,7 +81,26 @@ func (s *csvSource) next() ([]string, int, error) {
 		return nil, line, err
 	}
 	line, _ := s.r.FieldPos(0)
+	s.ends[s.n%len(s.ends)] = s.r.InputOffset()
+	s.n++
 	return rec, line, nil
+}
+
+// rowsLeft divides the bytes not yet read by the average size of the last
+// eight rows. The offsets count decoded bytes, so a GB18030 file is
+// underestimated, which only costs some growth later; no row of any input
+// kind is shorter than 40 bytes, which bounds an overestimate.
+func (s *csvSource) rowsLeft() int {
+	k := len(s.ends)
+	if s.n < k {
+		return 0
+	}
+	last, first := s.ends[(s.n-1)%k], s.ends[s.n%k]
+	per := (last - first) / int64(k-1)
+	if per <= 0 || s.size <= last {
+		return 0
+	}
+	return int(min((s.size-last)/per, s.size/40))
 }
 
 func (s *csvSource) cellParser() cellParser { return cellParser{} }

@@ -110,7 +110,7 @@ func Read(ctx context.Context, name string, r io.ReaderAt, size int64, opt Optio
 	}
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".csv", ".txt":
-		src, err := newCSVSource(io.NewSectionReader(r, 0, size))
+		src, err := newCSVSource(io.NewSectionReader(r, 0, size), size)
 		if err != nil {
 			return nil, &FileError{File: name, Err: err}
 		}
@@ -129,6 +129,9 @@ type rowSource interface {
 	next() (cells []string, row int, err error)
 	// cellParser says how to read dates and amounts from its cells.
 	cellParser() cellParser
+	// rowsLeft estimates how many rows follow, from the size of the rows
+	// read so far; 0 when unknown.
+	rowsLeft() int
 }
 
 // read finds the header row, tells the kind and turns every data row into
@@ -194,6 +197,9 @@ func read(ctx context.Context, src rowSource, file, sheet string, opt Options) (
 		}
 		p.res.Rows++
 		p.row(kind, cells, row)
+		if p.res.Rows == 8 {
+			p.reserve(kind, src.rowsLeft())
+		}
 	}
 	p.finish()
 	return p.res, nil

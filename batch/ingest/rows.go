@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,6 +61,23 @@ type parser struct {
 
 	claims map[string]int // claim_id → index in groups
 	groups []claimGroup
+}
+
+// maxReserve bounds the records reserved from a size estimate.
+const maxReserve = 1 << 22
+
+// reserve makes room for about n more records, so that a large file's
+// records are not copied again and again as the slice grows.
+func (p *parser) reserve(kind string, n int) {
+	n = min(n+n/8+16, maxReserve)
+	switch kind {
+	case record.InputSettlements:
+		p.res.Settlements = slices.Grow(p.res.Settlements, n)
+	case record.InputFilings:
+		p.res.Filings = slices.Grow(p.res.Filings, n)
+	case record.InputStatement:
+		p.res.Statement = slices.Grow(p.res.Statement, n)
+	}
 }
 
 // claimGroup holds the rows of one claim_id until the file is read.

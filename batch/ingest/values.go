@@ -65,11 +65,19 @@ func normalize(s string) string {
 			break
 		}
 	}
-	if !ascii {
+	if !ascii && needsFold(s) {
 		s = width.Fold.String(s)
 		s = strings.ReplaceAll(s, "\ufeff", "")
 	}
 	return strings.TrimSpace(s)
+}
+
+// needsFold reports whether s holds a character that width.Fold changes or
+// a BOM: the ideographic space U+3000, or U+FEFF–U+FFEF (the full- and
+// half-width forms), all of which begin with byte 0xEF in UTF-8. Chinese
+// names and addresses have none, so they are not copied.
+func needsFold(s string) bool {
+	return strings.IndexByte(s, 0xEF) >= 0 || strings.Contains(s, "\u3000")
 }
 
 // ParseDate parses the date forms of SPEC 2: 2025-03-01, 2025/3/1, 2025.3.1,
@@ -145,14 +153,15 @@ func parseDatePart(s string) (d record.Date, rest string, ok bool) {
 			return d, "", false
 		}
 		c := datePart[sep]
-		parts := strings.Split(datePart, string(c))
-		if len(parts) != 3 {
+		rest2 := datePart[sep+1:]
+		sep2 := strings.IndexByte(rest2, c)
+		if sep2 < 0 {
 			return d, "", false
 		}
 		var ok1, ok2, ok3 bool
-		y, ok1 = atoiN(parts[0], 4, 4)
-		m, ok2 = atoiN(parts[1], 1, 2)
-		dd, ok3 = atoiN(parts[2], 1, 2)
+		y, ok1 = atoiN(datePart[:sep], 4, 4)
+		m, ok2 = atoiN(rest2[:sep2], 1, 2)
+		dd, ok3 = atoiN(rest2[sep2+1:], 1, 2)
 		if !ok1 || !ok2 || !ok3 {
 			return d, "", false
 		}
@@ -173,16 +182,17 @@ func parseClock(s string) (h, m, sec int, frac, ok bool) {
 		frac = strings.Trim(s[i+1:], "0") != ""
 		s = s[:i]
 	}
-	parts := strings.Split(s, ":")
-	if len(parts) < 2 || len(parts) > 3 {
+	hs, rest, found := strings.Cut(s, ":")
+	if !found {
 		return 0, 0, 0, false, false
 	}
+	ms, ss, hasSec := strings.Cut(rest, ":")
 	var ok1, ok2, ok3 bool
-	h, ok1 = atoiN(parts[0], 1, 2)
-	m, ok2 = atoiN(parts[1], 2, 2)
+	h, ok1 = atoiN(hs, 1, 2)
+	m, ok2 = atoiN(ms, 2, 2)
 	ok3 = true
-	if len(parts) == 3 {
-		sec, ok3 = atoiN(parts[2], 2, 2)
+	if hasSec {
+		sec, ok3 = atoiN(ss, 2, 2)
 	}
 	if !ok1 || !ok2 || !ok3 || h > 23 || m > 59 || sec > 59 {
 		return 0, 0, 0, false, false
@@ -291,14 +301,8 @@ func ParseAmount(s string) (decimal.Decimal, error) {
 	// Thousands separators: the first group has 1–3 digits, every later one 3.
 	digits := intPart
 	if strings.IndexByte(intPart, ',') >= 0 {
-		groups := strings.Split(intPart, ",")
-		if len(groups[0]) < 1 || len(groups[0]) > 3 {
+		if !validGrouping(intPart) {
 			return decimal.Decimal{}, valueErr(s, reasonAmount)
-		}
-		for _, g := range groups[1:] {
-			if len(g) != 3 {
-				return decimal.Decimal{}, valueErr(s, reasonAmount)
-			}
 		}
 		digits = strings.ReplaceAll(intPart, ",", "")
 	}
@@ -310,6 +314,9 @@ func ParseAmount(s string) (decimal.Decimal, error) {
 	}
 	all := len(digits) + len(fracPart)
 	if all <= 18 {
+		if strings.Trim(digits, "0") == "" && strings.Trim(fracPart, "0") == "" {
+			return zeros[len(fracPart)], nil // shared: decimals are immutable
+		}
 		var v int64
 		for i := 0; i < len(digits); i++ {
 			v = v*10 + int64(digits[i]-'0')
@@ -335,6 +342,24 @@ func ParseAmount(s string) (decimal.Decimal, error) {
 	}
 	return d, nil
 }
+
+// validGrouping reports whether commas split s into a first group of 1–3
+// characters and later groups of exactly 3.
+func validGrouping(s string) bool {
+	first := strings.IndexByte(s, ',')
+	if first < 1 || first > 3 {
+		return false
+	}
+	for i := first; i < len(s); i += 4 {
+		if s[i] != ',' || i+4 > len(s) || strings.IndexByte(s[i+1:i+4], ',') >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// zeros are 0, 0.0 and 0.00, shared to save an allocation per zero cell.
+var zeros = [3]decimal.Decimal{decimal.New(0, 0), decimal.New(0, -1), decimal.New(0, -2)}
 
 // xlsxAmount reads an amount from a raw XLSX cell. A numeric cell holds the
 // shortest text of an IEEE double, but some writers store 17 significant

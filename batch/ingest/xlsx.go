@@ -104,6 +104,8 @@ func (s *xlsxSource) cellParser() cellParser {
 	return cellParser{xlsx: true, date1904: s.date1904}
 }
 
+func (s *xlsxSource) rowsLeft() int { return 0 }
+
 func (s *xlsxSource) close() {
 	s.rows.Close()
 	s.f.Close()
