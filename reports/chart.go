@@ -52,7 +52,7 @@ func (d *document) barChart(bars []bar) {
 			pdf.SetFillColor(246, 246, 246)
 			pdf.Rect(margin, y, bodyW, barRowH, "F")
 		}
-		lines := pdf.SplitText(b.label, barLabelW)
+		lines := d.wrap(b.label, barLabelW)
 		if len(lines) > 2 {
 			lines = lines[:2]
 			lines[1] = trimToWidth(d, lines[1]+"…", barLabelW)

@@ -112,7 +112,7 @@ func (d *document) keyValues(pairs []pair, labelW float64) {
 	pdf := d.pdf
 	pdf.SetFont(fontFamily, "", textFont)
 	for _, p := range pairs {
-		lines := pdf.SplitText(p.value, bodyW-labelW)
+		lines := d.wrap(p.value, bodyW-labelW)
 		if len(lines) == 0 {
 			lines = []string{""}
 		}
@@ -137,7 +137,7 @@ func (d *document) keyValues(pairs []pair, labelW float64) {
 func (d *document) note(s string) {
 	d.pdf.SetFont(fontFamily, "", 8)
 	d.pdf.SetTextColor(90, 90, 90)
-	for _, l := range d.pdf.SplitText(s, bodyW) {
+	for _, l := range d.wrap(s, bodyW) {
 		if d.pdf.GetY()+4.5 > bodyBottom {
 			d.newPage()
 			d.pdf.SetFont(fontFamily, "", 8)

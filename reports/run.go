@@ -61,7 +61,7 @@ func (doc *document) cover(d record.RunData) {
 	}, 32)
 	doc.heading("输入文件", 20)
 	cols := []column{
-		{"文件", 52, "L"}, {"类型", 20, "L"}, {"SHA-256", 78, "L"}, {"行数", 15, "R"}, {"拒收", 15, "R"},
+		{"文件", 47, "L"}, {"类型", 16, "L"}, {"SHA-256", 95, "L"}, {"行数", 11, "R"}, {"拒收", 11, "R"},
 	}
 	rows := make([][]string, 0, len(d.Files))
 	for _, f := range d.Files {

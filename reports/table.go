@@ -56,7 +56,7 @@ func (d *document) splitRow(cols []column, row []string) [][]string {
 		if i < len(row) {
 			s = row[i]
 		}
-		lines := d.pdf.SplitText(s, c.width)
+		lines := d.wrap(s, c.width)
 		if len(lines) == 0 {
 			lines = []string{""}
 		}

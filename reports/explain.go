@@ -1,0 +1,180 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"medrecon/batch/record"
+)
+
+// WriteExplanation prints, as plain text for a terminal, how the ledger
+// worked out one settlement's or claim's amount: the subject, each run's
+// assessment with its trace, the findings, and the person's earlier visits
+// of the year that consumed the running totals. ID numbers are masked.
+func WriteExplanation(w io.Writer, e record.Explanation) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s (%s)\n", kindLabel(e.SubjectKind), e.SubjectID, e.SubjectKind)
+	switch {
+	case e.Settlement != nil:
+		writeSettlement(&b, e.Settlement)
+	case e.Claim != nil:
+		writeClaim(&b, e.Claim)
+	}
+
+	fmt.Fprintf(&b, "\n评估 assessments (%d)\n", len(e.Assessments))
+	if len(e.Assessments) == 0 {
+		b.WriteString("  （无）\n")
+	}
+	for _, a := range e.Assessments {
+		writeAssessment(&b, a)
+	}
+
+	fmt.Fprintf(&b, "\n问题 findings (%d)\n", len(e.Findings))
+	if len(e.Findings) == 0 {
+		b.WriteString("  （无）\n")
+	}
+	for _, f := range e.Findings {
+		fmt.Fprintf(&b, "  [%s %s] %s %s\n", severityLabel(f.Severity), f.Severity, f.Code, codeLabel(f.Code))
+		writeIndented(&b, "    ", f.Detail)
+	}
+
+	fmt.Fprintf(&b, "\n同年度此前就诊 earlier visits of the year (%d)\n", len(e.Earlier))
+	if len(e.Earlier) == 0 {
+		b.WriteString("  （无）\n")
+	} else {
+		var basic, serious decimal.Decimal
+		for _, a := range e.Earlier {
+			fmt.Fprintf(&b, "  %s %s  运行 %s  %s  基本 %s  大病 %s  应付 %s\n",
+				kindLabel(a.SubjectKind), a.SubjectID, a.RunID, statusLabel(a.Status),
+				money(a.BasicPay), money(a.SeriousPay), money(a.Payable))
+			basic = basic.Add(a.BasicPay)
+			serious = serious.Add(a.SeriousPay)
+		}
+		fmt.Fprintf(&b, "  合计 基本 %s  大病 %s\n", money(basic), money(serious))
+	}
+	if _, err := io.WriteString(w, record.MaskText(b.String())); err != nil {
+		return fmt.Errorf("explain %s %s: %w", e.SubjectKind, e.SubjectID, err)
+	}
+	return nil
+}
+
+// field writes one "label  value" line of the subject block.
+func field(b *strings.Builder, label, value string) {
+	fmt.Fprintf(b, "  %-*s%s\n", 16-labelPad(label), label, value)
+}
+
+// labelPad corrects %-*s for wide characters: each CJK label character
+// occupies two terminal columns but counts as one in the padding.
+func labelPad(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x2E80 {
+			n++
+		}
+	}
+	return n
+}
+
+func writeSettlement(b *strings.Builder, s *record.Settlement) {
+	field(b, "就诊ID", s.MdtrtID)
+	field(b, "姓名", s.PsnName)
+	field(b, "证件号码", record.MaskID(s.Certno))
+	field(b, "险种类型", s.Insutype)
+	field(b, "人员类别", s.PsnType)
+	field(b, "参保地", s.InsuplcAdmdvs)
+	field(b, "就医地", s.MdtrtareaAdmvs)
+	field(b, "医疗机构", s.FixmedinsName+" ("+s.FixmedinsCode+")")
+	field(b, "医院等级", fmt.Sprint(s.HospLv))
+	field(b, "医疗类别", s.MedType)
+	field(b, "入院/出院", s.Begndate.String()+" ~ "+s.Enddate.String())
+	if !s.SetlTime.IsZero() {
+		field(b, "结算时间", s.SetlTime.Format("2006-01-02 15:04:05"))
+	}
+	field(b, "医疗费总额", money(s.MedfeeSumamt))
+	field(b, "符合范围金额", money(s.InscpScpAmt))
+	field(b, "实付起付线", money(s.ActPayDedc))
+	field(b, "统筹基金支出", money(s.HifpPay))
+	field(b, "大病保险支出", money(s.HifmiPay))
+	field(b, "基金支付总额", money(s.FundPaySumamt))
+	field(b, "个人账户支出", money(s.AcctPay))
+	field(b, "个人现金支出", money(s.PsnCashPay))
+	if s.RefdSetlFlag {
+		field(b, "退费", "是，原结算ID "+s.InitSetlID)
+	}
+	if s.Src.File != "" {
+		field(b, "来源", source(s.Src))
+	}
+}
+
+func writeClaim(b *strings.Builder, c *record.Claim) {
+	field(b, "姓名", c.PsnName)
+	field(b, "证件号码", record.MaskID(c.Certno))
+	field(b, "险种类型", c.Insutype)
+	field(b, "人员类别", c.PsnType)
+	field(b, "参保地", c.InsuplcAdmdvs)
+	field(b, "就医地", c.MdtrtareaAdmvs)
+	field(b, "医疗机构", c.FixmedinsName+" ("+c.FixmedinsCode+")")
+	field(b, "医院等级", fmt.Sprint(c.HospLv))
+	field(b, "是否定点", yesNo(c.Designated))
+	field(b, "医疗类别", c.MedType)
+	field(b, "是否急诊", yesNo(c.Emergency))
+	field(b, "入院/出院", c.Begndate.String()+" ~ "+c.Enddate.String())
+	field(b, "申请日期", c.DclaDate.String())
+	field(b, "材料齐全", yesNo(c.MaterialsComplete))
+	field(b, "医疗费总额", money(c.MedfeeSumamt))
+	field(b, "符合范围金额", money(c.InscpScpAmt))
+	for _, inv := range c.Invoices {
+		line := fmt.Sprintf("%s-%s  总额 %s  范围内 %s", inv.BillCode, inv.BillNo, money(inv.MedfeeSumamt), money(inv.InscpScpAmt))
+		if inv.Src.File != "" {
+			line += "  (" + source(inv.Src) + ")"
+		}
+		field(b, "票据", line)
+	}
+}
+
+func writeAssessment(b *strings.Builder, a record.RunAssessment) {
+	fmt.Fprintf(b, "  运行 %s: %s\n", a.RunID, statusLabel(a.Status))
+	field(b, "  备案状态", filingLabel(a.FilingStatus))
+	field(b, "  年度", fmt.Sprint(a.Year))
+	field(b, "  符合范围金额", money(a.Inscope))
+	field(b, "  起付线", money(a.Deductible))
+	field(b, "  支付比例", a.Ratio.String())
+	field(b, "  基本医疗统筹", money(a.BasicPay))
+	field(b, "  大病保险", money(a.SeriousPay))
+	field(b, "  应付", money(a.Payable))
+	if a.ReportedPay.Valid {
+		field(b, "  报告支付", nullMoney(a.ReportedPay))
+	}
+	if a.Discrepancy.Valid {
+		field(b, "  差额", nullMoney(a.Discrepancy))
+	}
+	if !a.Deadline.IsZero() {
+		field(b, "  申报截止日", a.Deadline.String())
+	}
+	b.WriteString("    计算过程 trace:\n")
+	writeIndented(b, "      ", a.Trace)
+}
+
+// writeIndented writes each line of s with the given indent.
+func writeIndented(b *strings.Builder, indent, s string) {
+	for _, line := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		b.WriteString(indent + line + "\n")
+	}
+}
+
+func source(s record.Source) string {
+	if s.Sheet != "" {
+		return fmt.Sprintf("%s 工作表 %s 第 %d 行", s.File, s.Sheet, s.Row)
+	}
+	return fmt.Sprintf("%s 第 %d 行", s.File, s.Row)
+}
+
+func yesNo(v bool) string {
+	if v {
+		return "是"
+	}
+	return "否"
+}

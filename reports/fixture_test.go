@@ -1,0 +1,120 @@
+package reports
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
+
+	"medrecon/batch/record"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// Fictional people; the ID numbers carry a valid GB 11643 checksum.
+const (
+	idZhang = "13010219850312451X" // 张晓梅
+	idLi    = "120101197208053023" // 李建国
+	idWang  = "130501199001016674" // 王磊
+	idZhao  = "130104200112301286" // 赵雨桐
+	idChen  = "120103196507180098" // 陈海燕
+)
+
+var allIDs = []string{idZhang, idLi, idWang, idZhao, idChen}
+
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func nullDec(s string) decimal.NullDecimal {
+	return decimal.NullDecimal{Decimal: dec(s), Valid: true}
+}
+
+// golden compares got with testdata/name, or rewrites it under -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs from golden (-want +got):\n%s", name, diff)
+	}
+}
+
+// sampleRun is a small run with every status, finding kinds of all subject
+// kinds, a formula-like cell and rejects.
+func sampleRun() record.RunData {
+	started := time.Date(2026, 1, 5, 18, 0, 3, 0, time.UTC)
+	return record.RunData{
+		Run: record.RunInfo{
+			RunID: "20260106-020003", StartedAt: started, FinishedAt: started.Add(47 * time.Second),
+			AsOf: record.D(2026, 1, 5), Status: record.RunCommitted, Version: "v1.2.0",
+			PolicySHA256: "9f2c4b1e0a7d3c5f6e8b9a0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6",
+		},
+		Files: []record.InputFile{
+			{Path: "in/结算明细_202512.csv", Kind: record.InputSettlements, SHA256: "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b", Rows: 6, Rejected: 1},
+			{Path: "in/手工报销申请.xlsx", Kind: record.InputClaims, SHA256: "b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c", Rows: 7, Rejected: 1},
+			{Path: "in/备案登记.csv", Kind: record.InputFilings, SHA256: "7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730", Rows: 4},
+		},
+		Assessments: []record.AssessedRow{
+			claimRow("C2025-0001", idZhang, "张晓梅", "天津市第一中心医院", "H12010100001", record.ClaimApproved, "70650.00", "70650.00", "0"),
+			claimRow("C2025-0002", idLi, "李建国", "天津医科大学总医院", "H12010100002", record.ClaimApproved, "13200.00", "13200.00", "0"),
+			claimRow("C2025-0003", idWang, "王磊", "=HYPERLINK(\"x\")诊所", "H13010000009", record.ClaimRejected, "0", "0", "0"),
+			claimRow("C2025-0004", idZhao, "赵雨桐", "北京协和医院", "H11010100003", record.ClaimReview, "2400.50", "2400.50", "0"),
+			claimRow("C2025-0005", idChen, "陈海燕", "天津市第一中心医院", "H12010100001", record.ClaimPending, "1234567.89", "1200000.00", "34567.89"),
+			setlRow("S0001", idZhang, "张晓梅", "天津市第一中心医院", "H12010100001", record.SetlBalanced, "800.00", "800.00", "0"),
+			setlRow("S0002", idLi, "李建国", "天津医科大学总医院", "H12010100002", record.SetlMismatch, "1000.00", "1150.00", "150.00"),
+			setlRow("S0003", idWang, "王磊", "河北医科大学第二医院", "H13010000002", record.SetlMismatch, "5000.00", "4700.00", "-300.00"),
+			setlRow("S0004", idZhao, "赵雨桐", "天津市第一中心医院", "H12010100001", record.SetlRefunded, "300.00", "300.00", "0"),
+			setlRow("S0005", idZhao, "赵雨桐", "天津市第一中心医院", "H12010100001", record.SetlRefund, "0", "-300.00", "0"),
+			setlRow("S0006", idChen, "陈海燕", "北京协和医院", "H11010100003", record.SetlConflict, "0", "0", "0"),
+		},
+		Findings: []record.Finding{
+			{SubjectKind: record.KindClaim, SubjectID: "C2025-0003", Code: record.NonDesignated, Severity: record.SeverityError, Detail: "非定点医疗机构且非急诊，不予支付。证件号码 " + idWang},
+			{SubjectKind: record.KindClaim, SubjectID: "C2025-0004", Code: record.SuspectedDuplicate, Severity: record.SeverityWarning, Detail: "与结算 S0006 的就诊日期和医疗费总额相同"},
+			{SubjectKind: record.KindSettlement, SubjectID: "S0002", Code: record.AmountMismatch, Severity: record.SeverityError, Detail: "统筹基金支出 1150.00 ≠ 应付 1000.00，差额 150.00"},
+			{SubjectKind: record.KindSettlement, SubjectID: "S0003", Code: record.AmountMismatch, Severity: record.SeverityError, Detail: "统筹基金支出 4700.00 ≠ 应付 5000.00，差额 -300.00"},
+			{SubjectKind: record.KindStatement, SubjectID: "H12010100001", Code: record.StatementMismatch, Severity: record.SeverityWarning, Detail: "2025-12 职工 住院：笔数差 1，医疗费总额差 300.00"},
+		},
+		Rejects: []record.Reject{
+			{File: "手工报销申请.xlsx", Sheet: "申请明细", Row: 12, Col: "申请日期", Value: "2025-02-30", Reason: "日期无效 / not a date"},
+			{File: "结算明细_202512.csv", Row: 5, Col: "证件号码", Value: record.MaskID("130102198503124519"), Reason: "证件号码校验位错误 / ID checksum failed"},
+		},
+	}
+}
+
+func claimRow(id, certno, name, inst, code, status, payable, basic, serious string) record.AssessedRow {
+	return record.AssessedRow{
+		Assessment: record.Assessment{
+			SubjectKind: record.KindClaim, SubjectID: id, Certno: certno, Year: 2025,
+			FilingStatus: record.StatusLongTerm, Inscope: dec("80000.00"), Deductible: dec("1500"), Ratio: dec("0.90"),
+			BasicPay: dec(basic), SeriousPay: dec(serious), Payable: dec(payable), Status: status,
+			Deadline: record.D(2026, 3, 31),
+			Trace:    fmt.Sprintf("(80000.00 − 1500.00) × 0.90 = %s；证件 %s", basic, certno),
+		},
+		PsnName: name, FixmedinsCode: code, FixmedinsName: inst, MedType: "21",
+	}
+}
+
+func setlRow(id, certno, name, inst, code, status, expected, reported, disc string) record.AssessedRow {
+	return record.AssessedRow{
+		Assessment: record.Assessment{
+			SubjectKind: record.KindSettlement, SubjectID: id, Certno: certno, Year: 2025,
+			FilingStatus: record.StatusReferral, Inscope: dec("2000.00"), Ratio: dec("0.80"),
+			BasicPay: dec(expected), Payable: dec(expected), ReportedPay: nullDec(reported), Discrepancy: nullDec(disc),
+			Status: status, Trace: "应付 " + expected,
+		},
+		PsnName: name, FixmedinsCode: code, FixmedinsName: inst, MedType: "21",
+	}
+}

@@ -1,0 +1,243 @@
+package reports
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+
+	"medrecon/batch/record"
+)
+
+// cell is one value of a spreadsheet row: text, a whole number or an amount.
+type cell struct {
+	text   string
+	num    string // a decimal or integer written as a number cell
+	amount bool   // num is money: format "#,##0.00"
+}
+
+func text(s string) cell            { return cell{text: s} }
+func integer(n int) cell            { return cell{num: strconv.Itoa(n)} }
+func amount(d decimal.Decimal) cell { return cell{num: d.StringFixed(2), amount: true} }
+
+// guardFormula keeps a text cell from being read as a formula. Following the
+// OWASP advice on CSV injection, a value starting with = + - @, a tab or a
+// carriage return gets a leading single quote, so that Excel and LibreOffice
+// show it as text and never evaluate it (an institution name like
+// =HYPERLINK(...) stays a name).
+func guardFormula(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
+}
+
+// sheet writes one table to a fresh workbook: a Chinese header row, frozen
+// panes below it and column widths that fit the content.
+type sheet struct {
+	f      *excelize.File
+	name   string
+	widths []float64
+	row    int
+	money  int // style id of amount cells
+	head   int // style id of the header row
+}
+
+func newSheet(name string, header []string) (*sheet, error) {
+	f := excelize.NewFile()
+	if err := f.SetSheetName("Sheet1", name); err != nil {
+		return nil, fmt.Errorf("sheet %s: %w", name, err)
+	}
+	fmtStr := "#,##0.00"
+	money, err := f.NewStyle(&excelize.Style{CustomNumFmt: &fmtStr})
+	if err != nil {
+		return nil, fmt.Errorf("sheet %s: amount style: %w", name, err)
+	}
+	head, err := f.NewStyle(&excelize.Style{
+		Font: &excelize.Font{Bold: true},
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"E6E6E6"}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sheet %s: header style: %w", name, err)
+	}
+	s := &sheet{f: f, name: name, widths: make([]float64, len(header)), money: money, head: head}
+	cells := make([]cell, len(header))
+	for i, h := range header {
+		cells[i] = text(h)
+	}
+	if err := s.add(cells); err != nil {
+		return nil, err
+	}
+	last, err := excelize.CoordinatesToCellName(len(header), 1)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.SetCellStyle(name, "A1", last, head); err != nil {
+		return nil, fmt.Errorf("sheet %s: %w", name, err)
+	}
+	if err := f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return nil, fmt.Errorf("sheet %s: freeze header: %w", name, err)
+	}
+	return s, nil
+}
+
+// add appends a row.
+func (s *sheet) add(cells []cell) error {
+	s.row++
+	for i, c := range cells {
+		ref, err := excelize.CoordinatesToCellName(i+1, s.row)
+		if err != nil {
+			return err
+		}
+		shown := c.text
+		if c.num != "" {
+			// SetCellDefault stores the decimal's digits as a number cell
+			// without passing through float64.
+			if err := s.f.SetCellDefault(s.name, ref, c.num); err != nil {
+				return fmt.Errorf("sheet %s cell %s: %w", s.name, ref, err)
+			}
+			if c.amount {
+				if err := s.f.SetCellStyle(s.name, ref, ref, s.money); err != nil {
+					return fmt.Errorf("sheet %s cell %s: %w", s.name, ref, err)
+				}
+				shown = money(decimal.RequireFromString(c.num))
+			} else {
+				shown = c.num
+			}
+		} else if err := s.f.SetCellStr(s.name, ref, guardFormula(c.text)); err != nil {
+			return fmt.Errorf("sheet %s cell %s: %w", s.name, ref, err)
+		}
+		if i < len(s.widths) {
+			s.widths[i] = max(s.widths[i], displayWidth(shown))
+		}
+	}
+	return nil
+}
+
+// displayWidth estimates a cell's width in Excel's character units: CJK
+// characters take two, and the longest line of a wrapped value counts.
+func displayWidth(s string) float64 {
+	var widest float64
+	for _, line := range strings.Split(s, "\n") {
+		var w float64
+		for _, r := range line {
+			if r >= 0x2E80 { // CJK and full-width forms
+				w += 2
+			} else {
+				w++
+			}
+		}
+		widest = max(widest, w)
+	}
+	return widest
+}
+
+// write sets the column widths and saves the workbook into w.
+func (s *sheet) write(w io.Writer) error {
+	for i, width := range s.widths {
+		col, err := excelize.ColumnNumberToName(i + 1)
+		if err != nil {
+			return err
+		}
+		if err := s.f.SetColWidth(s.name, col, col, min(max(width+2, 8), 80)); err != nil {
+			return fmt.Errorf("sheet %s: %w", s.name, err)
+		}
+	}
+	if err := s.f.Write(w); err != nil {
+		return fmt.Errorf("sheet %s: %w", s.name, err)
+	}
+	return s.f.Close()
+}
+
+// WriteDeadlinesXLSX writes the worklist as a spreadsheet for outreach.
+func WriteDeadlinesXLSX(w io.Writer, items []WorkItem, asOf record.Date) error {
+	s, err := newSheet("申报期限", []string{
+		"类别", "申请编号", "姓名", "证件号码", "医疗机构", "医疗类别", "出院日期", "申请日期", "截止日期", "剩余天数", "状态", "应付金额", "基准日",
+	})
+	if err != nil {
+		return fmt.Errorf("deadlines xlsx: %w", err)
+	}
+	for _, it := range items {
+		if err := s.add([]cell{
+			text(categoryLabel(it.Category)), text(record.MaskText(it.ClaimID)), text(it.PsnName), text(record.MaskID(it.Certno)),
+			text(it.FixmedinsName), text(it.MedType), text(it.Enddate.String()), text(it.DclaDate.String()),
+			text(it.Deadline.String()), integer(it.DaysLeft), text(statusLabel(it.Status)), amount(it.Payable), text(asOf.String()),
+		}); err != nil {
+			return fmt.Errorf("deadlines xlsx: %w", err)
+		}
+	}
+	if err := s.write(w); err != nil {
+		return fmt.Errorf("deadlines xlsx: %w", err)
+	}
+	return nil
+}
+
+// ExportRun writes the finance office's spreadsheets of one run into dir:
+// payouts.xlsx (the approved claims) and findings.xlsx (every finding).
+func ExportRun(dir string, d record.RunData) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("export run %s: %w", d.Run.RunID, err)
+	}
+	payouts, err := newSheet("核准支付", []string{
+		"申请编号", "姓名", "证件号码", "医疗机构", "年度", "应付金额", "基本医疗统筹", "大病保险", "计算过程",
+	})
+	if err != nil {
+		return fmt.Errorf("export run %s: %w", d.Run.RunID, err)
+	}
+	for _, a := range d.Assessments {
+		if a.SubjectKind != record.KindClaim || a.Status != record.ClaimApproved {
+			continue
+		}
+		if err := payouts.add([]cell{
+			text(record.MaskText(a.SubjectID)), text(a.PsnName), text(record.MaskID(a.Certno)), text(a.FixmedinsName),
+			integer(a.Year), amount(a.Payable), amount(a.BasicPay), amount(a.SeriousPay), text(record.MaskText(a.Trace)),
+		}); err != nil {
+			return fmt.Errorf("export run %s: payouts: %w", d.Run.RunID, err)
+		}
+	}
+	if err := saveSheet(filepath.Join(dir, "payouts.xlsx"), payouts); err != nil {
+		return fmt.Errorf("export run %s: %w", d.Run.RunID, err)
+	}
+
+	findings, err := newSheet("问题清单", []string{"对象类型", "对象编号", "问题代码", "问题", "级别", "说明"})
+	if err != nil {
+		return fmt.Errorf("export run %s: %w", d.Run.RunID, err)
+	}
+	for _, f := range d.Findings {
+		if err := findings.add([]cell{
+			text(f.SubjectKind), text(record.MaskText(f.SubjectID)), text(f.Code), text(codeLabel(f.Code)),
+			text(f.Severity), text(record.MaskText(f.Detail)),
+		}); err != nil {
+			return fmt.Errorf("export run %s: findings: %w", d.Run.RunID, err)
+		}
+	}
+	if err := saveSheet(filepath.Join(dir, "findings.xlsx"), findings); err != nil {
+		return fmt.Errorf("export run %s: %w", d.Run.RunID, err)
+	}
+	return nil
+}
+
+func saveSheet(path string, s *sheet) (err error) {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := out.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("%s: %w", path, cerr)
+		}
+	}()
+	if err := s.write(out); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
