@@ -61,4 +61,6 @@ func (d *document) wrapLine(r []rune, wmax float64) []string {
 func isWide(r rune) bool { return r >= 0x2E80 }
 
 // closing reports whether r is punctuation that must not begin a line.
-func closing(r rune) bool { return strings.ContainsRune("，。、；：？！）》」』”’％,.;:?!)%", r) }
+func closing(r rune) bool {
+	return strings.ContainsRune("，。、；：？！）》」』”’％,.;:?!)%", r)
+}
