@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -587,4 +588,45 @@ func FuzzReadCSV(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A file whose first 64 KiB are plain ASCII is read as UTF-8; GB18030 text
+// after that cannot be decoded and its cells are rejected, never stored garbled.
+func TestLateNonUTF8TextIsRejected(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(settlementHeader + "\n")
+	for i := 1; b.Len() < sniffSize+100; i++ {
+		b.WriteString(settlementWith(i, map[string]string{"psn_name": "Li", "fixmedins_name": "H"}) + "\n")
+	}
+	gbName, err := simplifiedchinese.GB18030.NewEncoder().String("李虚构")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString(settlementWith(99999, map[string]string{"psn_name": gbName}) + "\n")
+	res := mustRead(t, "s.csv", b.String(), Options{})
+	if len(res.Rejects) != 1 || res.Rejects[0].Col != "psn_name" || res.Rejects[0].Reason != reasonEncoding || res.Rejects[0].Row != res.Rows+1 {
+		t.Errorf("rejects %v, want one encoding reject on the last row", res.Rejects)
+	}
+}
+
+func TestReadFileErrors(t *testing.T) {
+	_, err := ReadFile(t.Context(), filepath.Join(t.TempDir(), "missing.csv"), Options{})
+	var fe *FileError
+	if !errors.As(err, &fe) || !errors.Is(err, os.ErrNotExist) || !strings.HasPrefix(err.Error(), "missing.csv: ") {
+		t.Errorf("missing file: %v", err)
+	}
+	_, err = readString(t, "s.csv", settlementCSV(1), Options{Kind: "invoices"})
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), `unknown input kind "invoices"`) {
+		t.Errorf("unknown kind: %v", err)
+	}
+}
+
+func TestCancelledContextStopsReading(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	content := settlementCSV(3)
+	_, err := Read(ctx, "s.csv", strings.NewReader(content), int64(len(content)), Options{})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
 }
