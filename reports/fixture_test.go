@@ -69,7 +69,7 @@ func sampleRun() record.RunData {
 		},
 		Assessments: []record.AssessedRow{
 			claimRow("C2025-0001", idZhang, "张晓梅", "天津市第一中心医院", "H12010100001", record.ClaimApproved, "70650.00", "70650.00", "0"),
-			claimRow("C2025-0002", idLi, "李建国", "天津医科大学总医院", "H12010100002", record.ClaimApproved, "13200.00", "13200.00", "0"),
+			claimRow("C2025-0002", idLi, "李建国", "@天津医科大学总医院", "H12010100002", record.ClaimApproved, "13200.00", "13200.00", "0"),
 			claimRow("C2025-0003", idWang, "王磊", "=HYPERLINK(\"x\")诊所", "H13010000009", record.ClaimRejected, "0", "0", "0"),
 			claimRow("C2025-0004", idZhao, "赵雨桐", "北京协和医院", "H11010100003", record.ClaimReview, "2400.50", "2400.50", "0"),
 			claimRow("C2025-0005", idChen, "陈海燕", "天津市第一中心医院", "H12010100001", record.ClaimPending, "1234567.89", "1200000.00", "34567.89"),
