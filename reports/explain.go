@@ -61,21 +61,10 @@ func WriteExplanation(w io.Writer, e record.Explanation) error {
 	return nil
 }
 
-// field writes one "label  value" line of the subject block.
+// field writes one "label  value" line of the subject block, the values
+// aligned in a terminal where a CJK character takes two columns.
 func field(b *strings.Builder, label, value string) {
-	fmt.Fprintf(b, "  %-*s%s\n", 16-labelPad(label), label, value)
-}
-
-// labelPad corrects %-*s for wide characters: each CJK label character
-// occupies two terminal columns but counts as one in the padding.
-func labelPad(s string) int {
-	n := 0
-	for _, r := range s {
-		if r >= 0x2E80 {
-			n++
-		}
-	}
-	return n
+	fmt.Fprintf(b, "  %s%s%s\n", label, strings.Repeat(" ", max(2, 16-int(displayWidth(label)))), value)
 }
 
 func writeSettlement(b *strings.Builder, s *record.Settlement) {

@@ -1,0 +1,75 @@
+package reports
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"medrecon/batch/record"
+)
+
+func explainClaim() record.Explanation {
+	claim := &record.Claim{
+		ClaimID: "C2025-0001", Certno: idZhang, PsnName: "张晓梅", Insutype: "310", PsnType: "1101",
+		InsuplcAdmdvs: "130100", MdtrtareaAdmvs: "120100", FixmedinsCode: "H12010100001", FixmedinsName: "天津市第一中心医院",
+		HospLv: 3, Designated: true, MedType: "21", Begndate: record.D(2025, 10, 8), Enddate: record.D(2025, 10, 20),
+		DclaDate: record.D(2025, 12, 1), MaterialsComplete: true, MedfeeSumamt: dec("100000.00"), InscpScpAmt: dec("80000.00"),
+		Invoices: []record.Invoice{
+			{BillCode: "12010125", BillNo: "00012345", MedfeeSumamt: dec("60000.00"), InscpScpAmt: dec("50000.00"), Src: record.Source{File: "手工报销申请.xlsx", Sheet: "申请明细", Row: 4}},
+			{BillCode: "12010125", BillNo: "00012346", MedfeeSumamt: dec("40000.00"), InscpScpAmt: dec("30000.00"), Src: record.Source{File: "手工报销申请.xlsx", Sheet: "申请明细", Row: 5}},
+		},
+	}
+	a := claimRow("C2025-0001", idZhang, "张晓梅", "天津市第一中心医院", "H12010100001", record.ClaimApproved, "70650.00", "70650.00", "0").Assessment
+	a.Trace = "符合范围金额 80000.00 − 起付线 1500.00 = 78500.00\n× 比例 0.90（长期居住备案 +0）= 70650.00\n证件 " + idZhang
+	earlier := claimRow("C2025-0000", idZhang, "张晓梅", "天津市第一中心医院", "H12010100001", record.ClaimApproved, "1800.00", "1800.00", "0").Assessment
+	return record.Explanation{
+		SubjectKind: record.KindClaim, SubjectID: "C2025-0001", Claim: claim,
+		Assessments: []record.RunAssessment{{RunID: "20251202-020000", Assessment: a}},
+		Findings:    []record.Finding{{SubjectKind: record.KindClaim, SubjectID: "C2025-0001", Code: record.CapReached, Severity: record.SeverityInfo, Detail: "基本医疗年度限额已用 71450.00"}},
+		Earlier: []record.RunAssessment{
+			{RunID: "20250402-020000", Assessment: earlier},
+			{RunID: "20250615-020000", Assessment: setlRow("S0099", idZhang, "张晓梅", "天津市第一中心医院", "H12010100001", record.SetlBalanced, "800.00", "800.00", "0").Assessment},
+		},
+	}
+}
+
+func explainSettlement() record.Explanation {
+	s := &record.Settlement{
+		SetlID: "S0002", MdtrtID: "M0002", PsnName: "李建国", Certno: idLi, Insutype: "310", PsnType: "1201",
+		InsuplcAdmdvs: "130100", MdtrtareaAdmvs: "120100", FixmedinsCode: "H12010100002", FixmedinsName: "天津医科大学总医院",
+		HospLv: 3, MedType: "21", Begndate: record.D(2025, 11, 2), Enddate: record.D(2025, 11, 9),
+		SetlTime:     time.Date(2025, 11, 9, 15, 4, 5, 0, time.UTC),
+		MedfeeSumamt: dec("3000.00"), InscpScpAmt: dec("2000.00"), ActPayDedc: dec("0"), HifpPay: dec("1150.00"),
+		FundPaySumamt: dec("1150.00"), AcctPay: dec("200.00"), PsnCashPay: dec("1650.00"),
+		Src: record.Source{File: "结算明细_202512.csv", Row: 3},
+	}
+	a := setlRow("S0002", idLi, "李建国", "天津医科大学总医院", "H12010100002", record.SetlMismatch, "1000.00", "1150.00", "150.00").Assessment
+	return record.Explanation{
+		SubjectKind: record.KindSettlement, SubjectID: "S0002", Settlement: s,
+		Assessments: []record.RunAssessment{{RunID: "20260106-020003", Assessment: a}},
+		Findings:    []record.Finding{{SubjectKind: record.KindSettlement, SubjectID: "S0002", Code: record.AmountMismatch, Severity: record.SeverityError, Detail: "统筹基金支出 1150.00 ≠ 应付 1000.00，差额 150.00"}},
+	}
+}
+
+func TestWriteExplanation(t *testing.T) {
+	tests := []struct {
+		name   string
+		e      record.Explanation
+		golden string
+	}{
+		{"claim with invoices, trace and earlier visits", explainClaim(), "explain_claim.golden"},
+		{"settlement with a mismatch and no earlier visits", explainSettlement(), "explain_settlement.golden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := WriteExplanation(&b, tt.e); err != nil {
+				t.Fatal(err)
+			}
+			if m := fullID.FindString(b.String()); m != "" {
+				t.Errorf("explanation shows an unmasked ID %s", m)
+			}
+			golden(t, tt.golden, []byte(b.String()))
+		})
+	}
+}

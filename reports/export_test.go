@@ -1,0 +1,160 @@
+package reports
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"medrecon/batch/record"
+)
+
+func openXLSX(t *testing.T, path string) *excelize.File {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// checkSheet checks the header row, the frozen pane below it and that no
+// cell holds an unmasked ID or a text that Excel would run as a formula.
+func checkSheet(t *testing.T, f *excelize.File, sheet string, header []string) [][]string {
+	t.Helper()
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) == 0 || strings.Join(rows[0], "|") != strings.Join(header, "|") {
+		t.Fatalf("%s header = %q, want %q", sheet, rows, header)
+	}
+	panes, err := f.GetPanes(sheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !panes.Freeze || panes.YSplit != 1 || panes.TopLeftCell != "A2" {
+		t.Errorf("%s panes = %+v, want frozen below the header row", sheet, panes)
+	}
+	for r, row := range rows {
+		for c, v := range row {
+			if fullID.MatchString(v) {
+				t.Errorf("%s row %d column %d shows an unmasked ID: %q", sheet, r+1, c+1, v)
+			}
+			ref, _ := excelize.CoordinatesToCellName(c+1, r+1)
+			typ, err := f.GetCellType(sheet, ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset && v != "" && strings.ContainsAny(v[:1], "=+-@\t\r") {
+				t.Errorf("%s %s = %q: text starting with a formula character is not guarded", sheet, ref, v)
+			}
+			if formula, _ := f.GetCellFormula(sheet, ref); formula != "" {
+				t.Errorf("%s %s holds a formula %q", sheet, ref, formula)
+			}
+		}
+	}
+	return rows
+}
+
+func TestExportRun(t *testing.T) {
+	dir := t.TempDir()
+	d := sampleRun()
+	d.Findings = append(d.Findings, record.Finding{
+		SubjectKind: record.KindClaim, SubjectID: "C2025-0003", Code: record.DuplicateInvoice, Severity: record.SeverityError,
+		Detail: "=HYPERLINK(\"http://example.invalid\",\"点击\") 证件 " + idWang,
+	})
+	if err := ExportRun(dir, d); err != nil {
+		t.Fatal(err)
+	}
+
+	f := openXLSX(t, filepath.Join(dir, "payouts.xlsx"))
+	rows := checkSheet(t, f, "核准支付", []string{"申请编号", "姓名", "证件号码", "医疗机构", "年度", "应付金额", "基本医疗统筹", "大病保险", "计算过程"})
+	if len(rows) != 3 {
+		t.Fatalf("payouts has %d rows, want the header and 2 approved claims", len(rows))
+	}
+	cells := []struct {
+		name, ref, want, raw string
+		number, money        bool
+	}{
+		{"claim id", "A2", "C2025-0001", "", false, false},
+		{"masked ID", "C2", record.MaskID(idZhang), "", false, false},
+		{"year is a number", "E2", "2025", "2025", true, false},
+		{"payable is a number with two decimals", "F2", "70,650.00", "70650", true, true},
+		{"basic", "G3", "13,200.00", "13200", true, true},
+		{"serious", "H3", "0.00", "0", true, true},
+		{"institution starting with @ is guarded", "D3", "'@天津医科大学总医院", "", false, false},
+		{"trace is masked", "I2", "(80000.00 − 1500.00) × 0.90 = 70650.00；证件 " + record.MaskID(idZhang), "", false, false},
+	}
+	for _, c := range cells {
+		t.Run("payouts "+c.name, func(t *testing.T) {
+			got, err := f.GetCellValue("核准支付", c.ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != c.want {
+				t.Errorf("%s = %q, want %q", c.ref, got, c.want)
+			}
+			typ, _ := f.GetCellType("核准支付", c.ref)
+			isNumber := typ == excelize.CellTypeNumber || typ == excelize.CellTypeUnset
+			if isNumber != c.number {
+				t.Errorf("%s type %v, number = %v", c.ref, typ, c.number)
+			}
+			if c.raw != "" {
+				raw, _ := f.GetCellValue("核准支付", c.ref, excelize.Options{RawCellValue: true})
+				if raw != c.raw {
+					t.Errorf("%s raw = %q, want %q", c.ref, raw, c.raw)
+				}
+			}
+			style, err := f.GetCellStyle("核准支付", c.ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := f.GetStyle(style)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hasFmt := st.CustomNumFmt != nil && *st.CustomNumFmt == "#,##0.00"
+			if hasFmt != c.money {
+				t.Errorf("%s number format #,##0.00 = %v, want %v", c.ref, hasFmt, c.money)
+			}
+		})
+	}
+	if w, err := f.GetColWidth("核准支付", "I"); err != nil || w < 30 {
+		t.Errorf("trace column width %.1f (%v), want it to fit the trace", w, err)
+	}
+
+	g := openXLSX(t, filepath.Join(dir, "findings.xlsx"))
+	rows = checkSheet(t, g, "问题清单", []string{"对象类型", "对象编号", "问题代码", "问题", "级别", "说明"})
+	if len(rows) != len(d.Findings)+1 {
+		t.Fatalf("findings has %d rows, want %d", len(rows), len(d.Findings)+1)
+	}
+	last := rows[len(rows)-1]
+	if want := "'=HYPERLINK(\"http://example.invalid\",\"点击\") 证件 " + record.MaskID(idWang); last[5] != want {
+		t.Errorf("formula-like detail = %q, want %q", last[5], want)
+	}
+}
+
+func TestDeadlinesXLSX(t *testing.T) {
+	items := Worklist(worklistStates(), worklistAsOf, worklistWithin)
+	var buf bytes.Buffer
+	if err := WriteDeadlinesXLSX(&buf, items, worklistAsOf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows := checkSheet(t, f, "申报期限", []string{"类别", "申请编号", "姓名", "证件号码", "医疗机构", "医疗类别", "出院日期", "申请日期", "截止日期", "剩余天数", "状态", "应付金额", "基准日"})
+	if len(rows) != len(items)+1 {
+		t.Fatalf("%d rows, want %d", len(rows), len(items)+1)
+	}
+	want := []string{"已逾期", "C-05", "赵雨桐", record.MaskID(idZhao), "天津市第一中心医院", "21", "2025-12-20", "2026-03-12", "2026-02-28", "-20", "不予支付 rejected", "1,234.50", "2026-03-20"}
+	if got := strings.Join(rows[1], "|"); got != strings.Join(want, "|") {
+		t.Errorf("first row\n got %s\nwant %s", got, strings.Join(want, "|"))
+	}
+}
