@@ -27,7 +27,8 @@ var china = time.FixedZone("UTC+8", 8*60*60)
 // document wraps a gofpdf.Fpdf set up the same way for every report: the
 // embedded font, deterministic metadata and a "第 x 页 / 共 y 页" footer.
 type document struct {
-	pdf *gofpdf.Fpdf
+	pdf     *gofpdf.Fpdf
+	section string // the current heading, repeated above a table's continuation
 }
 
 // newDocument starts an A4 portrait PDF. stamp becomes the creation and
@@ -96,6 +97,7 @@ func (d *document) heading(s string, need float64) {
 	if d.pdf.GetY()+9+need > bodyBottom {
 		d.newPage()
 	}
+	d.section = s
 	d.pdf.Ln(2)
 	d.pdf.SetFont(fontFamily, "", 13)
 	d.pdf.SetFillColor(226, 234, 244)

@@ -25,9 +25,7 @@ func (d *document) table(cols []column, rows [][]string) {
 		cells := d.splitRow(cols, row)
 		h := rowHeight(cells)
 		if pdf.GetY()+h > bodyBottom {
-			d.newPage()
-			pdf.SetFont(fontFamily, "", tableFont)
-			d.tableRow(cols, d.splitRow(cols, header), true)
+			d.continuePage(cols, header)
 		}
 		for {
 			fit := int((bodyBottom - pdf.GetY() - 1.6) / lineH)
@@ -39,13 +37,25 @@ func (d *document) table(cols []column, rows [][]string) {
 			head, rest := cutLines(cells, fit)
 			d.tableRow(cols, head, false)
 			cells = rest
-			d.newPage()
-			pdf.SetFont(fontFamily, "", tableFont)
-			d.tableRow(cols, d.splitRow(cols, header), true)
+			d.continuePage(cols, header)
 		}
 	}
 	pdf.SetFont(fontFamily, "", textFont)
 	pdf.Ln(2)
+}
+
+// continuePage carries a table over to a new page: the section's name
+// marked （续） and the header row again.
+func (d *document) continuePage(cols []column, header []string) {
+	d.newPage()
+	if d.section != "" {
+		d.pdf.SetFont(fontFamily, "", 8)
+		d.pdf.SetTextColor(90, 90, 90)
+		d.pdf.CellFormat(bodyW, 5, d.section+"（续）", "", 1, "L", false, 0, "")
+		d.pdf.SetTextColor(0, 0, 0)
+	}
+	d.pdf.SetFont(fontFamily, "", tableFont)
+	d.tableRow(cols, d.splitRow(cols, header), true)
 }
 
 // splitRow wraps every cell of a row to its column width.
