@@ -167,6 +167,9 @@ func (doc *document) totals(d record.RunData) {
 func (doc *document) charts(d record.RunData) {
 	inst := discrepancyByInstitution(d.Assessments)
 	doc.heading("按医疗机构的差额（前 15 位，按绝对值）", float64(max(1, len(inst)))*barRowH)
+	if len(inst) > 0 {
+		doc.note("差额 = 就医地报告的统筹基金支出 − 按参保地政策应付。蓝色：多付，应向就医地追回；红色：少付。")
+	}
 	doc.barChart(inst)
 	codes := findingsByCode(d.Findings)
 	doc.heading("按问题代码的问题数", float64(max(1, len(codes)))*barRowH)

@@ -36,7 +36,7 @@ func (d *document) wrapLine(r []rune, wmax float64) []string {
 			switch {
 			case unicode.IsSpace(r[i]):
 				brk, skip = i, 1
-			case i+1 < len(r) && (isWide(r[i]) || isWide(r[i+1])) && !closing(r[i+1]):
+			case i+1 < len(r) && (isWide(r[i]) || isWide(r[i+1])) && !closing(r[i+1]) && !opening(r[i]):
 				brk, skip = i+1, 0
 			}
 		}
@@ -59,6 +59,9 @@ func (d *document) wrapLine(r []rune, wmax float64) []string {
 // isWide reports whether r is a CJK ideograph or full-width punctuation,
 // around which Chinese text may break.
 func isWide(r rune) bool { return r >= 0x2E80 }
+
+// opening reports whether r is punctuation that must not end a line.
+func opening(r rune) bool { return strings.ContainsRune("（《「『“‘(", r) }
 
 // closing reports whether r is punctuation that must not begin a line.
 func closing(r rune) bool {

@@ -21,6 +21,7 @@ func TestWrapKeepsEveryCharacter(t *testing.T) {
 		{"mixed text and newlines", "统筹支付金额不符\nAMOUNT_MISMATCH 证件 120103********0098 差额 -300.00", 22},
 		{"a cell narrower than one character", "宽字", 1},
 		{"empty", "", 20},
+		{"brackets stay with their content", "某某省某某市第12人民医院（集团）总院东院区（H90011）", 35},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -35,8 +36,11 @@ func TestWrapKeepsEveryCharacter(t *testing.T) {
 				if len([]rune(l)) > 1 && doc.pdf.GetStringWidth(l) > tt.width-2*doc.pdf.GetCellMargin()+1e-9 {
 					t.Errorf("line %q is %.1f mm wide, cell holds %.1f", l, doc.pdf.GetStringWidth(l), tt.width)
 				}
-				if strings.HasPrefix(l, "，") || strings.HasPrefix(l, "。") {
+				if strings.HasPrefix(l, "，") || strings.HasPrefix(l, "。") || strings.HasPrefix(l, "）") {
 					t.Errorf("line %q starts with closing punctuation", l)
+				}
+				if len(lines) > 1 && strings.HasSuffix(l, "（") {
+					t.Errorf("line %q ends with opening punctuation", l)
 				}
 			}
 		})
