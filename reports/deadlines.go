@@ -39,6 +39,7 @@ type WorkItem struct {
 func Worklist(states []record.ClaimState, asOf record.Date, within int) []WorkItem {
 	from := asOf.AddDays(-within)
 	var items []WorkItem
+	index := map[string]int{} // position in items by claim id
 	for _, s := range states {
 		days := asOf.DaysUntil(s.Deadline)
 		hasDeadline := !s.Deadline.IsZero()
@@ -58,12 +59,13 @@ func Worklist(states []record.ClaimState, asOf record.Date, within int) []WorkIt
 		item := WorkItem{ClaimState: s, DaysLeft: days, Category: cat}
 		// The ledger gives one state per claim; should a claim come twice,
 		// the more urgent entry stands.
-		if i := slices.IndexFunc(items, func(w WorkItem) bool { return w.ClaimID == s.ClaimID }); i >= 0 {
+		if i, ok := index[s.ClaimID]; ok {
 			if urgency(cat) > urgency(items[i].Category) {
 				items[i] = item
 			}
 			continue
 		}
+		index[s.ClaimID] = len(items)
 		items = append(items, item)
 	}
 	slices.SortStableFunc(items, func(a, b WorkItem) int {

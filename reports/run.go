@@ -184,14 +184,16 @@ func discrepancyByInstitution(as []record.AssessedRow) []bar {
 		sum        decimal.Decimal
 	}
 	var list []inst
+	index := map[string]int{} // position in list; only looked up, never ranged over
 	for _, a := range as {
 		if a.SubjectKind != record.KindSettlement || !a.Discrepancy.Valid {
 			continue
 		}
-		i := slices.IndexFunc(list, func(x inst) bool { return x.code == a.FixmedinsCode })
-		if i < 0 {
+		i, ok := index[a.FixmedinsCode]
+		if !ok {
 			list = append(list, inst{code: a.FixmedinsCode, name: a.FixmedinsName})
 			i = len(list) - 1
+			index[a.FixmedinsCode] = i
 		}
 		list[i].sum = list[i].sum.Add(a.Discrepancy.Decimal)
 		if list[i].name == "" {
@@ -223,11 +225,13 @@ func findingsByCode(fs []record.Finding) []bar {
 		n    int64
 	}
 	var list []count
+	index := map[string]int{} // position in list; only looked up, never ranged over
 	for _, f := range fs {
-		i := slices.IndexFunc(list, func(c count) bool { return c.code == f.Code })
-		if i < 0 {
+		i, ok := index[f.Code]
+		if !ok {
 			list = append(list, count{code: f.Code})
 			i = len(list) - 1
+			index[f.Code] = i
 		}
 		list[i].n++
 	}

@@ -226,17 +226,26 @@ func ExportRun(dir string, d record.RunData) error {
 	return nil
 }
 
+// saveSheet writes the workbook next to path and renames it into place, so
+// that the finance office never opens a half-written file.
 func saveSheet(path string, s *sheet) (err error) {
-	out, err := os.Create(path)
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if cerr := out.Close(); err == nil && cerr != nil {
-			err = fmt.Errorf("%s: %w", path, cerr)
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
 		}
 	}()
-	if err := s.write(out); err != nil {
+	if err := s.write(tmp); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
