@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,6 +70,17 @@ func TestExportRun(t *testing.T) {
 	})
 	if err := ExportRun(dir, d); err != nil {
 		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if got := strings.Join(names, " "); got != "findings.xlsx payouts.xlsx" {
+		t.Errorf("export dir holds %q, want only the two workbooks", got)
 	}
 
 	f := openXLSX(t, filepath.Join(dir, "payouts.xlsx"))
