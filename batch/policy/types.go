@@ -80,7 +80,7 @@ type SeriousIllness struct {
 
 // Policy is the whole set of tables, validated.
 type Policy struct {
-	SHA256      string // of the policy source (all files, in name order), recorded per run
+	SHA256      string // of the policy source (the CSV tables in the order regions, rates, adjustments, serious_illness; or the workbook file), recorded per run
 	Regions     map[string]Region
 	Rates       []Rate                                // ordered by key, then ValidFrom
 	Adjustments map[string]map[string]decimal.Decimal // admdvs → filing status → ratio delta
