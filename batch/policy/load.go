@@ -63,7 +63,7 @@ func (e *ValidationError) Error() string {
 		b.WriteString(" field ")
 		b.WriteString(e.Field)
 	}
-	if e.Row > 0 && e.Field != "" {
+	if e.Row > 0 && e.Field != "" && !errors.Is(e.Err, ErrMissingColumn) {
 		b.WriteString(" value ")
 		b.WriteString(strconv.Quote(record.MaskText(e.Value)))
 	}
