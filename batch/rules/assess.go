@@ -1,0 +1,224 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/shopspring/decimal"
+
+	"medrecon/batch/policy"
+	"medrecon/batch/record"
+)
+
+type pendingVisit struct {
+	v     Visit
+	setl  *record.Settlement
+	check *claimCheck
+	judge FilingJudgement
+}
+
+// counts says whether a visit adds to the running totals (SPEC 3.2):
+// settlements not refunded, and claims that are approved or in review.
+func (pv *pendingVisit) counts() bool {
+	if pv.check == nil {
+		return true
+	}
+	s := pv.check.status
+	if pv.judge.PaysNothing {
+		s = worse(s, record.ClaimRejected)
+	}
+	return s == record.ClaimApproved || s == record.ClaimReview
+}
+
+// assess judges the filing status of every visit (in begndate order, so that
+// the first visit takes a single-use filing) and then the amounts (in SPEC
+// 3.2's order: enddate, begndate, id).
+func (e *evaluation) assess(setls []record.Settlement, claims []claimCheck) error {
+	visits := make([]*pendingVisit, 0, len(setls)+len(claims))
+	for i := range setls {
+		visits = append(visits, &pendingVisit{v: SettlementVisit(setls[i]), setl: &setls[i]})
+	}
+	for i := range claims {
+		visits = append(visits, &pendingVisit{v: ClaimVisit(claims[i].claim), check: &claims[i]})
+	}
+
+	used := map[string]record.FilingUse{}
+	for _, u := range e.h.FilingUses {
+		used[u.FilingID] = u
+	}
+	slices.SortFunc(visits, func(a, b *pendingVisit) int { return useOrder(a.v, b.v) })
+	for _, pv := range visits {
+		region, err := e.p.Region(pv.v.InsuplcAdmdvs)
+		if err != nil {
+			return subjectErr(pv.v, err)
+		}
+		pv.judge = FilingStatus(pv.v, e.filings[pv.v.Certno], e.p, region, used)
+		// SPEC 3.1: a single-use filing covers only the first visit by begndate
+		// that uses it. Decision: rejected and pending claims do not use it.
+		if f := pv.judge.Filing; pv.judge.SingleUse && pv.counts() {
+			if _, taken := used[f.FilingID]; !taken {
+				u := record.FilingUse{FilingID: f.FilingID, SubjectKind: pv.v.Kind, SubjectID: pv.v.ID, Begndate: pv.v.Begndate}
+				used[f.FilingID] = u
+				e.out.FilingUses = append(e.out.FilingUses, u)
+			}
+		}
+	}
+
+	slices.SortFunc(visits, func(a, b *pendingVisit) int { return assessOrder(a.v, b.v) })
+	for _, pv := range visits {
+		if err := e.assessVisit(pv); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *evaluation) assessVisit(pv *pendingVisit) error {
+	v := pv.v
+	region, err := e.p.Region(v.InsuplcAdmdvs)
+	if err != nil {
+		return subjectErr(v, err)
+	}
+	rate, err := v.Rate(e.p)
+	if err != nil {
+		return subjectErr(v, err)
+	}
+	e.addFinding(pv.judge.Findings...)
+	steps := []string{pv.judge.Trace, rateName(rate)}
+
+	key := v.YearKey()
+	year := e.total(key)
+	var pay Pay
+	if pv.judge.PaysNothing {
+		// SPEC 3.1 rules 4 and 5: the visit pays nothing.
+		pay = Pay{Ratio: decimal.Zero, Deductible: decimal.Zero, Basic: decimal.Zero, Serious: decimal.Zero,
+			Payable: decimal.Zero, Eligible: decimal.Zero, Steps: []string{"应付 0.00"}}
+	} else {
+		in := AmountInput{
+			Inscope:    v.InscpScpAmt,
+			Rate:       rate,
+			Adjustment: e.p.Adjustment(v.InsuplcAdmdvs, pv.judge.Status),
+			Year:       year,
+		}
+		if s, ok := e.p.SeriousIllnessFor(v.InsuplcAdmdvs, v.Insutype); ok {
+			in.Serious = &s
+		}
+		// The serious-illness base and payments are the year's, over all med_cats.
+		in.SeriousBase, in.SeriousPaid = decimal.Zero, decimal.Zero
+		for _, mc := range []string{record.MedInpatient, record.MedOutpatient, record.MedChronic} {
+			t := e.total(record.YearKey{Certno: v.Certno, Year: key.Year, MedCat: mc})
+			in.SeriousBase = in.SeriousBase.Add(t.EligibleBase)
+			in.SeriousPaid = in.SeriousPaid.Add(t.SeriousPaid)
+		}
+		pay = Amount(in)
+		if pay.CapReached {
+			e.addFinding(finding(v.Kind, v.ID, record.CapReached, "本年%s基本医疗已付 %s, 封顶线 %s, 本次支付 %s",
+				medCatNames[key.MedCat], yuan(year.BasicPaid), yuan(rate.AnnualCap), yuan(pay.Basic)))
+		}
+	}
+	steps = append(steps, pay.Steps...)
+
+	a := record.Assessment{
+		SubjectKind: v.Kind, SubjectID: v.ID, Certno: v.Certno, Year: key.Year,
+		FilingStatus: pv.judge.Status, Inscope: v.InscpScpAmt, Deductible: pay.Deductible, Ratio: pay.Ratio,
+		BasicPay: pay.Basic, SeriousPay: pay.Serious, Payable: pay.Payable,
+	}
+	if pv.setl != nil {
+		// SPEC 3.3: compare the expected fund payment with the reported one.
+		r := Reconcile(*pv.setl, pay.Payable, region.Tolerance)
+		a.ReportedPay = decimal.NewNullDecimal(r.Reported)
+		a.Discrepancy = decimal.NewNullDecimal(r.Discrepancy)
+		a.Status = r.Status
+		e.addFinding(r.Findings...)
+		steps = append(steps, r.Steps...)
+	} else {
+		chk := pv.check
+		a.Deadline = chk.deadline
+		a.Status = chk.status
+		if pv.judge.PaysNothing {
+			a.Status = worse(a.Status, record.ClaimRejected)
+		}
+		steps = append(steps, chk.steps...)
+		switch a.Status {
+		case record.ClaimRejected:
+			steps = append(steps, fmt.Sprintf("拒付: 按规则计算 %s, 应付 0.00, 不计入本年累计", yuan(pay.Payable)))
+			a.BasicPay, a.SeriousPay, a.Payable = decimal.Zero, decimal.Zero, decimal.Zero
+		case record.ClaimPending:
+			steps = append(steps, "待补材料: 金额仅供参考, 不计入本年累计")
+		case record.ClaimReview:
+			steps = append(steps, "待复核: 暂不支付, 计入本年累计")
+		}
+	}
+	if pv.counts() {
+		// SPEC 3.2: history counts settlements not refunded and approved or review claims.
+		e.setTotal(key, year.Add(pay.Counted()))
+	}
+	a.Trace = record.MaskText(trace(steps))
+	e.out.Assessments = append(e.out.Assessments, a)
+	return nil
+}
+
+// statement compares the batch's clearing statement with the detail: the
+// ledger's rows by day plus this run's new settlements (SPEC 3.3).
+func (e *evaluation) statement(rows []record.StatementRow) {
+	e.out.Statement = slices.Clone(rows)
+	slices.SortStableFunc(e.out.Statement, func(a, b record.StatementRow) int {
+		return cmpStatement(a, b)
+	})
+	if len(rows) == 0 {
+		return
+	}
+	detail := slices.Clone(e.h.Detail)
+	type dkey struct {
+		code, insutype, clr string
+		day                 record.Date
+	}
+	idx := map[dkey]int{}
+	for _, s := range e.out.Settlements {
+		k := dkey{s.FixmedinsCode, s.Insutype, policy.ClrType(s.MedType), record.DateOf(s.SetlTime)}
+		i, ok := idx[k]
+		if !ok {
+			i = len(detail)
+			idx[k] = i
+			detail = append(detail, record.DetailTotal{FixmedinsCode: k.code, Day: k.day, Insutype: k.insutype, ClrType: k.clr,
+				MedfeeSumamt: decimal.Zero, FundPaySumamt: decimal.Zero, AcctPay: decimal.Zero})
+		}
+		d := &detail[i]
+		d.Count++
+		d.MedfeeSumamt = d.MedfeeSumamt.Add(s.MedfeeSumamt)
+		d.FundPaySumamt = d.FundPaySumamt.Add(s.FundPaySumamt)
+		d.AcctPay = d.AcctPay.Add(s.AcctPay)
+	}
+	e.addFinding(CompareStatement(e.out.Statement, detail, e.minTolerance())...)
+}
+
+// minTolerance is the smallest region tolerance: a statement mixes regions.
+func (e *evaluation) minTolerance() decimal.Decimal {
+	var tol *decimal.Decimal
+	for _, r := range e.p.Regions {
+		if tol == nil || r.Tolerance.LessThan(*tol) {
+			t := r.Tolerance
+			tol = &t
+		}
+	}
+	if tol == nil {
+		return decimal.Zero
+	}
+	return *tol
+}
+
+func cmpStatement(a, b record.StatementRow) int {
+	if c := cmpString(a.FixmedinsCode, b.FixmedinsCode); c != 0 {
+		return c
+	}
+	if c := a.StmtBegndate.Compare(b.StmtBegndate); c != 0 {
+		return c
+	}
+	if c := a.StmtEnddate.Compare(b.StmtEnddate); c != 0 {
+		return c
+	}
+	if c := cmpString(a.Insutype, b.Insutype); c != 0 {
+		return c
+	}
+	return cmpString(a.ClrType, b.ClrType)
+}

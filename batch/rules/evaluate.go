@@ -1,0 +1,228 @@
+package rules
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"medrecon/batch/policy"
+	"medrecon/batch/record"
+)
+
+// Config is what Evaluate needs besides the batch and the history.
+type Config struct {
+	AsOf   record.Date
+	Policy *policy.Policy
+}
+
+// CheckPolicy returns an error naming the first visit (file, row, masked
+// certno) whose region or rate row is missing (SPEC 2.5: an error naming the
+// missing key, not a silent zero). The wrapped error is a *policy.KeyError.
+func CheckPolicy(b record.Batch, p *policy.Policy) error {
+	var visits []Visit
+	for _, s := range b.Settlements {
+		if !s.RefdSetlFlag {
+			visits = append(visits, SettlementVisit(s))
+		}
+	}
+	for _, c := range b.Claims {
+		visits = append(visits, ClaimVisit(c))
+	}
+	slices.SortFunc(visits, func(a, b Visit) int {
+		return cmp.Or(cmp.Compare(a.Src.File, b.Src.File), cmp.Compare(a.Src.Sheet, b.Src.Sheet),
+			cmp.Compare(a.Src.Row, b.Src.Row), assessOrder(a, b))
+	})
+	for _, v := range visits {
+		if _, err := p.Region(v.InsuplcAdmdvs); err != nil {
+			return subjectErr(v, err)
+		}
+		if _, err := v.Rate(p); err != nil {
+			return subjectErr(v, err)
+		}
+	}
+	return nil
+}
+
+func subjectErr(v Visit, err error) error {
+	return fmt.Errorf("%s row %d (%s %s, 证件号 %s): %w", v.Src.File, v.Src.Row, v.Kind, v.ID, record.MaskID(v.Certno), err)
+}
+
+// evaluation is the state of one Evaluate call.
+type evaluation struct {
+	p       *policy.Policy
+	h       record.History
+	out     record.Outcome
+	filings map[string][]record.Filing // by certno, History overlaid with the batch
+	totals  map[record.YearKey]record.YearTotal
+	// refundedNow holds the settlements a refund row of this run cancels.
+	refundedNow map[string]string
+	// batchSetl holds this run's new non-refund settlements by certno.
+	batchSetl map[string][]record.Settlement
+}
+
+func (e *evaluation) total(k record.YearKey) record.YearTotal {
+	if t, ok := e.totals[k]; ok {
+		return t
+	}
+	return e.h.Totals[k]
+}
+
+func (e *evaluation) setTotal(k record.YearKey, t record.YearTotal) { e.totals[k] = t }
+
+func (e *evaluation) addFinding(fs ...record.Finding) { e.out.Findings = append(e.out.Findings, fs...) }
+
+// Evaluate applies SPEC 3 to a batch against what the ledger already holds
+// and returns the rows to add.
+func Evaluate(b record.Batch, h record.History, cfg Config) (record.Outcome, error) {
+	e := &evaluation{
+		p: cfg.Policy, h: h,
+		totals:      map[record.YearKey]record.YearTotal{},
+		refundedNow: map[string]string{},
+		batchSetl:   map[string][]record.Settlement{},
+	}
+	e.overlayFilings(b.Filings)
+	newSetl := e.settlements(b.Settlements)
+	claims := e.claims(b.Claims, cfg.AsOf)
+	if err := e.assess(newSetl, claims); err != nil {
+		return record.Outcome{}, err
+	}
+	e.statement(b.Statement)
+
+	e.out.Totals = e.totals
+	o := &e.out
+	slices.SortFunc(o.Settlements, func(a, b record.Settlement) int { return cmp.Compare(a.SetlID, b.SetlID) })
+	slices.SortFunc(o.Claims, func(a, b record.Claim) int { return cmp.Compare(a.ClaimID, b.ClaimID) })
+	slices.SortFunc(o.FilingUses, func(a, b record.FilingUse) int { return cmp.Compare(a.FilingID, b.FilingID) })
+	slices.SortStableFunc(o.Assessments, func(a, b record.Assessment) int {
+		return cmp.Or(cmp.Compare(a.SubjectKind, b.SubjectKind), cmp.Compare(a.SubjectID, b.SubjectID),
+			cmp.Compare(a.Status, b.Status), cmp.Compare(a.Trace, b.Trace))
+	})
+	sortFindings(o.Findings)
+	return e.out, nil
+}
+
+// overlayFilings lays the batch's filings over the ledger's: the same
+// filing_id replaces the earlier version (SPEC 2.3).
+func (e *evaluation) overlayFilings(batch []record.Filing) {
+	fs := slices.Clone(batch)
+	slices.SortStableFunc(fs, func(a, b record.Filing) int {
+		return cmp.Or(cmp.Compare(a.FilingID, b.FilingID), cmp.Compare(a.Src.File, b.Src.File),
+			cmp.Compare(a.Src.Sheet, b.Src.Sheet), cmp.Compare(a.Src.Row, b.Src.Row))
+	})
+	all := make(map[string]record.Filing, len(e.h.Filings)+len(fs))
+	for id, f := range e.h.Filings {
+		all[id] = f
+	}
+	var upserts []record.Filing
+	for i, f := range fs {
+		all[f.FilingID] = f
+		if i+1 == len(fs) || fs[i+1].FilingID != f.FilingID {
+			upserts = append(upserts, f) // the last version of the batch wins
+		}
+	}
+	e.out.Filings = upserts
+	e.filings = map[string][]record.Filing{}
+	for _, f := range all {
+		e.filings[f.Certno] = append(e.filings[f.Certno], f)
+	}
+	for _, list := range e.filings {
+		slices.SortFunc(list, func(a, b record.Filing) int { return cmp.Compare(a.FilingID, b.FilingID) })
+	}
+}
+
+// settlements sorts out re-imports, conflicts and refunds (SPEC 3.3) and
+// returns this run's new settlement rows that are visits.
+func (e *evaluation) settlements(batch []record.Settlement) []record.Settlement {
+	ss := slices.Clone(batch)
+	slices.SortStableFunc(ss, func(a, b record.Settlement) int {
+		return cmp.Or(cmp.Compare(a.SetlID, b.SetlID), cmp.Compare(a.Src.File, b.Src.File),
+			cmp.Compare(a.Src.Sheet, b.Src.Sheet), cmp.Compare(a.Src.Row, b.Src.Row),
+			cmp.Compare(fmt.Sprintf("%v", noSrc(a)), fmt.Sprintf("%v", noSrc(b))))
+	})
+	seen := map[string]record.Settlement{}
+	var fresh, refunds []record.Settlement
+	for _, s := range ss {
+		first, known := seen[s.SetlID]
+		if k, ok := e.h.Settlements[s.SetlID]; ok {
+			first, known = k.Settlement, true
+		}
+		if !known {
+			seen[s.SetlID] = s
+			fresh = append(fresh, s)
+			if s.RefdSetlFlag {
+				refunds = append(refunds, s)
+			}
+			continue
+		}
+		diff := SettlementDiff(first, s)
+		if diff == nil {
+			e.out.Ignored++ // SPEC 3.3: a re-import with identical content
+			continue
+		}
+		// SPEC 3.3: different content → SETTLEMENT_CONFLICT, the first version stands.
+		e.addFinding(finding(record.KindSettlement, s.SetlID, record.SettlementConflict,
+			"结算 %s 再次出现但内容不同 (字段 %s), 以首次版本为准", s.SetlID, strings.Join(diff, ", ")))
+		e.out.Assessments = append(e.out.Assessments, zeroAssessment(record.KindSettlement, s.SetlID, s.Certno, s.Enddate.Year,
+			record.SetlConflict, fmt.Sprintf("结算 %s 与已有版本不同 (字段 %s), 不予采用, 以首次版本为准", s.SetlID, strings.Join(diff, ", "))))
+	}
+	e.out.Settlements = append(e.out.Settlements, fresh...)
+
+	// SPEC 3.3: a refund row cancels init_setl_id.
+	slices.SortFunc(refunds, func(a, b record.Settlement) int {
+		return cmp.Or(a.SetlTime.Compare(b.SetlTime), cmp.Compare(a.SetlID, b.SetlID))
+	})
+	for _, r := range refunds {
+		orig := r.InitSetlID
+		tr := fmt.Sprintf("退费结算, 冲销原结算 %s", orig)
+		o, inBatch := seen[orig]
+		k, inLedger := e.h.Settlements[orig]
+		switch {
+		case e.refundedNow[orig] != "":
+			e.addFinding(finding(record.KindSettlement, r.SetlID, record.RefundUnmatched,
+				"退费结算 %s 所冲销的原结算 %s 已被本批退费结算 %s 冲销", r.SetlID, orig, e.refundedNow[orig]))
+			tr += ", 原结算已被冲销, 不匹配"
+		case inBatch && !o.RefdSetlFlag:
+			e.refundedNow[orig] = r.SetlID
+			e.out.Assessments = append(e.out.Assessments, zeroAssessment(record.KindSettlement, orig, o.Certno, o.Enddate.Year,
+				record.SetlRefunded, fmt.Sprintf("本批被退费结算 %s 冲销, 不计入本年累计", r.SetlID)))
+		case inLedger && !k.Settlement.RefdSetlFlag && k.Status != record.SetlRefunded && k.Status != record.SetlRefund:
+			e.refundedNow[orig] = r.SetlID
+			// Decision: a settlement counted in an earlier run leaves the history:
+			// what it added to the totals is taken away.
+			key := record.YearKey{Certno: k.Settlement.Certno, Year: k.Year, MedCat: k.MedCat}
+			e.setTotal(key, e.total(key).Sub(k.Counted))
+			e.out.Assessments = append(e.out.Assessments, zeroAssessment(record.KindSettlement, orig, k.Settlement.Certno, k.Year,
+				record.SetlRefunded, fmt.Sprintf("被退费结算 %s 冲销, 自本年累计扣除 起付线 %s、基本医疗 %s、大病基数 %s、大病保险 %s",
+					r.SetlID, yuan(k.Counted.DeductibleBorne), yuan(k.Counted.BasicPaid), yuan(k.Counted.EligibleBase), yuan(k.Counted.SeriousPaid))))
+		default:
+			e.addFinding(finding(record.KindSettlement, r.SetlID, record.RefundUnmatched,
+				"退费结算 %s 的原结算ID %s 未找到或已冲销", r.SetlID, orig))
+			tr += ", 原结算未找到或已冲销, 不匹配"
+		}
+		e.out.Assessments = append(e.out.Assessments, zeroAssessment(record.KindSettlement, r.SetlID, r.Certno, r.Enddate.Year, record.SetlRefund, tr))
+	}
+
+	var visits []record.Settlement
+	for _, s := range fresh {
+		if s.RefdSetlFlag || e.refundedNow[s.SetlID] != "" {
+			continue // SPEC 3.2: a settlement refunded in this same run counts nothing
+		}
+		visits = append(visits, s)
+		e.batchSetl[s.Certno] = append(e.batchSetl[s.Certno], s)
+	}
+	return visits
+}
+
+func noSrc(s record.Settlement) record.Settlement { s.Src = record.Source{}; return s }
+
+func zeroAssessment(kind, id, certno string, year int, status, tr string) record.Assessment {
+	return record.Assessment{
+		SubjectKind: kind, SubjectID: id, Certno: certno, Year: year, Status: status,
+		Inscope: decimal.Zero, Deductible: decimal.Zero, Ratio: decimal.Zero,
+		BasicPay: decimal.Zero, SeriousPay: decimal.Zero, Payable: decimal.Zero,
+		Trace: tr,
+	}
+}

@@ -1,0 +1,220 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"medrecon/batch/record"
+)
+
+// SettlementDiff names the fields in which two versions of a settlement
+// differ; Src (where the row came from) is not compared. Nil means identical.
+func SettlementDiff(a, b record.Settlement) []string {
+	var diff []string
+	str := func(name, x, y string) {
+		if x != y {
+			diff = append(diff, name)
+		}
+	}
+	dec := func(name string, x, y decimal.Decimal) {
+		if !x.Equal(y) {
+			diff = append(diff, name)
+		}
+	}
+	str("setl_id", a.SetlID, b.SetlID)
+	str("mdtrt_id", a.MdtrtID, b.MdtrtID)
+	str("psn_no", a.PsnNo, b.PsnNo)
+	str("psn_name", a.PsnName, b.PsnName)
+	str("certno", a.Certno, b.Certno)
+	str("insutype", a.Insutype, b.Insutype)
+	str("psn_type", a.PsnType, b.PsnType)
+	str("insuplc_admdvs", a.InsuplcAdmdvs, b.InsuplcAdmdvs)
+	str("mdtrtarea_admvs", a.MdtrtareaAdmvs, b.MdtrtareaAdmvs)
+	str("fixmedins_code", a.FixmedinsCode, b.FixmedinsCode)
+	str("fixmedins_name", a.FixmedinsName, b.FixmedinsName)
+	str("hosp_lv", fmt.Sprint(a.HospLv), fmt.Sprint(b.HospLv))
+	str("med_type", a.MedType, b.MedType)
+	str("begndate", a.Begndate.String(), b.Begndate.String())
+	str("enddate", a.Enddate.String(), b.Enddate.String())
+	if !a.SetlTime.Equal(b.SetlTime) {
+		diff = append(diff, "setl_time")
+	}
+	dec("medfee_sumamt", a.MedfeeSumamt, b.MedfeeSumamt)
+	dec("inscp_scp_amt", a.InscpScpAmt, b.InscpScpAmt)
+	dec("act_pay_dedc", a.ActPayDedc, b.ActPayDedc)
+	dec("hifp_pay", a.HifpPay, b.HifpPay)
+	dec("hifmi_pay", a.HifmiPay, b.HifmiPay)
+	dec("fund_pay_sumamt", a.FundPaySumamt, b.FundPaySumamt)
+	dec("acct_pay", a.AcctPay, b.AcctPay)
+	dec("psn_cash_pay", a.PsnCashPay, b.PsnCashPay)
+	str("refd_setl_flag", fmt.Sprint(a.RefdSetlFlag), fmt.Sprint(b.RefdSetlFlag))
+	str("init_setl_id", a.InitSetlID, b.InitSetlID)
+	return diff
+}
+
+// Reconciliation compares one settlement's reported fund payment with the
+// expected one (SPEC 3.3).
+type Reconciliation struct {
+	Reported    decimal.Decimal // hifp_pay + hifmi_pay
+	Discrepancy decimal.Decimal // reported − expected: positive overpaid, negative underpaid
+	Status      string          // record.SetlBalanced or record.SetlMismatch
+	Findings    []record.Finding
+	Steps       []string
+}
+
+// Reconcile compares a settlement with the expected fund payment of SPEC 3.2
+// (basic + serious) and checks that its own totals add up.
+func Reconcile(s record.Settlement, expected, tolerance decimal.Decimal) Reconciliation {
+	var r Reconciliation
+	add := func(code, format string, args ...any) {
+		r.Findings = append(r.Findings, finding(record.KindSettlement, s.SetlID, code, format, args...))
+	}
+	// Decision: reported = hifp_pay + hifmi_pay, because expected includes the
+	// serious-illness payment; for people without serious-illness insurance
+	// hifmi_pay is 0 and this is exactly SPEC 3.3's hifp_pay comparison.
+	r.Reported = s.HifpPay.Add(s.HifmiPay)
+	r.Discrepancy = r.Reported.Sub(expected)
+	r.Steps = append(r.Steps, fmt.Sprintf("申报基金支付 统筹 %s + 大病 %s = %s, 应付 %s, 差额 %s (容差 %s)",
+		yuan(s.HifpPay), yuan(s.HifmiPay), yuan(r.Reported), yuan(expected), yuan(r.Discrepancy), yuan(tolerance)))
+	r.Status = record.SetlBalanced
+	// SPEC 3.3: |reported − expected| > tolerance → AMOUNT_MISMATCH.
+	if r.Discrepancy.Abs().GreaterThan(tolerance) {
+		r.Status = record.SetlMismatch
+		side := "多付, 应向就医地追回"
+		if r.Discrepancy.IsNegative() {
+			side = "少付"
+		}
+		add(record.AmountMismatch, "申报基金支付 %s, 按政策应付 %s, 差额 %s (%s)", yuan(r.Reported), yuan(expected), yuan(r.Discrepancy), side)
+	}
+	// SPEC 3.3: medfee_sumamt ≠ fund_pay_sumamt + acct_pay + psn_cash_pay → TOTALS_INCONSISTENT.
+	parts := s.FundPaySumamt.Add(s.AcctPay).Add(s.PsnCashPay)
+	if s.MedfeeSumamt.Sub(parts).Abs().GreaterThan(tolerance) {
+		add(record.TotalsInconsistent, "医疗费总额 %s ≠ 基金支付 %s + 个人账户 %s + 个人现金 %s = %s",
+			yuan(s.MedfeeSumamt), yuan(s.FundPaySumamt), yuan(s.AcctPay), yuan(s.PsnCashPay), yuan(parts))
+	}
+	return r
+}
+
+// CompareStatement compares clearing-statement rows with the detail rows
+// summed per institution, day, insutype and clr_type (SPEC 3.3). Findings
+// have subject_kind statement and subject_id fixmedins_code; DETAIL_ONLY is
+// judged only inside the periods the statement covers.
+func CompareStatement(stmt []record.StatementRow, detail []record.DetailTotal, tolerance decimal.Decimal) []record.Finding {
+	var out []record.Finding
+	type key struct{ code, insutype, clr string }
+	byKey := map[key][]record.DetailTotal{}
+	for _, d := range detail {
+		k := key{d.FixmedinsCode, d.Insutype, d.ClrType}
+		byKey[k] = append(byKey[k], d)
+	}
+	inPeriod := func(r record.StatementRow, day record.Date) bool {
+		return !day.Before(r.StmtBegndate) && !day.After(r.StmtEnddate)
+	}
+	matched := map[key]map[record.Date]bool{}
+	for _, r := range stmt {
+		k := key{r.FixmedinsCode, r.Insutype, r.ClrType}
+		var cnt int64
+		med, fund, acct := decimal.Zero, decimal.Zero, decimal.Zero
+		seen := false
+		for _, d := range byKey[k] {
+			if !inPeriod(r, d.Day) {
+				continue
+			}
+			seen = true
+			if matched[k] == nil {
+				matched[k] = map[record.Date]bool{}
+			}
+			matched[k][d.Day] = true
+			cnt += d.Count
+			med, fund, acct = med.Add(d.MedfeeSumamt), fund.Add(d.FundPaySumamt), acct.Add(d.AcctPay)
+		}
+		period := fmt.Sprintf("%s 至 %s 险种 %s 清算类别 %s", r.StmtBegndate, r.StmtEnddate, r.Insutype, r.ClrType)
+		if !seen {
+			out = append(out, finding(record.KindStatement, r.FixmedinsCode, record.StatementOnly,
+				"%s: 对总账有 %d 笔, 医疗费 %s, 明细无记录 (医保中心多)", period, r.FixmedinsSetlCnt, yuan(r.MedfeeSumamt)))
+			continue
+		}
+		var diffs []string
+		if r.FixmedinsSetlCnt != cnt {
+			diffs = append(diffs, fmt.Sprintf("笔数 %d − %d = %d", r.FixmedinsSetlCnt, cnt, r.FixmedinsSetlCnt-cnt))
+		}
+		for _, f := range []struct {
+			name      string
+			stmt, det decimal.Decimal
+		}{{"医疗费总额", r.MedfeeSumamt, med}, {"基金支付总额", r.FundPaySumamt, fund}, {"个人账户支出", r.AcctPay, acct}} {
+			if d := f.stmt.Sub(f.det); d.Abs().GreaterThan(tolerance) {
+				diffs = append(diffs, fmt.Sprintf("%s %s − %s = %s", f.name, yuan(f.stmt), yuan(f.det), yuan(d)))
+			}
+		}
+		if len(diffs) > 0 {
+			out = append(out, finding(record.KindStatement, r.FixmedinsCode, record.StatementMismatch,
+				"%s: 对总账 − 明细: %s", period, strings.Join(diffs, "; ")))
+		}
+	}
+	// SPEC 3.3: detail rows the statement lacks, inside the periods it covers.
+	type lack struct {
+		k      key
+		cnt    int64
+		med    decimal.Decimal
+		from   record.Date
+		to     record.Date
+		period bool
+	}
+	lacks := map[key]*lack{}
+	for k, ds := range byKey {
+		for _, d := range ds {
+			if matched[k][d.Day] {
+				continue
+			}
+			covered := false
+			for _, r := range stmt {
+				if inPeriod(r, d.Day) {
+					covered = true
+					break
+				}
+			}
+			if !covered {
+				continue
+			}
+			l := lacks[k]
+			if l == nil {
+				l = &lack{k: k, med: decimal.Zero, from: d.Day, to: d.Day}
+				lacks[k] = l
+			}
+			l.cnt += d.Count
+			l.med = l.med.Add(d.MedfeeSumamt)
+			if d.Day.Before(l.from) {
+				l.from = d.Day
+			}
+			if d.Day.After(l.to) {
+				l.to = d.Day
+			}
+		}
+	}
+	for _, l := range lacks {
+		out = append(out, finding(record.KindStatement, l.k.code, record.DetailOnly,
+			"%s 至 %s 险种 %s 清算类别 %s: 明细有 %d 笔, 医疗费 %s, 对总账无记录 (医疗机构多)",
+			l.from, l.to, l.k.insutype, l.k.clr, l.cnt, yuan(l.med)))
+	}
+	sortFindings(out)
+	return out
+}
+
+func sortFindings(fs []record.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.SubjectKind != b.SubjectKind {
+			return a.SubjectKind < b.SubjectKind
+		}
+		if a.SubjectID != b.SubjectID {
+			return a.SubjectID < b.SubjectID
+		}
+		if a.Code != b.Code {
+			return a.Code < b.Code
+		}
+		return a.Detail < b.Detail
+	})
+}
