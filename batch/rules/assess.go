@@ -153,7 +153,8 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 		// SPEC 3.2: history counts settlements not refunded and approved or review claims.
 		e.setTotal(key, year.Add(pay.Counted()))
 	}
-	a.Trace = record.MaskText(trace(steps))
+	// Traces hold ids, dates and amounts, never a certno, so they need no masking.
+	a.Trace = trace(steps)
 	e.out.Assessments = append(e.out.Assessments, a)
 	return nil
 }

@@ -68,8 +68,10 @@ func invoiceKeys(c record.Claim) []record.InvoiceKey {
 func (e *evaluation) claims(batch []record.Claim, asOf record.Date) []claimCheck {
 	cs := slices.Clone(batch)
 	slices.SortStableFunc(cs, func(a, b record.Claim) int {
-		return cmp.Or(a.DclaDate.Compare(b.DclaDate), cmp.Compare(a.ClaimID, b.ClaimID),
-			cmp.Compare(claimText(a), claimText(b)))
+		if c := cmp.Or(a.DclaDate.Compare(b.DclaDate), cmp.Compare(a.ClaimID, b.ClaimID)); c != 0 {
+			return c
+		}
+		return cmp.Compare(claimText(a), claimText(b))
 	})
 	seen := map[string]record.Claim{}
 	invoices := map[record.InvoiceKey]string{} // held by claims of this run

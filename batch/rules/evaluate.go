@@ -138,9 +138,12 @@ func (e *evaluation) overlayFilings(batch []record.Filing) {
 func (e *evaluation) settlements(batch []record.Settlement) []record.Settlement {
 	ss := slices.Clone(batch)
 	slices.SortStableFunc(ss, func(a, b record.Settlement) int {
-		return cmp.Or(cmp.Compare(a.SetlID, b.SetlID), cmp.Compare(a.Src.File, b.Src.File),
-			cmp.Compare(a.Src.Sheet, b.Src.Sheet), cmp.Compare(a.Src.Row, b.Src.Row),
-			cmp.Compare(fmt.Sprintf("%v", noSrc(a)), fmt.Sprintf("%v", noSrc(b))))
+		if c := cmp.Or(cmp.Compare(a.SetlID, b.SetlID), cmp.Compare(a.Src.File, b.Src.File),
+			cmp.Compare(a.Src.Sheet, b.Src.Sheet), cmp.Compare(a.Src.Row, b.Src.Row)); c != 0 {
+			return c
+		}
+		// Same id and place (generated rows): order by content, so that input order never matters.
+		return cmp.Compare(fmt.Sprintf("%v", noSrc(a)), fmt.Sprintf("%v", noSrc(b)))
 	})
 	seen := map[string]record.Settlement{}
 	var fresh, refunds []record.Settlement
