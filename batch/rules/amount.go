@@ -54,7 +54,11 @@ func Amount(in AmountInput) Pay {
 	// SPEC 3.2: ratio' = max(0, rate.ratio + adjustment).
 	p.Ratio = maxDec(decimal.Zero, r.Ratio.Add(in.Adjustment))
 	if !in.Adjustment.IsZero() {
-		step("比例 %s %+s%% = %s", percent(r.Ratio), in.Adjustment.Mul(hundred).String(), percent(p.Ratio))
+		sign := "+"
+		if in.Adjustment.IsNegative() {
+			sign = "−"
+		}
+		step("比例 %s %s %s = %s", percent(r.Ratio), sign, percent(in.Adjustment.Abs()), percent(p.Ratio))
 	}
 
 	// SPEC 3.2: ded = deductible still due.
@@ -78,7 +82,7 @@ func Amount(in AmountInput) Pay {
 		room := maxDec(decimal.Zero, r.AnnualCap.Sub(in.Year.BasicPaid))
 		if basic0.GreaterThan(room) {
 			p.Basic, p.CapReached = room, true
-			step("封顶线 %s 本年已付 %s, 余额 %s, 基本医疗支付截至 %s", yuan(r.AnnualCap), yuan(in.Year.BasicPaid), yuan(room), yuan(room))
+			step("封顶线 %s 本年已付 %s, 余额 %s, 本次基本医疗以余额为限", yuan(r.AnnualCap), yuan(in.Year.BasicPaid), yuan(room))
 		} else {
 			step("封顶线 %s 本年已付 %s, 余额 %s", yuan(r.AnnualCap), yuan(in.Year.BasicPaid), yuan(room))
 		}
