@@ -333,3 +333,38 @@ func TestCheckPolicyNamesTheVisit(t *testing.T) {
 		t.Errorf("error does not name the row with a masked ID: %s", msg)
 	}
 }
+
+func TestRefundInSameRunCountsNothing(t *testing.T) {
+	o := evaluate(t, record.Batch{Settlements: []record.Settlement{setl("S1"), setl("R1", refundOf("S1"))}, Filings: []record.Filing{tianjin}}, record.NewHistory())
+	key := record.YearKey{Certno: zhangSan, Year: 2025, MedCat: record.MedInpatient}
+	if got, ok := o.Totals[key]; ok && !got.BasicPaid.IsZero() {
+		t.Errorf("refunded settlement counted: %+v", got)
+	}
+	if len(o.Settlements) != 2 {
+		t.Errorf("%d settlements to add, want the original and its refund", len(o.Settlements))
+	}
+}
+
+func TestSettlementEmergencyFlag(t *testing.T) {
+	tests := []struct {
+		medType string
+		status  string
+	}{
+		{"13", record.StatusUnfiledEmergency},
+		{"24", record.StatusUnfiledEmergency},
+		{"21", record.StatusUnfiled},
+	}
+	for _, tt := range tests {
+		t.Run("med_type "+tt.medType, func(t *testing.T) {
+			s := setl("S1", func(s *record.Settlement) { s.MedType = tt.medType; s.HospLv = 3 })
+			if tt.medType == "13" {
+				s.MedType = "13"
+			}
+			v := SettlementVisit(s)
+			p := samplePolicy()
+			if j := FilingStatus(v, nil, p, p.Regions["130100"], nil); j.Status != tt.status || j.PaysNothing {
+				t.Errorf("status %s paysNothing %v, want %s", j.Status, j.PaysNothing, tt.status)
+			}
+		})
+	}
+}
