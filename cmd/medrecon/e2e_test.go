@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	_ "github.com/marcboeker/go-duckdb/v2"
 
 	"medrecon/batch/record"
+	"medrecon/fixtures"
 )
 
 var binary string
@@ -141,9 +143,12 @@ func TestDemo(t *testing.T) {
 				t.Errorf("%s is empty", tbl)
 			}
 		}
-		files := count(t, db, "SELECT count(*) FROM input_files")
-		if files != 6 {
-			t.Errorf("input_files has %d rows, want the 6 demo files", files)
+		entries, err := fs.ReadDir(fixtures.Demo(), ".")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if files := count(t, db, "SELECT count(*) FROM input_files"); files != len(entries) {
+			t.Errorf("input_files has %d rows, want the %d demo files", files, len(entries))
 		}
 	})
 
