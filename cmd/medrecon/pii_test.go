@@ -1,0 +1,123 @@
+package main
+
+// Personal data: no full 18-character ID number may appear anywhere outside
+// the ledger — PDFs, exports, logs, error messages, --json output.
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+func TestNoFullIDOutsideLedger(t *testing.T) {
+	dir := t.TempDir()
+	demo := filepath.Join(dir, "demo")
+	outputs := map[string]string{}
+	r := mustRun(t, "--verbose", "demo", "--dir", demo)
+	outputs["demo stdout"], outputs["demo log"] = r.stdout, r.stderr
+	db := filepath.Join(demo, "ledger.duckdb")
+	ids := query(t, db, "SELECT DISTINCT certno FROM claims UNION SELECT DISTINCT certno FROM settlements UNION SELECT DISTINCT certno FROM filings")
+	if len(ids) < 10 {
+		t.Fatalf("only %d IDs in the demo ledger", len(ids))
+	}
+
+	for _, pdf := range []string{"report.pdf", "deadlines.pdf"} {
+		out, err := exec.Command("pdftotext", "-layout", filepath.Join(demo, pdf), "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext %s: %v", pdf, err)
+		}
+		outputs[pdf] = string(out)
+	}
+	for _, x := range []string{"export/payouts.xlsx", "export/findings.xlsx", "deadlines.xlsx"} {
+		outputs[x] = xlsxText(t, filepath.Join(demo, x))
+	}
+	for _, id := range query(t, db, "SELECT subject_id FROM assessments ORDER BY subject_id") {
+		outputs["explain "+id] = mustRun(t, "explain", "--db", db, id).stdout
+	}
+	outputs["deadlines"] = mustRun(t, "deadlines", "--db", db, "--as-of", "2026-04-10", "--within", "400").stdout
+
+	// A run of new files, with --json and --verbose logging.
+	f := writeSettlements(t, dir, "json.csv", 20, 500, "2025-13-01")
+	j := mustRun(t, "--verbose", "run", "--db", db, "--policy", filepath.Join(demo, "policy"), "--as-of", "2026-04-11",
+		"--settlements", f, "--json")
+	outputs["run --json"], outputs["run log"] = j.stdout, j.stderr
+
+	// Error messages that concern a person: a region the policy lacks, a bad ID.
+	bad := strings.ReplaceAll(readFile(t, writeSettlements(t, dir, "region.csv", 3, 900, "")), ",130100,", ",139900,")
+	os.WriteFile(filepath.Join(dir, "region.csv"), []byte(bad), 0o644)
+	e := medrecon(t, "run", "--db", db, "--policy", filepath.Join(demo, "policy"), "--as-of", "2026-04-11",
+		"--settlements", filepath.Join(dir, "region.csv"))
+	if e.code == 0 {
+		t.Fatalf("a region the policy lacks did not stop the run:\n%s", e.stdout)
+	}
+	outputs["unknown region error"] = e.stderr
+	ids = append(ids, query(t, db, "SELECT DISTINCT certno FROM settlements")...)
+	ids = append(ids, testID("130102", "19800101", 900))
+
+	for name, text := range outputs {
+		if text == "" && !strings.Contains(name, "log") {
+			t.Errorf("%s is empty: the test would prove nothing", name)
+		}
+		for _, id := range ids {
+			if strings.Contains(text, id) {
+				t.Errorf("%s shows the full ID number %s", name, id[:6]+"…")
+			}
+		}
+	}
+	if !strings.Contains(outputs["unknown region error"], "139900") {
+		t.Errorf("the error does not name the missing policy key: %s", outputs["unknown region error"])
+	}
+}
+
+// TestReportFailureKeepsRun: a PDF that cannot be written never undoes the
+// run; the warning says how to regenerate it.
+func TestReportFailureKeepsRun(t *testing.T) {
+	dir := t.TempDir()
+	demo := filepath.Join(dir, "demo")
+	mustRun(t, "demo", "--dir", demo)
+	db := filepath.Join(demo, "ledger.duckdb")
+	runs := count(t, db, "SELECT count(*) FROM runs")
+	f := writeSettlements(t, dir, "night.csv", 5, 700, "")
+	r := mustRun(t, "run", "--db", db, "--policy", filepath.Join(demo, "policy"), "--as-of", "2026-04-11",
+		"--settlements", f, "--report", filepath.Join(dir, "no-such-dir", "run.pdf"))
+	if n := count(t, db, "SELECT count(*) FROM runs"); n != runs+1 {
+		t.Errorf("runs = %d after the run, want %d", n, runs+1)
+	}
+	if !strings.Contains(r.stderr, "medrecon report --db") || !strings.Contains(r.stderr, "R20260411-001") {
+		t.Errorf("the warning does not say how to regenerate the PDF:\n%s", r.stderr)
+	}
+}
+
+func xlsxText(t *testing.T, path string) string {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	defer f.Close()
+	var b strings.Builder
+	for _, sheet := range f.GetSheetList() {
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range rows {
+			b.WriteString(strings.Join(row, "\t"))
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
