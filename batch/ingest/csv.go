@@ -42,8 +42,22 @@ func newCSVSource(r io.Reader, size int64) (*csvSource, error) {
 		}
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return nil, fmt.Errorf("%w: this is a zip archive (an XLSX workbook?), not a CSV text", ErrFormat)
+	case bytes.HasPrefix(head, []byte("\xff\xfe")) || bytes.HasPrefix(head, []byte("\xfe\xff")):
+		return nil, fmt.Errorf("%w: UTF-16 text; save it as CSV in UTF-8 or GB18030", ErrFormat)
+	case bytes.IndexByte(head, 0) >= 0:
+		// No text of any input kind holds a NUL byte; decoding binary data
+		// (or UTF-16 without BOM) would only end in "no header row".
+		return nil, fmt.Errorf("%w: binary data (NUL bytes), not a CSV text", ErrFormat)
 	case !validUTF8Prefix(head, complete):
+		if line, ok := utf8ChineseLine(head); ok {
+			return nil, fmt.Errorf("%w: the text mixes UTF-8 (line %d) and GB18030; save the whole file in one encoding", ErrFormat, line)
+		}
 		in = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
+	}
+	if i := bytes.IndexByte(head, '\r'); i >= 0 && i < len(head)-1 && bytes.IndexByte(head, '\n') < 0 {
+		// Line ends of a lone CR (old Mac Excel): encoding/csv knows only LF
+		// and CRLF and would read the whole file as one row.
+		in = transform.NewReader(in, crToLF{})
 	}
 	cr := csv.NewReader(in)
 	cr.FieldsPerRecord = -1
@@ -69,6 +83,51 @@ func validUTF8Prefix(b []byte, complete bool) bool {
 		}
 	}
 	return utf8.Valid(b)
+}
+
+// utf8ChineseLine finds, in the start of a file that is not UTF-8 as a
+// whole, a line that is valid UTF-8 and holds at least two Chinese
+// characters: the file mixes encodings, and decoding it all as GB18030 would
+// garble that line without a trace. GB18030 text is almost never valid UTF-8
+// over a whole line with Chinese in it. It returns the line's number.
+func utf8ChineseLine(head []byte) (int, bool) {
+	for n := 1; len(head) > 0; n++ {
+		line, rest, found := bytes.Cut(head, []byte("\n"))
+		head = rest
+		if !found {
+			break // possibly cut off by the sniff
+		}
+		if !utf8.Valid(line) {
+			continue
+		}
+		cjk := 0
+		for _, r := range string(line) {
+			if r >= 0x4e00 && r <= 0x9fff {
+				cjk++
+			}
+		}
+		if cjk >= 2 {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+// crToLF turns every CR into LF (a CRLF becomes two line ends, and blank
+// lines are skipped); it is used only for files without any LF.
+type crToLF struct{ transform.NopResetter }
+
+func (crToLF) Transform(dst, src []byte, atEOF bool) (int, int, error) {
+	n := copy(dst, src)
+	for i, b := range dst[:n] {
+		if b == '\r' {
+			dst[i] = '\n'
+		}
+	}
+	if n < len(src) {
+		return n, n, transform.ErrShortDst
+	}
+	return n, n, nil
 }
 
 func (s *csvSource) next() ([]string, int, error) {

@@ -230,7 +230,9 @@ func (rc *rowCtx) date(f field, required bool) record.Date {
 	}
 	d, err := rc.p.cells.date(s)
 	if err != nil {
+		// A zero date, so that the order check adds no second reject.
 		rc.reject(f, s, reasonDate)
+		return record.Date{}
 	}
 	return d
 }

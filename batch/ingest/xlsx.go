@@ -59,7 +59,9 @@ func openXLSX(r io.Reader, sheet string) (*xlsxSource, string, error) {
 		if errors.Is(err, excelize.ErrWorkbookFileFormat) || strings.Contains(err.Error(), "zip") {
 			return nil, sheet, fmt.Errorf("%w: not a readable XLSX workbook: %w", ErrFormat, err)
 		}
-		return nil, sheet, fmt.Errorf("opening workbook: %w", err)
+		// Anything else excelize cannot open (a zip without a workbook
+		// part, a truncated part) is just as unreadable.
+		return nil, sheet, fmt.Errorf("%w: not a readable XLSX workbook: %w", ErrFormat, err)
 	}
 	list := f.GetSheetList()
 	if sheet == "" {

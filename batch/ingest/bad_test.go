@@ -1,0 +1,244 @@
+package ingest
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"medrecon/batch/record"
+)
+
+// badDir holds the hostile and broken inputs; go run ./fixtures/badgen
+// writes them, and fixtures/bad/README.md lists them with these outcomes.
+const badDir = "../../fixtures/bad"
+
+type rej struct {
+	row int
+	col string
+}
+
+// badCase is one file and what reading it must give: a fatal error
+// matching err whose message holds every string of msg, or records good
+// records and exactly the rejects listed, in order.
+type badCase struct {
+	file, kind, sheet string
+	gen               func(t *testing.T) string // writes the file into t.TempDir(); "" file name from the path
+	err               error
+	msg               []string
+	records           int
+	rejects           []rej
+}
+
+func TestBadFiles(t *testing.T) {
+	var expected = "expected columns: claims: claim_id"
+	cases := []badCase{
+		{file: "empty.csv", err: ErrNoHeader, msg: []string{expected}},
+		{file: "blank_lines.csv", err: ErrNoHeader},
+		{file: "header_only.csv"},
+		{file: "header_only_crlf_bom.csv"},
+		{file: "png_named.csv", err: ErrFormat, msg: []string{"binary data"}},
+		{file: "utf16le_bom.csv", err: ErrFormat, msg: []string{"UTF-16"}},
+		{file: "utf16be_bom.csv", err: ErrFormat, msg: []string{"UTF-16"}},
+		{file: "utf16le_nobom.csv", err: ErrFormat, msg: []string{"NUL bytes"}},
+		{file: "xlsx_named.csv", err: ErrFormat, msg: []string{"zip archive"}},
+		{file: "csv_named.xlsx", err: ErrFormat, msg: []string{"not a readable XLSX"}},
+		{file: "unknown_ext.dat", err: ErrFormat, msg: []string{".csv, .txt or .xlsx"}},
+		{file: "truncated.xlsx", err: ErrFormat, msg: []string{"not a readable XLSX"}},
+		{file: "zip_no_workbook.xlsx", err: ErrFormat, msg: []string{"not a readable XLSX"}},
+		{file: "empty_workbook.xlsx", err: ErrNoHeader, msg: []string{"sheet Sheet1"}},
+		{file: "gbk_chinese_header.csv", records: 2},
+		{file: "gbk_with_utf8_bom.csv", records: 1, rejects: []rej{{2, "psn_name"}, {2, "fixmedins_name"}}},
+		{file: "mixed_utf8_gbk.csv", err: ErrFormat, msg: []string{"mixes UTF-8 (line 2) and GB18030"}},
+		{file: "bom_chinese_header.csv", records: 2},
+		{file: "duplicate_header.csv", err: ErrDuplicateColumn, msg: []string{"row 1", "医疗费总额 (medfee_sumamt)"}},
+		{file: "duplicate_header_alias.csv", err: ErrDuplicateColumn, msg: []string{"row 1", `"结算ID" and "setl_id"`}},
+		{file: "missing_column.csv", err: ErrMissingColumn, msg: []string{"row 1", "统筹基金支出 (hifp_pay)"}},
+		{file: "unknown_kind.csv", err: ErrUnknownKind, msg: []string{"row 1", expected, "filings: filing_id", "settlements: setl_id"}},
+		{file: "no_header.csv", err: ErrNoHeader, msg: []string{expected}},
+		{file: "banner_31_rows.csv", err: ErrNoHeader, msg: []string{"first 30 rows"}},
+		{file: "wrong_kind_forced.csv", kind: record.InputClaims, err: ErrMissingColumn, msg: []string{"row 1", "申请编号 (claim_id)"}},
+		{file: "wrong_kind_forced.csv", kind: record.InputSettlements, records: 1},
+		{file: "quoted_newlines.csv", records: 3, rejects: []rej{{5, "medfee_sumamt"}}},
+		{file: "crlf.csv", records: 2, rejects: []rej{{3, "enddate"}}},
+		{file: "cr_only.csv", records: 2},
+		{file: "tab_separated.txt", records: 2},
+		{file: "unbalanced_quote.csv", records: 1, rejects: []rej{{3, "certno"}, {3, "insutype"}, {3, "insuplc_admdvs"},
+			{3, "mdtrtarea_admvs"}, {3, "fixmedins_code"}, {3, "med_type"}, {3, "begndate"}, {3, "enddate"}, {3, "setl_time"},
+			{3, "medfee_sumamt"}, {3, "inscp_scp_amt"}, {3, "hifp_pay"}, {3, "fund_pay_sumamt"}, {3, "acct_pay"}, {3, "psn_cash_pay"}}},
+		{file: "ragged_rows.csv", records: 2, rejects: []rej{{3, "med_type"}, {3, "begndate"}, {3, "enddate"}, {3, "setl_time"},
+			{3, "medfee_sumamt"}, {3, "inscp_scp_amt"}, {3, "hifp_pay"}, {3, "fund_pay_sumamt"}, {3, "acct_pay"}, {3, "psn_cash_pay"}}},
+		{file: "fullwidth_digits.csv", records: 1},
+		{file: "three_decimals.csv", records: 1, rejects: []rej{{3, "medfee_sumamt"}, {4, "hifp_pay"}}},
+		{file: "date_1899.csv", rejects: []rej{{2, "begndate"}}},
+		{file: "date_2300.csv", rejects: []rej{{2, "enddate"}}},
+		{file: "date_feb30.csv", rejects: []rej{{2, "begndate"}}},
+		{file: "date_month13.csv", rejects: []rej{{2, "enddate"}, {3, "setl_time"}}},
+		{file: "date_forms.csv", records: 1},
+		{file: "lowercase_x_id.csv", records: 1},
+		{file: "bad_id_checksum.csv", records: 1, rejects: []rej{{3, "certno"}, {4, "certno"}}},
+		{file: "formula_text.csv", records: 1, rejects: []rej{{2, "medfee_sumamt"}}},
+		{file: "banner_header_row5.csv", records: 1, rejects: []rej{{7, "hosp_lv"}}},
+		{file: "negative_non_refund.csv", rejects: []rej{{2, "medfee_sumamt"}, {2, "psn_cash_pay"}}},
+		{file: "refund_rows.csv", records: 2, rejects: []rej{{4, "init_setl_id"}}},
+		{file: "end_before_begin.csv", rejects: []rej{{2, "enddate"}}},
+		{file: "unknown_med_type.csv", rejects: []rej{{2, "med_type"}, {3, "insutype"}, {4, "insuplc_admdvs"}}},
+		{file: "long_cell.csv", rejects: []rej{{2, "fixmedins_name"}}},
+		{file: "required_blank.csv", rejects: []rej{{2, "setl_id"}, {2, "certno"}}},
+		{file: "statement.csv", records: 1, rejects: []rej{{3, "fixmedins_setl_cnt"}, {4, "stmt_enddate"}}},
+		{file: "filings_chinese_kinds.csv", records: 5, rejects: []rej{{7, "备案类型"}}},
+		{file: "claims_disagree.csv", records: 1, rejects: []rej{{2, "出院日期"}, {3, "出院日期"}}},
+		{file: "claims_future_dcla.csv", records: 1, rejects: []rej{{2, "申请日期"}, {3, "申请日期"}}},
+		{file: "claims_invoice_twice.csv", records: 1, rejects: []rej{{2, "申请编号"}, {3, "票据号码"}}},
+		{file: "formula_cells.xlsx", records: 1, rejects: []rej{{3, "medfee_sumamt"}}},
+		{file: "several_sheets.xlsx", records: 2},
+		{file: "several_sheets.xlsx", sheet: "申请明细", records: 1},
+		{file: "several_sheets.xlsx", sheet: "空表", err: ErrNoHeader, msg: []string{"sheet 空表"}},
+		{file: "several_sheets.xlsx", sheet: "无此表", err: ErrSheet, msg: []string{"sheet 无此表", "结算明细, 申请明细, 空表"}},
+		{file: "banner_header_row5.xlsx", records: 1, rejects: []rej{{8, "入院日期"}}},
+		{file: "claims_disagree.xlsx", rejects: []rej{{2, "医疗类别"}, {3, "医疗类别"}, {4, "医疗费总额"}, {5, "申请编号"}}},
+		{file: "excel_dates_out_of_range.xlsx", records: 1, rejects: []rej{{2, "begndate"}, {3, "enddate"}}},
+		{file: "bomb.xlsx", gen: zipBomb(4<<30, 2<<30), err: ErrTooLarge},
+		// excelize stops reading a part at its declared size and does not
+		// report the mismatch: the sheet reads as empty.
+		{file: "bomb_lying.xlsx", gen: zipBomb(1<<10, 1<<30), err: ErrNoHeader},
+		{file: "columns_100000.csv", gen: manyColumns, records: 1},
+		{file: "cell_20mb.csv", gen: hugeCell, rejects: []rej{{2, "psn_name"}}},
+	}
+	seen := map[string]bool{}
+	for _, c := range cases {
+		name := c.file
+		if c.kind != "" || c.sheet != "" {
+			name += "/" + c.kind + c.sheet
+		}
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(badDir, c.file)
+			if c.gen != nil {
+				path = filepath.Join(t.TempDir(), c.file)
+				if err := os.WriteFile(path, []byte(c.gen(t)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				seen[c.file] = true
+			}
+			res, err := ReadFile(t.Context(), path, Options{Kind: c.kind, Sheet: c.sheet, AsOf: record.D(2025, 6, 30)})
+			if c.err != nil {
+				var fe *FileError
+				if !errors.As(err, &fe) || !errors.Is(err, c.err) || !strings.HasPrefix(err.Error(), c.file+": ") {
+					t.Fatalf("err = %v, want a *FileError naming %s and matching %v", err, c.file, c.err)
+				}
+				for _, m := range c.msg {
+					if !strings.Contains(err.Error(), m) {
+						t.Errorf("message %q lacks %q", err, m)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			n := len(res.Settlements) + len(res.Claims) + len(res.Filings) + len(res.Statement)
+			var got []rej
+			for _, r := range res.Rejects {
+				got = append(got, rej{r.Row, r.Col})
+				if r.File != c.file || r.Reason == "" || len(r.Value) > 4*maxRejectValue+3 {
+					t.Errorf("reject %+v: want file %s, a reason and a short value", r, c.file)
+				}
+			}
+			if n != c.records || !equalRejects(got, c.rejects) {
+				t.Errorf("%d records, rejects %v; want %d, %v", n, got, c.records, c.rejects)
+			}
+		})
+	}
+	ents, err := os.ReadDir(badDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.Name() != "README.md" && !seen[e.Name()] {
+			t.Errorf("%s has no case", e.Name())
+		}
+		if info, err := e.Info(); err == nil && info.Size() > 200<<10 {
+			t.Errorf("%s: %d bytes, keep committed fixtures small", e.Name(), info.Size())
+		}
+	}
+}
+
+func equalRejects(a, b []rej) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// zipBomb writes a workbook whose sheet XML declares declared bytes and
+// whose deflate stream really unpacks to about actual bytes: one chunk of
+// XML compressed once and repeated (a flushed deflate block refers only to
+// itself, so copies of it concatenate), a few KB on disk.
+func zipBomb(declared, actual uint64) func(t *testing.T) string {
+	return func(t *testing.T) string {
+		chunk := bytes.Repeat([]byte(" "), 1<<20) // whitespace between elements
+		var z bytes.Buffer
+		fw, _ := flate.NewWriter(&z, flate.BestCompression)
+		fw.Write(chunk)
+		fw.Flush()
+		var stream bytes.Buffer
+		for n := uint64(0); n < actual; n += uint64(len(chunk)) {
+			stream.Write(z.Bytes())
+		}
+		stream.Write([]byte{0x03, 0x00}) // final empty block
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, part := range []struct{ name, body string }{
+			{"[Content_Types].xml", `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`},
+			{"_rels/.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
+			{"xl/workbook.xml", `<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`},
+			{"xl/_rels/workbook.xml.rels", `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`},
+		} {
+			w, err := zw.Create(part.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write([]byte(part.body))
+		}
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/worksheets/sheet1.xml", Method: zip.Deflate,
+			CompressedSize64: uint64(stream.Len()), UncompressedSize64: declared})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(stream.Bytes())
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if buf.Len() > 8<<20 {
+			t.Fatalf("bomb is %d bytes", buf.Len())
+		}
+		return buf.String()
+	}
+}
+
+// manyColumns is a settlement export with 100,000 columns, the known ones
+// first: unknown columns are ignored (SPEC 2).
+func manyColumns(*testing.T) string {
+	var b strings.Builder
+	b.WriteString(settlementHeader)
+	for i := 26; i < 100000; i++ {
+		b.WriteString(",extra")
+	}
+	b.WriteString("\n" + settlementLine(1) + strings.Repeat(",x", 100000-26) + "\n")
+	return b.String()
+}
+
+// hugeCell is a settlement row whose psn_name is 20 MB long.
+func hugeCell(*testing.T) string {
+	return settlementHeader + "\n" + settlementWith(1, map[string]string{"psn_name": strings.Repeat("名", 7<<20)}) + "\n"
+}
