@@ -269,9 +269,13 @@ func addResult(b *record.Batch, r *ingest.Result) {
 
 // countRows counts the distinct rows among rejects (a row may have several bad cells).
 func countRows(rs []record.Reject) int {
-	seen := map[[2]any]bool{}
+	type row struct {
+		sheet string
+		n     int
+	}
+	seen := map[row]bool{}
 	for _, r := range rs {
-		seen[[2]any{r.Sheet, r.Row}] = true
+		seen[row{r.Sheet, r.Row}] = true
 	}
 	return len(seen)
 }

@@ -1,0 +1,95 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"medrecon/batch/policy"
+	"medrecon/batch/record"
+	"medrecon/fixtures"
+)
+
+func demoConfig(t *testing.T, db string) Config {
+	t.Helper()
+	pol, err := policy.LoadFS(fixtures.Policy(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	asOf, _ := record.ParseISO(fixtures.DemoAsOf)
+	entries, err := fs.ReadDir(fixtures.Demo(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inputs []Input
+	for _, e := range entries {
+		inputs = append(inputs, Input{Path: e.Name(), FS: fixtures.Demo()})
+	}
+	clock := time.Date(2026, 4, 10, 18, 0, 0, 0, time.UTC)
+	return Config{
+		Ledger: db, Policy: pol, AsOf: asOf, Inputs: inputs, MaxRejectRatio: 0.05,
+		Version: "test", Now: func() time.Time { return clock },
+	}
+}
+
+func TestRunCommitsOnceAndIgnoresTheSameFiles(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "ledger.duckdb")
+	cfg := demoConfig(t, db)
+	sum, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Committed || sum.RunID != "R20260410-001" {
+		t.Fatalf("first run: %+v", sum)
+	}
+	for _, s := range []string{record.ClaimApproved, record.ClaimRejected, record.ClaimReview, record.ClaimPending} {
+		if sum.Claims[s] == 0 {
+			t.Errorf("no claim %s in the demo summary %v", s, sum.Claims)
+		}
+	}
+	again, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Committed || again.RunID != "" {
+		t.Errorf("the same files again committed a run: %+v", again)
+	}
+	for _, f := range again.Files {
+		if f.AlreadyImported != "R20260410-001" {
+			t.Errorf("%s: already imported by %q, want R20260410-001", f.Path, f.AlreadyImported)
+		}
+	}
+}
+
+func TestRunStopsOnTooManyRejectsAndCreatesNoLedger(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "ledger.duckdb")
+	cfg := demoConfig(t, db)
+	src, err := fs.ReadFile(fixtures.Demo(), "settlements.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Break the enddate of every row: far more than 5% of the file.
+	broken := strings.ReplaceAll(string(src), "2025-", "2025-13-")
+	cfg.Inputs = []Input{{Path: "broken.csv", FS: fstest.MapFS{"broken.csv": {Data: []byte(broken)}}}}
+	_, err = Run(context.Background(), cfg)
+	if !errors.Is(err, ErrTooManyRejects) || !strings.Contains(err.Error(), "broken.csv") {
+		t.Fatalf("err = %v, want ErrTooManyRejects naming broken.csv", err)
+	}
+	if _, err := os.Stat(db); !os.IsNotExist(err) {
+		t.Errorf("a failed run left a ledger file behind (stat: %v)", err)
+	}
+}
+
+func TestRunRefusesTheSameBytesTwice(t *testing.T) {
+	cfg := demoConfig(t, filepath.Join(t.TempDir(), "ledger.duckdb"))
+	cfg.Inputs = append(cfg.Inputs, Input{Path: "settlements.csv", FS: fixtures.Demo()})
+	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "same content") {
+		t.Errorf("err = %v, want a same-content error", err)
+	}
+}
