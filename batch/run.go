@@ -21,7 +21,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -111,21 +113,21 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		batch   record.Batch
 		files   []record.InputFile
 		rejects []record.Reject
-		reads   []*ingest.Result
 	)
-	for _, in := range cfg.Inputs {
-		res, sha, err := readInput(ctx, in, cfg.AsOf)
-		if err != nil {
-			return sum, err
-		}
-		if res.Rows > 0 && float64(len(res.Rejects)) > cfg.MaxRejectRatio*float64(res.Rows) {
+	reads, sums, err := readInputs(ctx, cfg.Inputs, cfg.AsOf)
+	if err != nil {
+		return sum, err
+	}
+	for i, in := range cfg.Inputs {
+		res := reads[i]
+		bad := countRows(res.Rejects)
+		if res.Rows > 0 && float64(bad) > cfg.MaxRejectRatio*float64(res.Rows) {
 			return sum, fmt.Errorf("%s: %d of %d rows rejected, more than --max-reject-ratio %g allows (first: row %d column %s: %s): %w",
-				filepath.Base(in.Path), len(res.Rejects), res.Rows, cfg.MaxRejectRatio,
+				filepath.Base(in.Path), bad, res.Rows, cfg.MaxRejectRatio,
 				res.Rejects[0].Row, res.Rejects[0].Col, res.Rejects[0].Reason, ErrTooManyRejects)
 		}
-		files = append(files, record.InputFile{Path: in.Path, Kind: res.Kind, SHA256: sha, Rows: res.Rows, Rejected: countRows(res.Rejects)})
-		reads = append(reads, res)
-		log.Info("read input", "file", in.Path, "kind", res.Kind, "rows", res.Rows, "rejected", len(res.Rejects))
+		files = append(files, record.InputFile{Path: in.Path, Kind: res.Kind, SHA256: sums[i], Rows: res.Rows, Rejected: bad})
+		log.Info("read input", "file", in.Path, "kind", res.Kind, "rows", res.Rows, "rejected", bad)
 	}
 	if err := checkSameBytes(files); err != nil {
 		return sum, err
@@ -210,6 +212,34 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		}
 	}
 	return sum, nil
+}
+
+// readInputs reads every input, as many at once as there are CPUs (a
+// night's settlements CSV and claims workbook parse side by side), and
+// returns the results in input order. The error is that of the first
+// failing input in input order, so the message does not depend on timing.
+func readInputs(ctx context.Context, inputs []Input, asOf record.Date) ([]*ingest.Result, []string, error) {
+	reads := make([]*ingest.Result, len(inputs))
+	shas := make([]string, len(inputs))
+	errs := make([]error, len(inputs))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, in := range inputs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			reads[i], shas[i], errs[i] = readInput(ctx, in, asOf)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return reads, shas, nil
 }
 
 // readInput reads one file and hashes its bytes.
