@@ -22,7 +22,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"sync"
 	"time"
 
@@ -173,7 +172,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	if err := rules.CheckPolicy(batch, cfg.Policy); err != nil {
 		return sum, err
 	}
-	hist, err := l.History(ctx, historyQuery(batch))
+	hist, err := l.History(ctx, batch.HistoryQuery())
 	if err != nil {
 		return sum, err
 	}
@@ -308,36 +307,6 @@ func countRows(rs []record.Reject) int {
 		seen[row{r.Sheet, r.Row}] = true
 	}
 	return len(seen)
-}
-
-// historyQuery names every person, settlement, claim, invoice and statement
-// scope the batch mentions, so the ledger loads only what bears on it.
-func historyQuery(b record.Batch) record.HistoryQuery {
-	var q record.HistoryQuery
-	certnos := map[string]bool{}
-	for _, s := range b.Settlements {
-		certnos[s.Certno] = true
-		q.SetlIDs = append(q.SetlIDs, s.SetlID)
-		if s.InitSetlID != "" {
-			q.SetlIDs = append(q.SetlIDs, s.InitSetlID)
-		}
-	}
-	for _, c := range b.Claims {
-		certnos[c.Certno] = true
-		q.ClaimIDs = append(q.ClaimIDs, c.ClaimID)
-		for _, inv := range c.Invoices {
-			q.Invoices = append(q.Invoices, record.InvoiceKey{BillCode: inv.BillCode, BillNo: inv.BillNo})
-		}
-	}
-	for _, f := range b.Filings {
-		certnos[f.Certno] = true
-	}
-	for c := range certnos {
-		q.Certnos = append(q.Certnos, c)
-	}
-	sort.Strings(q.Certnos)
-	q.Statement = b.Statement
-	return q
 }
 
 func shas(files []record.InputFile) []string {

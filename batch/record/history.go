@@ -1,6 +1,7 @@
 package record
 
 import (
+	"sort"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -266,4 +267,34 @@ type Explanation struct {
 type RunAssessment struct {
 	RunID string
 	Assessment
+}
+
+// HistoryQuery names every person, settlement, claim, invoice and statement
+// scope the batch mentions, so the ledger loads only what bears on it.
+func (b Batch) HistoryQuery() HistoryQuery {
+	var q HistoryQuery
+	certnos := map[string]bool{}
+	for _, s := range b.Settlements {
+		certnos[s.Certno] = true
+		q.SetlIDs = append(q.SetlIDs, s.SetlID)
+		if s.InitSetlID != "" {
+			q.SetlIDs = append(q.SetlIDs, s.InitSetlID)
+		}
+	}
+	for _, c := range b.Claims {
+		certnos[c.Certno] = true
+		q.ClaimIDs = append(q.ClaimIDs, c.ClaimID)
+		for _, inv := range c.Invoices {
+			q.Invoices = append(q.Invoices, InvoiceKey{BillCode: inv.BillCode, BillNo: inv.BillNo})
+		}
+	}
+	for _, f := range b.Filings {
+		certnos[f.Certno] = true
+	}
+	for c := range certnos {
+		q.Certnos = append(q.Certnos, c)
+	}
+	sort.Strings(q.Certnos)
+	q.Statement = b.Statement
+	return q
 }
