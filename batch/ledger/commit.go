@@ -131,6 +131,23 @@ func (w writer) appendRows(catalog, table string, n, cols int, fill func(i int, 
 	})
 }
 
+// widthLimits[w] is 10^w, the first unscaled value too wide for DECIMAL(w,·);
+// computed once, because checkWidths runs for every decimal cell.
+var widthLimits = func() [39]*big.Int {
+	var ls [39]*big.Int
+	for w := range ls {
+		ls[w] = new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(w)), nil)
+	}
+	return ls
+}()
+
+func widthLimit(w uint8) *big.Int {
+	if int(w) < len(widthLimits) {
+		return widthLimits[w]
+	}
+	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(w)), nil)
+}
+
 // checkWidths refuses a decimal too wide for its column: the appender takes
 // the unscaled integer and would not notice.
 func checkWidths(vals []driver.Value) error {
@@ -139,8 +156,7 @@ func checkWidths(vals []driver.Value) error {
 		if !ok {
 			continue
 		}
-		limit := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(d.Width)), nil)
-		if new(big.Int).Abs(d.Value).Cmp(limit) >= 0 {
+		if d.Value.CmpAbs(widthLimit(d.Width)) >= 0 {
 			return fmt.Errorf("amount %s does not fit DECIMAL(%d,%d)", d.String(), d.Width, d.Scale)
 		}
 	}
