@@ -60,7 +60,8 @@ type evaluation struct {
 	// refundedNow holds the settlements a refund row of this run cancels.
 	refundedNow map[string]string
 	// batchSetl holds this run's new non-refund settlements by certno.
-	batchSetl map[string][]record.Settlement
+	// The rows live in the slice settlements returns.
+	batchSetl map[string][]*record.Settlement
 }
 
 func (e *evaluation) total(k record.YearKey) record.YearTotal {
@@ -81,7 +82,14 @@ func Evaluate(b record.Batch, h record.History, cfg Config) (record.Outcome, err
 		p: cfg.Policy, h: h,
 		totals:      map[record.YearKey]record.YearTotal{},
 		refundedNow: map[string]string{},
-		batchSetl:   map[string][]record.Settlement{},
+		batchSetl:   map[string][]*record.Settlement{},
+	}
+	// Roughly one assessment and under two findings per settlement or claim:
+	// growing these slices of large structs step by step costs more than
+	// the rules themselves.
+	if n := len(b.Settlements) + len(b.Claims); n > 0 {
+		e.out.Assessments = make([]record.Assessment, 0, n)
+		e.out.Findings = make([]record.Finding, 0, 2*n)
 	}
 	e.overlayFilings(b.Filings)
 	newSetl := e.settlements(b.Settlements)
@@ -136,31 +144,42 @@ func (e *evaluation) overlayFilings(batch []record.Filing) {
 // settlements sorts out re-imports, conflicts and refunds (SPEC 3.3) and
 // returns this run's new settlement rows that are visits.
 func (e *evaluation) settlements(batch []record.Settlement) []record.Settlement {
-	ss := slices.Clone(batch)
-	slices.SortStableFunc(ss, func(a, b record.Settlement) int {
+	// Sort positions rather than the rows themselves: a settlement is a large
+	// struct, and a million of them are slow to copy around.
+	order := make([]int, len(batch))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		a, b := &batch[i], &batch[j]
 		if c := cmp.Or(cmp.Compare(a.SetlID, b.SetlID), cmp.Compare(a.Src.File, b.Src.File),
 			cmp.Compare(a.Src.Sheet, b.Src.Sheet), cmp.Compare(a.Src.Row, b.Src.Row)); c != 0 {
 			return c
 		}
 		// Same id and place (generated rows): order by content, so that input order never matters.
-		return cmp.Compare(fmt.Sprintf("%v", noSrc(a)), fmt.Sprintf("%v", noSrc(b)))
+		return cmp.Compare(fmt.Sprintf("%v", noSrc(*a)), fmt.Sprintf("%v", noSrc(*b)))
 	})
-	seen := map[string]record.Settlement{}
-	var fresh, refunds []record.Settlement
-	for _, s := range ss {
-		first, known := seen[s.SetlID]
-		if k, ok := e.h.Settlements[s.SetlID]; ok {
-			first, known = k.Settlement, true
+	seen := make(map[string]*record.Settlement, len(batch)) // the first version in the batch
+	fresh := make([]record.Settlement, 0, len(batch))
+	var refunds []record.Settlement
+	for _, i := range order {
+		s := &batch[i]
+		var first *record.Settlement
+		if f, ok := seen[s.SetlID]; ok {
+			first = f
 		}
-		if !known {
+		if k, ok := e.h.Settlements[s.SetlID]; ok {
+			first = &k.Settlement
+		}
+		if first == nil {
 			seen[s.SetlID] = s
-			fresh = append(fresh, s)
+			fresh = append(fresh, *s)
 			if s.RefdSetlFlag {
-				refunds = append(refunds, s)
+				refunds = append(refunds, *s)
 			}
 			continue
 		}
-		diff := SettlementDiff(first, s)
+		diff := SettlementDiff(*first, *s)
 		if diff == nil {
 			e.out.Ignored++ // SPEC 3.3: a re-import with identical content
 			continue
@@ -171,7 +190,11 @@ func (e *evaluation) settlements(batch []record.Settlement) []record.Settlement 
 		e.out.Assessments = append(e.out.Assessments, zeroAssessment(record.KindSettlement, s.SetlID, s.Certno, s.Enddate.Year,
 			record.SetlConflict, fmt.Sprintf("结算 %s 与已有版本不同 (字段 %s), 不予采用, 以首次版本为准", s.SetlID, strings.Join(diff, ", "))))
 	}
-	e.out.Settlements = append(e.out.Settlements, fresh...)
+	if e.out.Settlements == nil {
+		e.out.Settlements = fresh // sorted by setl_id already; nothing changes it below
+	} else {
+		e.out.Settlements = append(e.out.Settlements, fresh...)
+	}
 
 	// SPEC 3.3: a refund row cancels init_setl_id.
 	slices.SortFunc(refunds, func(a, b record.Settlement) int {
@@ -181,6 +204,9 @@ func (e *evaluation) settlements(batch []record.Settlement) []record.Settlement 
 		orig := r.InitSetlID
 		tr := fmt.Sprintf("退费结算, 冲销原结算 %s", orig)
 		o, inBatch := seen[orig]
+		if !inBatch {
+			o = &record.Settlement{}
+		}
 		k, inLedger := e.h.Settlements[orig]
 		switch {
 		case e.refundedNow[orig] != "":
@@ -208,13 +234,13 @@ func (e *evaluation) settlements(batch []record.Settlement) []record.Settlement 
 		e.out.Assessments = append(e.out.Assessments, zeroAssessment(record.KindSettlement, r.SetlID, r.Certno, r.Enddate.Year, record.SetlRefund, tr))
 	}
 
-	var visits []record.Settlement
+	visits := make([]record.Settlement, 0, len(fresh))
 	for _, s := range fresh {
 		if s.RefdSetlFlag || e.refundedNow[s.SetlID] != "" {
 			continue // SPEC 3.2: a settlement refunded in this same run counts nothing
 		}
-		visits = append(visits, s)
-		e.batchSetl[s.Certno] = append(e.batchSetl[s.Certno], s)
+		visits = append(visits, s) // never grows past its capacity, so the pointer below stays good
+		e.batchSetl[s.Certno] = append(e.batchSetl[s.Certno], &visits[len(visits)-1])
 	}
 	return visits
 }

@@ -15,8 +15,55 @@ var (
 	cent    = int32(2)
 )
 
-// yuan formats an amount with two decimals, as every trace and detail does.
-func yuan(d decimal.Decimal) string { return d.StringFixed(cent) }
+// yuan formats an amount with two decimals, as every trace and detail does:
+// d.StringFixed(2), done in int64 arithmetic when the amount fits, because
+// traces format several amounts per visit and StringFixed goes through big.Int.
+func yuan(d decimal.Decimal) string {
+	exp := d.Exponent()
+	if exp < -18 || exp > 2 || d.NumDigits() > 16 {
+		return d.StringFixed(cent)
+	}
+	c := d.CoefficientInt64() // exact: at most 16 digits
+	neg := c < 0
+	if neg {
+		c = -c
+	}
+	// cents = |d| × 100, rounded half away from zero like decimal's Round.
+	var cents int64
+	if exp >= -2 {
+		cents = c * pow10[exp+2]
+	} else {
+		div := pow10[-exp-2]
+		cents = c / div
+		if 2*(c%div) >= div {
+			cents++
+		}
+	}
+	var buf [24]byte
+	i := len(buf)
+	for k := 0; k < 2; k++ {
+		i--
+		buf[i] = byte('0' + cents%10)
+		cents /= 10
+	}
+	i--
+	buf[i] = '.'
+	if cents == 0 {
+		i--
+		buf[i] = '0'
+	}
+	for ; cents > 0; cents /= 10 {
+		i--
+		buf[i] = byte('0' + cents%10)
+	}
+	if neg && string(buf[i:]) != "0.00" {
+		i--
+		buf[i] = '-'
+	}
+	return string(buf[i:])
+}
+
+var pow10 = [...]int64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
 
 // percent formats a ratio as a percentage: 0.9 → 90%, 0.825 → 82.5%.
 func percent(d decimal.Decimal) string { return d.Mul(hundred).String() + "%" }
@@ -121,8 +168,24 @@ func finding(kind, id, code, format string, args ...any) record.Finding {
 		SubjectID:   id,
 		Code:        code,
 		Severity:    Severity(code),
-		Detail:      record.MaskText(fmt.Sprintf(format, args...)),
+		Detail:      maskText(fmt.Sprintf(format, args...)),
 	}
+}
+
+// maskText is record.MaskText, skipping the regular expression when s has no
+// run of 15 digits: an ID-like number needs one, and most details have none.
+func maskText(s string) string {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			if run++; run >= 15 {
+				return record.MaskText(s)
+			}
+		} else {
+			run = 0
+		}
+	}
+	return s
 }
 
 // trace joins the steps of a calculation the way traces are stored.
