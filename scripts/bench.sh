@@ -143,7 +143,7 @@ awk '
 		printf "%-8s %10s %14s\n", "step", "median s", "peak RSS MiB"
 		for (i = 1; i <= n; i++) { s = order[i]; m[s] = median(t[s]); printf "%-8s %10.2f %14.0f\n", s, m[s], rss[s] / 1024 }
 		a = m["a-csv"] + m["a-xlsx"]
-		printf "\nb / a  (a = csv + xlsx floor = %.2f s): %.2f\n", a, a > 0 ? m["b"] / a : 0
-		printf "b / b0 (history vs empty ledger, target <= 1.20): %.2f\n", m["b0"] > 0 ? m["b"] / m["b0"] : 0
+		printf "\nb / a  (a = csv + xlsx floor = %.2f s): %.2f\n", a, (a > 0 ? m["b"] / a : 0)
+		printf "b / b0 (history vs empty ledger, target <= 1.20): %.2f\n", (m["b0"] > 0 ? m["b"] / m["b0"] : 0)
 	}' "$results"
 echo "logs, ledgers and PDFs: $work"

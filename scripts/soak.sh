@@ -78,7 +78,7 @@ awk -F, -v n="$nights" '
 		printf "%-22s %10s %14s\n", "", "mean s", "mean RSS MiB"
 		printf "%-22s %10.2f %14.0f\n", "first " k " nights", ft, fm
 		printf "%-22s %10.2f %14.0f\n", "last " k " nights", lt, lm
-		printf "%-22s %10.2f %14.2f\n", "last / first", ft > 0 ? lt / ft : 0, fm > 0 ? lm / fm : 0
+		printf "%-22s %10.2f %14.2f\n", "last / first", (ft > 0 ? lt / ft : 0), (fm > 0 ? lm / fm : 0)
 		printf "ledger after night %d: %.0f MiB\n", n, size / 1048576
 	}' "$csv"
 echo "per night: $csv"
