@@ -27,6 +27,12 @@ func money(d decimal.Decimal) duckdb.Decimal { return scaled(d, 18, moneyScale) 
 func ratio(d decimal.Decimal) duckdb.Decimal { return scaled(d, 9, ratioScale) }
 
 func scaled(d decimal.Decimal, width, scale uint8) duckdb.Decimal {
+	// Most amounts already have at most scale decimals and few digits: then the
+	// unscaled value is the coefficient times a power of ten, without the
+	// three big.Int values that Round, Shift and BigInt make.
+	if up := int(d.Exponent()) + int(scale); up >= 0 && up <= 2 && d.NumDigits() <= 16 {
+		return duckdb.Decimal{Width: width, Scale: scale, Value: big.NewInt(d.CoefficientInt64() * [...]int64{1, 10, 100}[up])}
+	}
 	v := d.Round(int32(scale)).Shift(int32(scale)).BigInt()
 	return duckdb.Decimal{Width: width, Scale: scale, Value: v}
 }
