@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -110,8 +111,11 @@ func CompareStatement(stmt []record.StatementRow, detail []record.DetailTotal, t
 		k := key{d.FixmedinsCode, d.Insutype, d.ClrType}
 		byKey[k] = append(byKey[k], d)
 	}
-	inPeriod := func(r record.StatementRow, day record.Date) bool {
-		return !day.Before(r.StmtBegndate) && !day.After(r.StmtEnddate)
+	// Each key's rows by day, so that a statement period is found by binary
+	// search instead of a scan of every day of the key. Sums are exact, so
+	// the order of the additions does not matter.
+	for _, ds := range byKey {
+		slices.SortStableFunc(ds, func(a, b record.DetailTotal) int { return a.Day.Compare(b.Day) })
 	}
 	matched := map[key]map[record.Date]bool{}
 	for _, r := range stmt {
@@ -119,9 +123,11 @@ func CompareStatement(stmt []record.StatementRow, detail []record.DetailTotal, t
 		var cnt int64
 		med, fund, acct := decimal.Zero, decimal.Zero, decimal.Zero
 		seen := false
-		for _, d := range byKey[k] {
-			if !inPeriod(r, d.Day) {
-				continue
+		ds := byKey[k]
+		from, _ := slices.BinarySearchFunc(ds, r.StmtBegndate, func(d record.DetailTotal, day record.Date) int { return d.Day.Compare(day) })
+		for _, d := range ds[from:] {
+			if d.Day.After(r.StmtEnddate) {
+				break
 			}
 			seen = true
 			if matched[k] == nil {
@@ -164,19 +170,13 @@ func CompareStatement(stmt []record.StatementRow, detail []record.DetailTotal, t
 		period bool
 	}
 	lacks := map[key]*lack{}
+	covered := coverage(stmt)
 	for k, ds := range byKey {
 		for _, d := range ds {
 			if matched[k][d.Day] {
 				continue
 			}
-			covered := false
-			for _, r := range stmt {
-				if inPeriod(r, d.Day) {
-					covered = true
-					break
-				}
-			}
-			if !covered {
+			if !covered(d.Day) {
 				continue
 			}
 			l := lacks[k]
@@ -201,6 +201,38 @@ func CompareStatement(stmt []record.StatementRow, detail []record.DetailTotal, t
 	}
 	sortFindings(out)
 	return out
+}
+
+// coverage returns whether a day lies in any statement row's period: the
+// periods merged and sorted, searched by halves (a scan of every statement
+// row for every detail row is quadratic on a province's night).
+func coverage(stmt []record.StatementRow) func(record.Date) bool {
+	type span struct{ from, to record.Date }
+	spans := make([]span, 0, len(stmt))
+	for _, r := range stmt {
+		if !r.StmtEnddate.Before(r.StmtBegndate) {
+			spans = append(spans, span{r.StmtBegndate, r.StmtEnddate})
+		}
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.from.Compare(b.from) })
+	merged := spans[:0]
+	for _, s := range spans {
+		if n := len(merged); n > 0 && !s.from.After(merged[n-1].to) {
+			if s.to.After(merged[n-1].to) {
+				merged[n-1].to = s.to
+			}
+			continue
+		}
+		merged = append(merged, s)
+	}
+	return func(day record.Date) bool {
+		// The last span starting on or before day is the only one that can hold it.
+		i, found := slices.BinarySearchFunc(merged, day, func(s span, d record.Date) int { return s.from.Compare(d) })
+		if found {
+			return true
+		}
+		return i > 0 && !day.After(merged[i-1].to)
+	}
 }
 
 func sortFindings(fs []record.Finding) {
