@@ -47,7 +47,7 @@ func (p Pay) Counted() record.YearTotal {
 // half-up to 0.01 once; decimal's Round is half away from zero, which is
 // half-up for these non-negative amounts. A zero annual cap means no cap.
 func Amount(in AmountInput) Pay {
-	var p Pay
+	p := Pay{Steps: make([]string, 0, 8)}
 	step := func(format string, args ...any) { p.Steps = append(p.Steps, fmt.Sprintf(format, args...)) }
 	r := in.Rate
 

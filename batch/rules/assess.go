@@ -2,7 +2,9 @@ package rules
 
 import (
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/shopspring/decimal"
 
@@ -42,15 +44,105 @@ func (e *evaluation) assess(setls []record.Settlement, claims []claimCheck) erro
 		visits = append(visits, &pendingVisit{v: ClaimVisit(claims[i].claim), check: &claims[i]})
 	}
 
+	slices.SortFunc(visits, func(a, b *pendingVisit) int { return useOrder(a.v, b.v) })
+
+	// Visits of different people share nothing: filings, single uses and
+	// running totals are all per certno. So each worker takes the people of
+	// one shard, in the same order as one loop would, and the outcome's
+	// slices are sorted at the end of Evaluate whatever order they fill in.
+	n := assessWorkers
+	if n == 0 {
+		n = min(runtime.GOMAXPROCS(0), 8)
+	}
+	if len(visits) < minParallel || n < 2 {
+		_, err := e.assessPeople(visits)
+		return err
+	}
+	shards := make([][]*pendingVisit, n)
+	for _, pv := range visits {
+		w := shardOf(pv.v.Certno, n)
+		shards[w] = append(shards[w], pv)
+	}
+	subs := make([]*evaluation, n)
+	fails := make([]failure, n)
+	var wg sync.WaitGroup
+	for w := range n {
+		sub := &evaluation{p: e.p, h: e.h, filings: e.filings, shared: e.totals, totals: map[record.YearKey]record.YearTotal{}}
+		sub.out.Assessments = make([]record.Assessment, 0, len(shards[w]))
+		sub.out.Findings = make([]record.Finding, 0, 2*len(shards[w]))
+		subs[w] = sub
+		wg.Go(func() { fails[w], _ = sub.assessPeople(shards[w]) })
+	}
+	wg.Wait()
+	// The error one loop would have met first: any in the filing pass before
+	// any in the amount pass, the earliest visit within a pass.
+	var first *failure
+	for i := range fails {
+		f := &fails[i]
+		if f.err == nil {
+			continue
+		}
+		if first == nil || f.pass < first.pass || (f.pass == first.pass && f.before(first)) {
+			first = f
+		}
+	}
+	if first != nil {
+		return first.err
+	}
+	for _, sub := range subs {
+		e.out.FilingUses = append(e.out.FilingUses, sub.out.FilingUses...)
+		e.out.Findings = append(e.out.Findings, sub.out.Findings...)
+		e.out.Assessments = append(e.out.Assessments, sub.out.Assessments...)
+		for k, t := range sub.totals {
+			e.totals[k] = t
+		}
+	}
+	return nil
+}
+
+// minParallel is the number of visits from which assess uses several
+// workers, and assessWorkers their number (0: one per CPU, at most 8).
+// Tests change them to run the parallel path on small batches.
+var (
+	minParallel   = 20000
+	assessWorkers = 0
+)
+
+func shardOf(certno string, n int) int {
+	var h uint32 = 2166136261 // FNV-1a
+	for i := 0; i < len(certno); i++ {
+		h = (h ^ uint32(certno[i])) * 16777619
+	}
+	return int(h % uint32(n))
+}
+
+// failure is the first error of one worker: in which pass (0 filings,
+// 1 amounts) and at which visit.
+type failure struct {
+	err  error
+	pass int
+	v    Visit
+}
+
+func (f *failure) before(g *failure) bool {
+	if f.pass == 0 {
+		return useOrder(f.v, g.v) < 0
+	}
+	return assessOrder(f.v, g.v) < 0
+}
+
+// assessPeople runs both passes over the visits of some people, given in
+// useOrder.
+func (e *evaluation) assessPeople(visits []*pendingVisit) (failure, error) {
 	used := map[string]record.FilingUse{}
 	for _, u := range e.h.FilingUses {
 		used[u.FilingID] = u
 	}
-	slices.SortFunc(visits, func(a, b *pendingVisit) int { return useOrder(a.v, b.v) })
 	for _, pv := range visits {
 		region, err := e.p.Region(pv.v.InsuplcAdmdvs)
 		if err != nil {
-			return subjectErr(pv.v, err)
+			err = subjectErr(pv.v, err)
+			return failure{err: err, pass: 0, v: pv.v}, err
 		}
 		pv.judge = FilingStatus(pv.v, e.filings[pv.v.Certno], e.p, region, used)
 		// SPEC 3.1: a single-use filing covers only the first visit by begndate
@@ -67,10 +159,10 @@ func (e *evaluation) assess(setls []record.Settlement, claims []claimCheck) erro
 	slices.SortFunc(visits, func(a, b *pendingVisit) int { return assessOrder(a.v, b.v) })
 	for _, pv := range visits {
 		if err := e.assessVisit(pv); err != nil {
-			return err
+			return failure{err: err, pass: 1, v: pv.v}, err
 		}
 	}
-	return nil
+	return failure{}, nil
 }
 
 func (e *evaluation) assessVisit(pv *pendingVisit) error {
@@ -84,7 +176,8 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 		return subjectErr(v, err)
 	}
 	e.addFinding(pv.judge.Findings...)
-	steps := []string{pv.judge.Trace, rateName(rate)}
+	steps := make([]string, 2, 16) // a visit's trace has about a dozen steps
+	steps[0], steps[1] = pv.judge.Trace, rateName(rate)
 
 	key := v.YearKey()
 	year := e.total(key)
@@ -169,7 +262,8 @@ func (e *evaluation) statement(rows []record.StatementRow) {
 	if len(rows) == 0 {
 		return
 	}
-	detail := slices.Clone(e.h.Detail)
+	// Room for one row per institution, insutype and day, about one in eight settlements.
+	detail := slices.Grow(slices.Clone(e.h.Detail), len(e.out.Settlements)/8)
 	type dkey struct {
 		code, insutype, clr string
 		day                 record.Date

@@ -57,6 +57,9 @@ type evaluation struct {
 	out     record.Outcome
 	filings map[string][]record.Filing // by certno, History overlaid with the batch
 	totals  map[record.YearKey]record.YearTotal
+	// shared, in one of assess's workers, is the whole run's totals before
+	// assess (read only); the worker's own changes go to totals.
+	shared map[record.YearKey]record.YearTotal
 	// refundedNow holds the settlements a refund row of this run cancels.
 	refundedNow map[string]string
 	// batchSetl holds this run's new non-refund settlements by certno.
@@ -66,6 +69,9 @@ type evaluation struct {
 
 func (e *evaluation) total(k record.YearKey) record.YearTotal {
 	if t, ok := e.totals[k]; ok {
+		return t
+	}
+	if t, ok := e.shared[k]; ok {
 		return t
 	}
 	return e.h.Totals[k]
@@ -124,7 +130,7 @@ func (e *evaluation) overlayFilings(batch []record.Filing) {
 	for id, f := range e.h.Filings {
 		all[id] = f
 	}
-	var upserts []record.Filing
+	upserts := make([]record.Filing, 0, len(fs))
 	for i, f := range fs {
 		all[f.FilingID] = f
 		if i+1 == len(fs) || fs[i+1].FilingID != f.FilingID {
