@@ -70,7 +70,7 @@ func TestStages(t *testing.T) {
 	defer l.Close()
 	var hist record.History
 	stage("history", func() {
-		if hist, err = l.History(ctx, stageQuery(b)); err != nil {
+		if hist, err = l.History(ctx, b.HistoryQuery()); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -97,33 +97,4 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// stageQuery is batch.Run's historyQuery.
-func stageQuery(b record.Batch) record.HistoryQuery {
-	var q record.HistoryQuery
-	certnos := map[string]bool{}
-	for _, s := range b.Settlements {
-		certnos[s.Certno] = true
-		q.SetlIDs = append(q.SetlIDs, s.SetlID)
-		if s.InitSetlID != "" {
-			q.SetlIDs = append(q.SetlIDs, s.InitSetlID)
-		}
-	}
-	for _, c := range b.Claims {
-		certnos[c.Certno] = true
-		q.ClaimIDs = append(q.ClaimIDs, c.ClaimID)
-		for _, inv := range c.Invoices {
-			q.Invoices = append(q.Invoices, record.InvoiceKey{BillCode: inv.BillCode, BillNo: inv.BillNo})
-		}
-	}
-	for _, f := range b.Filings {
-		certnos[f.Certno] = true
-	}
-	for c := range certnos {
-		q.Certnos = append(q.Certnos, c)
-	}
-	sort.Strings(q.Certnos)
-	q.Statement = b.Statement
-	return q
 }
