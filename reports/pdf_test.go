@@ -125,8 +125,10 @@ func TestLongTablePaginates(t *testing.T) {
 	long := strings.Repeat("就医地报告的统筹基金支出与按参保地政策计算的应付金额不一致，请核对结算明细。", 3)
 	for i := range 300 {
 		id := fmt.Sprintf("S%04d", i+1)
+		// Two codes of 150, under the table's cap per code.
+		code := []string{record.AmountMismatch, record.TotalsInconsistent}[i%2]
 		d.Findings = append(d.Findings, record.Finding{
-			SubjectKind: record.KindSettlement, SubjectID: id, Code: record.AmountMismatch, Severity: record.SeverityError,
+			SubjectKind: record.KindSettlement, SubjectID: id, Code: code, Severity: record.SeverityError,
 			Detail: fmt.Sprintf("%s 证件 %s %s END%04d", long[:len(long)*(i%3+1)/3], idChen, long, i+1),
 		})
 	}
@@ -189,5 +191,55 @@ func TestHugeCellContinues(t *testing.T) {
 		if strings.Count(all, w) != 1 {
 			t.Fatalf("word %s printed %d times, want once", w, strings.Count(all, w))
 		}
+	}
+}
+
+// TestTablesCapped: on a huge night the tables list at most their caps (per
+// code for findings), say how many rows they leave out and where to find
+// them, and the payout total still counts every approved claim.
+func TestTablesCapped(t *testing.T) {
+	defer func(f, p, r int) { maxFindingsPerCode, maxPayoutRows, maxRejectRows = f, p, r }(maxFindingsPerCode, maxPayoutRows, maxRejectRows)
+	maxFindingsPerCode, maxPayoutRows, maxRejectRows = 5, 4, 3
+	d := sampleRun()
+	d.Findings, d.Assessments, d.Rejects = nil, nil, nil
+	for i := range 12 {
+		d.Findings = append(d.Findings, record.Finding{SubjectKind: record.KindSettlement, SubjectID: fmt.Sprintf("M%03d", i),
+			Code: record.AmountMismatch, Severity: record.SeverityError, Detail: "x"})
+	}
+	for i := range 2 {
+		d.Findings = append(d.Findings, record.Finding{SubjectKind: record.KindClaim, SubjectID: fmt.Sprintf("L%03d", i),
+			Code: record.LateSubmission, Severity: record.SeverityError, Detail: "y"})
+	}
+	for i := range 9 {
+		d.Assessments = append(d.Assessments, claimRow(fmt.Sprintf("P%03d", i), idZhang, "张晓梅", "天津市第一中心医院", "H12010100001",
+			record.ClaimApproved, "100.01", "100.01", "0"))
+	}
+	for i := range 7 {
+		d.Rejects = append(d.Rejects, record.Reject{File: "a.csv", Row: 100 + i, Col: "begndate", Value: "x", Reason: "日期无效 / not a date"})
+	}
+	all := squeeze(strings.Join(pdfPages(t, renderRun(t, d)), "\n"))
+	for _, want := range []string{
+		"共14条问题，每类最多列出5条；未列出：AMOUNT_MISMATCH7条。",
+		"共9件，列出前4件，合计为全部9件",
+		"9件900.09", // the total counts every approved claim
+		"共7行，列出前3行",
+		"run_id=20260106-020003",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("PDF lacks %q", want)
+		}
+	}
+	count := func(re string) int { return len(regexp.MustCompile(re).FindAllString(all, -1)) }
+	if n := count(`M0\d\d`); n != 5 {
+		t.Errorf("%d AMOUNT_MISMATCH rows shown, want 5", n)
+	}
+	if n := count(`L00\d`); n != 2 {
+		t.Errorf("%d LATE_SUBMISSION rows shown, want both", n)
+	}
+	if n := count(`P00\d`); n != 4 {
+		t.Errorf("%d payout rows shown, want 4", n)
+	}
+	if n := count(`a\.csv`); n != 3 {
+		t.Errorf("%d reject rows shown, want 3", n)
 	}
 }

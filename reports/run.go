@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -26,9 +28,9 @@ func WriteRunPDF(w io.Writer, d record.RunData) error {
 	doc.cover(d)
 	doc.totals(d)
 	doc.charts(d)
-	doc.findingsTable(d.Findings)
-	doc.payoutsTable(d.Assessments)
-	doc.rejectsTable(d.Rejects)
+	doc.findingsTable(d.Findings, d.Run.RunID)
+	doc.payoutsTable(d.Assessments, d.Run.RunID)
+	doc.rejectsTable(d.Rejects, d.Run.RunID)
 	if err := doc.write(w); err != nil {
 		return fmt.Errorf("run %s: %w", d.Run.RunID, err)
 	}
@@ -248,46 +250,87 @@ func findingsByCode(fs []record.Finding) []bar {
 	return bars
 }
 
-func (doc *document) findingsTable(fs []record.Finding) {
+// The run PDF is what an auditor reads and signs, not the whole ledger: on a
+// province's busiest night a full listing would run to tens of thousands of
+// pages and take minutes to draw. So the tables show at most these many rows
+// (findings: per code, in the ledger's order, so every code keeps examples),
+// say how many they leave out and where the full lists are: the ledger's
+// tables and the XLSX files of `run --export`. Totals and charts always count
+// every row.
+var (
+	maxFindingsPerCode = 200
+	maxPayoutRows      = 1000
+	maxRejectRows      = 500
+)
+
+func (doc *document) findingsTable(fs []record.Finding, runID string) {
 	doc.heading("问题清单", 20)
 	if len(fs) == 0 {
 		doc.note("本次运行没有发现问题。")
 		return
 	}
-	rows := make([][]string, 0, len(fs))
+	shown := map[string]int{}
+	omitted := map[string]int{}
+	rows := make([][]string, 0, min(len(fs), 20*maxFindingsPerCode))
 	for _, f := range fs {
+		if shown[f.Code] >= maxFindingsPerCode {
+			omitted[f.Code]++
+			continue
+		}
+		shown[f.Code]++
 		rows = append(rows, []string{
 			kindLabel(f.SubjectKind), record.MaskText(f.SubjectID), codeLabel(f.Code) + "\n" + f.Code,
 			severityLabel(f.Severity), record.MaskText(f.Detail),
 		})
 	}
+	if len(omitted) > 0 {
+		codes := slices.Sorted(maps.Keys(omitted))
+		parts := make([]string, len(codes))
+		for i, c := range codes {
+			parts[i] = fmt.Sprintf("%s %d 条", c, omitted[c])
+		}
+		doc.note(fmt.Sprintf("共 %d 条问题，每类最多列出 %d 条；未列出：%s。全部问题见账本 findings 表（run_id = %s）或 run --export 的 findings.xlsx。",
+			len(fs), maxFindingsPerCode, strings.Join(parts, "，"), runID))
+	}
 	doc.table([]column{{"类型", 16, "L"}, {"对象编号", 30, "L"}, {"问题", 34, "L"}, {"级别", 12, "C"}, {"说明", 88, "L"}}, rows)
 }
 
-func (doc *document) payoutsTable(as []record.AssessedRow) {
+func (doc *document) payoutsTable(as []record.AssessedRow, runID string) {
 	doc.heading("核准支付清单（手工报销）", 20)
 	var rows [][]string
 	var sum decimal.Decimal
+	n := 0
 	for _, a := range as {
 		if a.SubjectKind != record.KindClaim || a.Status != record.ClaimApproved {
 			continue
 		}
-		rows = append(rows, []string{record.MaskText(a.SubjectID), a.PsnName, record.MaskID(a.Certno), a.FixmedinsName, money(a.Payable)})
+		n++
 		sum = sum.Add(a.Payable)
+		if n <= maxPayoutRows {
+			rows = append(rows, []string{record.MaskText(a.SubjectID), a.PsnName, record.MaskID(a.Certno), a.FixmedinsName, money(a.Payable)})
+		}
 	}
-	if len(rows) == 0 {
+	if n == 0 {
 		doc.note("本次运行没有核准支付的申请。")
 		return
 	}
-	rows = append(rows, []string{"合计", strconv.Itoa(len(rows)) + " 件", "", "", money(sum)})
+	if n > maxPayoutRows {
+		doc.note(fmt.Sprintf("共 %d 件，列出前 %d 件，合计为全部 %d 件；全部清单见 run --export 的 payouts.xlsx 或账本 assessments 表（run_id = %s）。",
+			n, maxPayoutRows, n, runID))
+	}
+	rows = append(rows, []string{"合计", strconv.Itoa(n) + " 件", "", "", money(sum)})
 	doc.table([]column{{"申请编号", 32, "L"}, {"姓名", 22, "L"}, {"证件号码", 36, "L"}, {"医疗机构", 60, "L"}, {"应付金额（元）", 30, "R"}}, rows)
 }
 
-func (doc *document) rejectsTable(rs []record.Reject) {
+func (doc *document) rejectsTable(rs []record.Reject, runID string) {
 	doc.heading("拒收行", 20)
 	if len(rs) == 0 {
 		doc.note("本次运行没有拒收的行。")
 		return
+	}
+	if len(rs) > maxRejectRows {
+		doc.note(fmt.Sprintf("共 %d 行，列出前 %d 行；全部见账本 rejects 表（run_id = %s）。", len(rs), maxRejectRows, runID))
+		rs = rs[:maxRejectRows]
 	}
 	rows := make([][]string, 0, len(rs))
 	for _, r := range rs {
