@@ -69,7 +69,7 @@ func (l *Ledger) runData(ctx context.Context, runID string) (record.RunData, err
 		WITH me AS (SELECT ord FROM run_order WHERE run_id = ?),
 		a AS (SELECT a.*, a.rowid AS rid FROM assessments a WHERE a.run_id = ?),
 		cl AS (
-			SELECT c.claim_id, c.psn_name, c.fixmedins_code, c.fixmedins_name, c.med_type
+			SELECT 'claim' AS kind, c.claim_id, c.psn_name, c.fixmedins_code, c.fixmedins_name, c.med_type
 			FROM claims c JOIN run_order o ON o.run_id = c.run_id CROSS JOIN me
 			WHERE o.ord <= me.ord AND c.claim_id IN (SELECT subject_id FROM a WHERE subject_kind = 'claim')
 			QUALIFY row_number() OVER (PARTITION BY c.claim_id ORDER BY o.ord DESC, c.rowid) = 1)
@@ -77,8 +77,11 @@ func (l *Ledger) runData(ctx context.Context, runID string) (record.RunData, err
 			coalesce(s.psn_name, cl.psn_name), coalesce(s.fixmedins_code, cl.fixmedins_code),
 			coalesce(s.fixmedins_name, cl.fixmedins_name), coalesce(s.med_type, cl.med_type)
 		FROM a
-		LEFT JOIN settlements s ON a.subject_kind = 'settlement' AND s.setl_id = a.subject_id
-		LEFT JOIN cl ON a.subject_kind = 'claim' AND cl.claim_id = a.subject_id
+		-- Both joins are on (kind, id) columns only: a condition on a.subject_kind
+		-- alone turns DuckDB's hash join into a nested loop, quadratic in the
+		-- run's size (minutes for 200,000 settlements).
+		LEFT JOIN (SELECT 'settlement' AS kind, * FROM settlements) s ON s.kind = a.subject_kind AND s.setl_id = a.subject_id
+		LEFT JOIN cl ON cl.kind = a.subject_kind AND cl.claim_id = a.subject_id
 		ORDER BY a.subject_kind, a.subject_id, a.rid`, []any{runID, runID}, func(r *sql.Rows) error {
 		var name, code, fixName, medType str
 		a, err := scanAssessment(r, &name, &code, &fixName, &medType)

@@ -45,6 +45,13 @@ func TestStages(t *testing.T) {
 		}
 		start, cpu0 := time.Now(), cpuTime()
 		f()
+		if profDir != "" {
+			// Allocations so far, stage by stage: diff with -base.
+			if mf, err := os.Create(filepath.Join(profDir, name+".allocs")); err == nil {
+				pprof.Lookup("allocs").WriteTo(mf, 0)
+				mf.Close()
+			}
+		}
 		t.Logf("%-10s wall %v cpu %v", name, time.Since(start).Round(time.Millisecond), (cpuTime() - cpu0).Round(time.Millisecond))
 	}
 

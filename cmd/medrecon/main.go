@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"syscall"
 	_ "time/tzdata" // Asia/Shanghai must resolve on machines without zoneinfo
 
@@ -79,8 +80,32 @@ func main() {
 	defer stop()
 	root := newRootCommand()
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	stopProfile := startProfile()
 	err := root.ExecuteContext(ctx)
+	stopProfile()
 	os.Exit(exitCode(err))
+}
+
+// startProfile writes a CPU profile of the whole command to the file that
+// MEDRECON_CPUPROFILE names, for `go tool pprof` (scripts/bench.sh and
+// operators chasing a slow night). It returns the function that ends it.
+func startProfile() func() {
+	path := os.Getenv("MEDRECON_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "medrecon: MEDRECON_CPUPROFILE:", err)
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }
 
 // exitCode is the one place that turns errors into exit codes.
