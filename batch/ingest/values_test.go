@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -320,6 +321,71 @@ func FuzzParseAmount(f *testing.F) {
 		back, err := ParseAmount(d.String())
 		if err != nil || !back.Equal(d) {
 			t.Fatalf("ParseAmount(%q) = %v, but %q parses to %v, %v", s, d, d.String(), back, err)
+		}
+	})
+}
+
+func FuzzParseDateTime(f *testing.F) {
+	for _, s := range []string{"2025-03-01 08:30:00", "2025/3/1 8:30", "2025-03-01T10:00:00.123Z", "20250301", "2025年3月1日 23:59:59", "2025-03-01 24:00:00", "2025-03-01 ", "T"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tm, err := ParseDateTime(s)
+		if err != nil {
+			if !tm.IsZero() {
+				t.Fatalf("ParseDateTime(%q) failed but returned %v", s, tm)
+			}
+			return
+		}
+		// A parsed time is whole seconds in UTC and prints back to itself;
+		// its date is the one ParseDate reads from the date part.
+		back, err := ParseDateTime(tm.Format("2006-01-02 15:04:05"))
+		if err != nil || !back.Equal(tm) || tm.Nanosecond() != 0 || tm.Location() != time.UTC {
+			t.Fatalf("ParseDateTime(%q) = %v, but its own form parses to %v, %v", s, tm, back, err)
+		}
+		if d, err := ParseDate(tm.Format("2006-01-02")); err != nil || d != record.D(tm.Year(), tm.Month(), tm.Day()) {
+			t.Fatalf("ParseDateTime(%q) = %v, a day ParseDate reads as %v, %v", s, tm, d, err)
+		}
+	})
+}
+
+func FuzzValidID(f *testing.F) {
+	for _, s := range []string{"11010519491231002X", "11010519491231002x", "110105194912310021", "01010519491231002X", "110105194902300025", "", "１１０１０５１９４９１２３１００２Ｘ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		err := ValidID(s)
+		if err != nil {
+			// The error never quotes the number, not even in part.
+			if len(s) >= 6 && strings.Contains(err.Error(), s) {
+				t.Fatalf("ValidID error %q quotes its input", err)
+			}
+			return
+		}
+		// Accepted: 18 characters, the GB 11643 check digit recomputed here
+		// with weights 2^(17-i) mod 11, a region not starting with 0 and a
+		// real birth date.
+		if len(s) != 18 || s[0] == '0' {
+			t.Fatalf("ValidID(%q) accepted a malformed number", s)
+		}
+		sum, w := 0, 1
+		for i := 16; i >= 0; i-- {
+			w = w * 2 % 11
+			if s[i] < '0' || s[i] > '9' {
+				t.Fatalf("ValidID(%q) accepted a non-digit", s)
+			}
+			sum += int(s[i]-'0') * w
+		}
+		check := (12 - sum%11) % 11
+		want := byte('0' + check)
+		if check == 10 {
+			want = 'X'
+		}
+		if got := s[17]; got != want && !(want == 'X' && got == 'x') {
+			t.Fatalf("ValidID(%q) accepted check digit %c, want %c", s, got, want)
+		}
+		if _, err := time.Parse("20060102", s[6:14]); err != nil {
+			t.Fatalf("ValidID(%q) accepted birth date %s: %v", s, s[6:14], err)
 		}
 	})
 }
