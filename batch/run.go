@@ -341,7 +341,14 @@ func summarise(sum *Summary, out record.Outcome, rejects int) {
 // goes to a temporary file first and is renamed into place, so a reader
 // never sees half a report.
 func writeReports(ctx context.Context, l *ledger.Ledger, runID, pdfPath, exportDir string) error {
-	data, err := l.RunData(ctx, runID)
+	// The exports carry each payout's trace; the PDF prints none.
+	var data record.RunData
+	var err error
+	if exportDir != "" {
+		data, err = l.RunData(ctx, runID)
+	} else {
+		data, err = l.RunReportData(ctx, runID, reports.MaxFindingsPerCode)
+	}
 	if err != nil {
 		return err
 	}

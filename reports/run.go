@@ -28,7 +28,7 @@ func WriteRunPDF(w io.Writer, d record.RunData) error {
 	doc.cover(d)
 	doc.totals(d)
 	doc.charts(d)
-	doc.findingsTable(d.Findings, d.Run.RunID)
+	doc.findingsTable(d, d.Run.RunID)
 	doc.payoutsTable(d.Assessments, d.Run.RunID)
 	doc.rejectsTable(d.Rejects, d.Run.RunID)
 	if err := doc.write(w); err != nil {
@@ -130,9 +130,9 @@ func totalsOf(d record.RunData) runTotals {
 			}
 		}
 	}
-	for _, f := range d.Findings {
-		if f.SubjectKind == record.KindStatement {
-			t.statement++
+	for _, c := range findingCounts(d) {
+		if c.SubjectKind == record.KindStatement {
+			t.statement += c.N
 		}
 	}
 	t.claims, t.settlements = claims, setls
@@ -161,7 +161,7 @@ func (doc *document) totals(d record.RunData) {
 		{"净差额", yuan(t.net) + "（正数：多付，应向就医地追回；负数：少付）"},
 		{"差额绝对值合计", yuan(t.gross)},
 		{"对总账差异", strconv.Itoa(t.statement) + " 条"},
-		{"问题总数", strconv.Itoa(len(d.Findings)) + " 条"},
+		{"问题总数", strconv.Itoa(totalFindings(d)) + " 条"},
 		{"拒收行", strconv.Itoa(len(d.Rejects)) + " 行"},
 	}, 32)
 }
@@ -173,7 +173,7 @@ func (doc *document) charts(d record.RunData) {
 		doc.note("差额 = 就医地报告的统筹基金支出 − 按参保地政策应付。蓝色：多付，应向就医地追回；红色：少付。")
 	}
 	doc.barChart(inst)
-	codes := findingsByCode(d.Findings)
+	codes := findingsByCode(findingCounts(d))
 	doc.heading("按问题代码的问题数", float64(max(1, len(codes)))*barRowH)
 	doc.barChart(codes)
 }
@@ -220,22 +220,51 @@ func discrepancyByInstitution(as []record.AssessedRow) []bar {
 	return bars
 }
 
+// findingCounts counts the run's findings by subject kind and code: the
+// ledger's counts when it sent only some findings, else Findings counted.
+func findingCounts(d record.RunData) []record.FindingCount {
+	if d.FindingCounts != nil {
+		return d.FindingCounts
+	}
+	var out []record.FindingCount
+	index := map[[2]string]int{}
+	for _, f := range d.Findings {
+		k := [2]string{f.SubjectKind, f.Code}
+		i, ok := index[k]
+		if !ok {
+			out = append(out, record.FindingCount{SubjectKind: f.SubjectKind, Code: f.Code})
+			i = len(out) - 1
+			index[k] = i
+		}
+		out[i].N++
+	}
+	return out
+}
+
+func totalFindings(d record.RunData) int {
+	n := 0
+	for _, c := range findingCounts(d) {
+		n += c.N
+	}
+	return n
+}
+
 // findingsByCode counts findings per code, most frequent first.
-func findingsByCode(fs []record.Finding) []bar {
+func findingsByCode(counts []record.FindingCount) []bar {
 	type count struct {
 		code string
 		n    int64
 	}
 	var list []count
 	index := map[string]int{} // position in list; only looked up, never ranged over
-	for _, f := range fs {
-		i, ok := index[f.Code]
+	for _, c := range counts {
+		i, ok := index[c.Code]
 		if !ok {
-			list = append(list, count{code: f.Code})
+			list = append(list, count{code: c.Code})
 			i = len(list) - 1
-			index[f.Code] = i
+			index[c.Code] = i
 		}
-		list[i].n++
+		list[i].n += int64(c.N)
 	}
 	slices.SortFunc(list, func(x, y count) int {
 		if c := cmp.Compare(y.n, x.n); c != 0 {
@@ -258,23 +287,27 @@ func findingsByCode(fs []record.Finding) []bar {
 // tables and the XLSX files of `run --export`. Totals and charts always count
 // every row.
 var (
-	maxFindingsPerCode = 200
+	// MaxFindingsPerCode is exported so that the ledger sends the PDF no more.
+	MaxFindingsPerCode = 200
 	maxPayoutRows      = 1000
 	maxRejectRows      = 500
 )
 
-func (doc *document) findingsTable(fs []record.Finding, runID string) {
+func (doc *document) findingsTable(d record.RunData, runID string) {
 	doc.heading("问题清单", 20)
-	if len(fs) == 0 {
+	total := totalFindings(d)
+	if total == 0 {
 		doc.note("本次运行没有发现问题。")
 		return
 	}
+	perCode := map[string]int{}
+	for _, c := range findingCounts(d) {
+		perCode[c.Code] += c.N
+	}
 	shown := map[string]int{}
-	omitted := map[string]int{}
-	rows := make([][]string, 0, min(len(fs), 20*maxFindingsPerCode))
-	for _, f := range fs {
-		if shown[f.Code] >= maxFindingsPerCode {
-			omitted[f.Code]++
+	rows := make([][]string, 0, min(len(d.Findings), 20*MaxFindingsPerCode))
+	for _, f := range d.Findings {
+		if shown[f.Code] >= MaxFindingsPerCode {
 			continue
 		}
 		shown[f.Code]++
@@ -283,14 +316,15 @@ func (doc *document) findingsTable(fs []record.Finding, runID string) {
 			severityLabel(f.Severity), record.MaskText(f.Detail),
 		})
 	}
-	if len(omitted) > 0 {
-		codes := slices.Sorted(maps.Keys(omitted))
-		parts := make([]string, len(codes))
-		for i, c := range codes {
-			parts[i] = fmt.Sprintf("%s %d 条", c, omitted[c])
+	var parts []string
+	for _, c := range slices.Sorted(maps.Keys(perCode)) {
+		if n := perCode[c] - shown[c]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d 条", c, n))
 		}
+	}
+	if len(parts) > 0 {
 		doc.note(fmt.Sprintf("共 %d 条问题，每类最多列出 %d 条；未列出：%s。全部问题见账本 findings 表（run_id = %s）或 run --export 的 findings.xlsx。",
-			len(fs), maxFindingsPerCode, strings.Join(parts, "，"), runID))
+			total, MaxFindingsPerCode, strings.Join(parts, "，"), runID))
 	}
 	doc.table([]column{{"类型", 16, "L"}, {"对象编号", 30, "L"}, {"问题", 34, "L"}, {"级别", 12, "C"}, {"说明", 88, "L"}}, rows)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"medrecon/batch/record"
 )
@@ -17,14 +18,27 @@ import (
 // run, so that a past run's report regenerates unchanged), its findings and
 // its rejects, each in a stable order.
 func (l *Ledger) RunData(ctx context.Context, runID string) (record.RunData, error) {
-	d, err := l.runData(ctx, runID)
+	return l.readRun(ctx, runID, true, 0)
+}
+
+// RunReportData is what the run PDF prints: RunData without the
+// assessments' traces and with only the first findingsPerCode findings of
+// each code (in RunData's order), plus FindingCounts. A province's night
+// holds a million traces and findings; sorting and fetching them was most
+// of the PDF's time.
+func (l *Ledger) RunReportData(ctx context.Context, runID string, findingsPerCode int) (record.RunData, error) {
+	return l.readRun(ctx, runID, false, findingsPerCode)
+}
+
+func (l *Ledger) readRun(ctx context.Context, runID string, traces bool, findingsPerCode int) (record.RunData, error) {
+	d, err := l.runData(ctx, runID, traces, findingsPerCode)
 	if err != nil {
 		return record.RunData{}, fmt.Errorf("ledger %s: run %s: %w", l.path, runID, masked(err))
 	}
 	return d, nil
 }
 
-func (l *Ledger) runData(ctx context.Context, runID string) (record.RunData, error) {
+func (l *Ledger) runData(ctx context.Context, runID string, traces bool, findingsPerCode int) (record.RunData, error) {
 	var d record.RunData
 	conn, err := l.db.Conn(ctx)
 	if err != nil {
@@ -73,7 +87,30 @@ func (l *Ledger) runData(ctx context.Context, runID string) (record.RunData, err
 		return d, err
 	}
 	d.Assessments = make([]record.AssessedRow, 0, nAssess)
+	if findingsPerCode > 0 {
+		d.FindingCounts = []record.FindingCount{} // not nil: Findings is a sample
+		err = each(ctx, conn, `SELECT subject_kind, code, count(*) FROM findings WHERE run_id = ?
+			GROUP BY subject_kind, code ORDER BY subject_kind, code`, []any{runID}, func(r *sql.Rows) error {
+			var c record.FindingCount
+			var n num
+			err := r.Scan(&c.SubjectKind, &c.Code, &n)
+			c.N = int(n)
+			d.FindingCounts = append(d.FindingCounts, c)
+			return err
+		})
+		if err != nil {
+			return d, fmt.Errorf("finding counts: %w", err)
+		}
+		nFind = 0
+		for _, c := range d.FindingCounts {
+			nFind += int64(min(c.N, findingsPerCode))
+		}
+	}
 	d.Findings = make([]record.Finding, 0, nFind)
+	cols := assessmentCols
+	if !traces {
+		cols = strings.Replace(cols, "a.trace", "'' AS trace", 1)
+	}
 
 	err = each(ctx, conn, `
 		WITH me AS (SELECT ord FROM run_order WHERE run_id = ?),
@@ -83,7 +120,7 @@ func (l *Ledger) runData(ctx context.Context, runID string) (record.RunData, err
 			FROM claims c JOIN run_order o ON o.run_id = c.run_id CROSS JOIN me
 			WHERE o.ord <= me.ord AND c.claim_id IN (SELECT subject_id FROM a WHERE subject_kind = 'claim')
 			QUALIFY row_number() OVER (PARTITION BY c.claim_id ORDER BY o.ord DESC, c.rowid) = 1)
-		SELECT `+assessmentCols+`,
+		SELECT `+cols+`,
 			coalesce(s.psn_name, cl.psn_name), coalesce(s.fixmedins_code, cl.fixmedins_code),
 			coalesce(s.fixmedins_name, cl.fixmedins_name), coalesce(s.med_type, cl.med_type)
 		FROM a
@@ -108,8 +145,19 @@ func (l *Ledger) runData(ctx context.Context, runID string) (record.RunData, err
 		return d, fmt.Errorf("assessments: %w", err)
 	}
 
-	err = each(ctx, conn, `SELECT subject_kind, subject_id, code, severity, detail FROM findings
-		WHERE run_id = ? ORDER BY subject_kind, subject_id, code, detail, severity`, []any{runID},
+	// The same order with or without the sample: within one code, the
+	// first findingsPerCode of that order.
+	findingsQuery := `SELECT subject_kind, subject_id, code, severity, detail FROM findings
+		WHERE run_id = ? ORDER BY subject_kind, subject_id, code, detail, severity`
+	args := []any{runID}
+	if findingsPerCode > 0 {
+		findingsQuery = `SELECT subject_kind, subject_id, code, severity, detail FROM findings
+		WHERE run_id = ?
+		QUALIFY row_number() OVER (PARTITION BY code ORDER BY subject_kind, subject_id, code, detail, severity) <= ?
+		ORDER BY subject_kind, subject_id, code, detail, severity`
+		args = append(args, findingsPerCode)
+	}
+	err = each(ctx, conn, findingsQuery, args,
 		func(r *sql.Rows) error {
 			f, err := scanFinding(r)
 			d.Findings = append(d.Findings, f)

@@ -234,6 +234,16 @@ type RunData struct {
 	Assessments []AssessedRow // ordered by subject_kind, subject_id
 	Findings    []Finding     // ordered by subject_kind, subject_id, code
 	Rejects     []Reject      // ordered by file, row, col
+	// FindingCounts, when not nil, counts every finding of the run by
+	// subject kind and code, and Findings holds only the first few of each
+	// code (what the run PDF prints); when nil, Findings holds them all.
+	FindingCounts []FindingCount
+}
+
+// FindingCount is how many findings of one code a run raised on one kind of subject.
+type FindingCount struct {
+	SubjectKind, Code string
+	N                 int
 }
 
 // ClaimState is a claim's current state, for the year-end deadlines list.

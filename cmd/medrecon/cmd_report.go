@@ -50,7 +50,7 @@ func runReport(ctx context.Context, o reportOptions, stdout io.Writer) error {
 			return err
 		}
 	}
-	data, err := l.RunData(ctx, runID)
+	data, err := l.RunReportData(ctx, runID, reports.MaxFindingsPerCode)
 	if err != nil {
 		return err
 	}
