@@ -22,29 +22,6 @@ type Config struct {
 // certno) whose region or rate row is missing (SPEC 2.5: an error naming the
 // missing key, not a silent zero). The wrapped error is a *policy.KeyError.
 func CheckPolicy(b record.Batch, p *policy.Policy) error {
-	// Nearly every night passes: look each visit up in input order first,
-	// and sort (to name the first bad row by file and row) only on a miss.
-	ok := true
-	check := func(v Visit) {
-		if _, err := p.Region(v.InsuplcAdmdvs); err != nil {
-			ok = false
-		} else if _, err := v.Rate(p); err != nil {
-			ok = false
-		}
-	}
-	for i := range b.Settlements {
-		if ok && !b.Settlements[i].RefdSetlFlag {
-			check(SettlementVisit(b.Settlements[i]))
-		}
-	}
-	for i := range b.Claims {
-		if ok {
-			check(ClaimVisit(b.Claims[i]))
-		}
-	}
-	if ok {
-		return nil
-	}
 	var visits []Visit
 	for _, s := range b.Settlements {
 		if !s.RefdSetlFlag {
@@ -54,15 +31,24 @@ func CheckPolicy(b record.Batch, p *policy.Policy) error {
 	for _, c := range b.Claims {
 		visits = append(visits, ClaimVisit(c))
 	}
+	check := func(v Visit) error {
+		if _, err := p.Region(v.InsuplcAdmdvs); err != nil {
+			return err
+		}
+		_, err := v.Rate(p)
+		return err
+	}
+	// Nearly every night passes: look the visits up in input order, and sort
+	// them (to name the first bad row by file and row) only on a miss.
+	if !slices.ContainsFunc(visits, func(v Visit) bool { return check(v) != nil }) {
+		return nil
+	}
 	slices.SortFunc(visits, func(a, b Visit) int {
 		return cmp.Or(cmp.Compare(a.Src.File, b.Src.File), cmp.Compare(a.Src.Sheet, b.Src.Sheet),
 			cmp.Compare(a.Src.Row, b.Src.Row), assessOrder(a, b))
 	})
 	for _, v := range visits {
-		if _, err := p.Region(v.InsuplcAdmdvs); err != nil {
-			return subjectErr(v, err)
-		}
-		if _, err := v.Rate(p); err != nil {
+		if err := check(v); err != nil {
 			return subjectErr(v, err)
 		}
 	}
