@@ -300,11 +300,26 @@ func latestClaimRows(keyTable string) string {
 }
 
 func historyClaims(ctx context.Context, conn *sql.Conn, h *record.History) error {
+	claims, statuses, err := latestClaims(ctx, conn, "", "q_claim")
+	if err != nil {
+		return err
+	}
+	for i, c := range claims {
+		h.Claims[c.ClaimID] = record.KnownClaim{Claim: c, Status: statuses[i]}
+	}
+	return nil
+}
+
+// latestClaims reads the latest version of every claim whose claim_id is in
+// keyTable (a table, or a CTE that with defines, ending in a comma), with
+// its invoices, and the status of its current assessment ("" if none).
+func latestClaims(ctx context.Context, conn *sql.Conn, with, keyTable string) ([]record.Claim, []string, error) {
 	var asm claimAssembler
 	var statuses []string
 	err := each(ctx, conn, `
-		WITH c AS (`+latestClaimRows("q_claim")+`),
-		cur AS (`+currentOf(record.KindClaim, "q_claim", "claim_id")+`)
+		WITH `+with+`
+		c AS (`+latestClaimRows(keyTable)+`),
+		cur AS (`+currentOf(record.KindClaim, keyTable, "claim_id")+`)
 		SELECT `+claimCols+`, cur.status
 		FROM c LEFT JOIN cur ON cur.subject_id = c.claim_id
 		ORDER BY c.claim_id, c.rid`, nil,
@@ -321,13 +336,7 @@ func historyClaims(ctx context.Context, conn *sql.Conn, h *record.History) error
 			}
 			return nil
 		})
-	if err != nil {
-		return err
-	}
-	for i, c := range asm.claims {
-		h.Claims[c.ClaimID] = record.KnownClaim{Claim: c, Status: statuses[i]}
-	}
-	return nil
+	return asm.claims, statuses, err
 }
 
 // historyInvoices finds, for each invoice asked, the earliest claim (by
@@ -397,32 +406,12 @@ func historyVisits(ctx context.Context, conn *sql.Conn, h *record.History) error
 	if err != nil {
 		return err
 	}
-	var asm claimAssembler
-	var statuses []string
-	err = each(ctx, conn, `
-		WITH ids AS (SELECT DISTINCT c.claim_id FROM claims c JOIN q_certno k ON k.certno = c.certno),
-		c AS (`+latestClaimRows("ids")+`),
-		cur AS (`+currentOf(record.KindClaim, "ids", "claim_id")+`)
-		SELECT `+claimCols+`, cur.status
-		FROM c LEFT JOIN cur ON cur.subject_id = c.claim_id
-		ORDER BY c.claim_id, c.rid`, nil,
-		func(r *sql.Rows) error {
-			var status str
-			c, inv, err := scanClaimRow(r, &status)
-			if err != nil {
-				return err
-			}
-			n := len(asm.claims)
-			asm.add(c, inv)
-			if len(asm.claims) > n {
-				statuses = append(statuses, string(status))
-			}
-			return nil
-		})
+	claims, statuses, err := latestClaims(ctx, conn,
+		`ids AS (SELECT DISTINCT c.claim_id FROM claims c JOIN q_certno k ON k.certno = c.certno),`, "ids")
 	if err != nil {
 		return err
 	}
-	for i, c := range asm.claims {
+	for i, c := range claims {
 		invs := make([]record.InvoiceKey, len(c.Invoices))
 		for j, inv := range c.Invoices {
 			invs[j] = record.InvoiceKey{BillCode: inv.BillCode, BillNo: inv.BillNo}
