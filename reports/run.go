@@ -23,6 +23,11 @@ const topInstitutions = 15
 // institution and of findings by code, and the tables of findings, approved
 // payouts and rejected rows. The same RunData always gives the same bytes.
 func WriteRunPDF(w io.Writer, d record.RunData) error {
+	if d.FindingCounts == nil {
+		// Every finding is here: count them once for the totals, the chart
+		// and the table (the ledger counts them when it sends only some).
+		d.FindingCounts = countFindings(d.Findings)
+	}
 	doc := newDocument("异地就医结算核对报告 "+d.Run.RunID, "运行编号 "+d.Run.RunID, d.Run.FinishedAt)
 	doc.newPage()
 	doc.cover(d)
@@ -130,7 +135,7 @@ func totalsOf(d record.RunData) runTotals {
 			}
 		}
 	}
-	for _, c := range findingCounts(d) {
+	for _, c := range d.FindingCounts {
 		if c.SubjectKind == record.KindStatement {
 			t.statement += c.N
 		}
@@ -173,7 +178,7 @@ func (doc *document) charts(d record.RunData) {
 		doc.note("差额 = 就医地报告的统筹基金支出 − 按参保地政策应付。蓝色：多付，应向就医地追回；红色：少付。")
 	}
 	doc.barChart(inst)
-	codes := findingsByCode(findingCounts(d))
+	codes := findingsByCode(d.FindingCounts)
 	doc.heading("按问题代码的问题数", float64(max(1, len(codes)))*barRowH)
 	doc.barChart(codes)
 }
@@ -220,15 +225,11 @@ func discrepancyByInstitution(as []record.AssessedRow) []bar {
 	return bars
 }
 
-// findingCounts counts the run's findings by subject kind and code: the
-// ledger's counts when it sent only some findings, else Findings counted.
-func findingCounts(d record.RunData) []record.FindingCount {
-	if d.FindingCounts != nil {
-		return d.FindingCounts
-	}
-	var out []record.FindingCount
+// countFindings counts findings by subject kind and code.
+func countFindings(fs []record.Finding) []record.FindingCount {
+	out := []record.FindingCount{}
 	index := map[[2]string]int{}
-	for _, f := range d.Findings {
+	for _, f := range fs {
 		k := [2]string{f.SubjectKind, f.Code}
 		i, ok := index[k]
 		if !ok {
@@ -243,7 +244,7 @@ func findingCounts(d record.RunData) []record.FindingCount {
 
 func totalFindings(d record.RunData) int {
 	n := 0
-	for _, c := range findingCounts(d) {
+	for _, c := range d.FindingCounts {
 		n += c.N
 	}
 	return n
@@ -301,7 +302,7 @@ func (doc *document) findingsTable(d record.RunData, runID string) {
 		return
 	}
 	perCode := map[string]int{}
-	for _, c := range findingCounts(d) {
+	for _, c := range d.FindingCounts {
 		perCode[c.Code] += c.N
 	}
 	shown := map[string]int{}
