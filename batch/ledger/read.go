@@ -81,30 +81,36 @@ func (l *Ledger) runData(ctx context.Context, runID string, traces bool, finding
 
 	// Size the slices first: a million assessments grown by append spent
 	// half of report's 41 s copying and scanning the growing slice.
-	var nAssess, nFind int64
-	if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM assessments WHERE run_id = ?),
-		(SELECT count(*) FROM findings WHERE run_id = ?)`, runID, runID).Scan(&nAssess, &nFind); err != nil {
+	var nAssess int64
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM assessments WHERE run_id = ?`, runID).Scan(&nAssess); err != nil {
 		return d, err
 	}
 	d.Assessments = make([]record.AssessedRow, 0, nAssess)
+	// The findings by kind and code: their counts size the slice, and go
+	// with a sample of findings so that the PDF still counts them all.
+	counts := []record.FindingCount{}
+	err = each(ctx, conn, `SELECT subject_kind, code, count(*) FROM findings WHERE run_id = ?
+		GROUP BY subject_kind, code ORDER BY subject_kind, code`, []any{runID}, func(r *sql.Rows) error {
+		var c record.FindingCount
+		var n num
+		err := r.Scan(&c.SubjectKind, &c.Code, &n)
+		c.N = int(n)
+		counts = append(counts, c)
+		return err
+	})
+	if err != nil {
+		return d, fmt.Errorf("finding counts: %w", err)
+	}
+	nFind := 0
+	for _, c := range counts {
+		if findingsPerCode > 0 {
+			nFind += min(c.N, findingsPerCode)
+		} else {
+			nFind += c.N
+		}
+	}
 	if findingsPerCode > 0 {
-		d.FindingCounts = []record.FindingCount{} // not nil: Findings is a sample
-		err = each(ctx, conn, `SELECT subject_kind, code, count(*) FROM findings WHERE run_id = ?
-			GROUP BY subject_kind, code ORDER BY subject_kind, code`, []any{runID}, func(r *sql.Rows) error {
-			var c record.FindingCount
-			var n num
-			err := r.Scan(&c.SubjectKind, &c.Code, &n)
-			c.N = int(n)
-			d.FindingCounts = append(d.FindingCounts, c)
-			return err
-		})
-		if err != nil {
-			return d, fmt.Errorf("finding counts: %w", err)
-		}
-		nFind = 0
-		for _, c := range d.FindingCounts {
-			nFind += int64(min(c.N, findingsPerCode))
-		}
+		d.FindingCounts = counts // not nil: Findings is a sample
 	}
 	d.Findings = make([]record.Finding, 0, nFind)
 	cols := assessmentCols
