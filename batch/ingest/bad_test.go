@@ -35,6 +35,10 @@ type badCase struct {
 }
 
 func TestBadFiles(t *testing.T) {
+	// Reading a workbook may unpack parts to the temporary directory;
+	// whatever the outcome, nothing may be left there (checked below).
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
 	var expected = "expected columns: claims: claim_id"
 	cases := []badCase{
 		{file: "empty.csv", err: ErrNoHeader, msg: []string{expected}},
@@ -106,6 +110,10 @@ func TestBadFiles(t *testing.T) {
 		// excelize stops reading a part at its declared size and does not
 		// report the mismatch: the sheet reads as empty.
 		{file: "bomb_lying.xlsx", gen: zipBomb(1<<10, 1<<30), err: ErrNoHeader},
+		// A sheet declared larger than the in-memory limit is unpacked to a
+		// temporary file; the part after it is corrupt, so the workbook
+		// fails to open half-way, and the temporary file must not stay.
+		{file: "temp_then_corrupt.xlsx", gen: corruptAfter(zipBomb(100<<20, 1<<20)), err: ErrFormat, msg: []string{"not a readable XLSX"}},
 		{file: "columns_100000.csv", gen: manyColumns, records: 1},
 		{file: "cell_20mb.csv", gen: hugeCell, rejects: []rej{{2, "psn_name"}}},
 	}
@@ -153,6 +161,15 @@ func TestBadFiles(t *testing.T) {
 				t.Errorf("%d records, rejects %v; want %d, %v", n, got, c.records, c.rejects)
 			}
 		})
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range left {
+		if strings.HasPrefix(e.Name(), "excelize-") || strings.HasPrefix(e.Name(), "medrecon-xlsx-") {
+			t.Errorf("reading left %s in the temporary directory", e.Name())
+		}
 	}
 	ents, err := os.ReadDir(badDir)
 	if err != nil {
@@ -221,6 +238,35 @@ func zipBomb(declared, actual uint64) func(t *testing.T) string {
 		}
 		if buf.Len() > 8<<20 {
 			t.Fatalf("bomb is %d bytes", buf.Len())
+		}
+		return buf.String()
+	}
+}
+
+// corruptAfter appends to the workbook that gen writes a part whose
+// deflate stream is garbage, after all the others.
+func corruptAfter(gen func(t *testing.T) string) func(t *testing.T) string {
+	return func(t *testing.T) string {
+		in := gen(t)
+		zr, err := zip.NewReader(strings.NewReader(in), int64(len(in)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, f := range zr.File {
+			if err := zw.Copy(f); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/styles.xml", Method: zip.Deflate,
+			CompressedSize64: 64, UncompressedSize64: 4096})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(bytes.Repeat([]byte{0xff}, 64))
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
 		}
 		return buf.String()
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -28,7 +29,18 @@ func readXLSX(ctx context.Context, name string, r io.Reader, opt Options) (res *
 			res, err = nil, &FileError{File: name, Sheet: sheet, Err: fmt.Errorf("%w: malformed workbook (%v)", ErrFormat, p)}
 		}
 	}()
-	src, sheet, err := openXLSX(r, opt.Sheet)
+	// excelize unpacks large parts to temporary files and forgets them
+	// when opening fails part-way (ReadZipReader returns before the File
+	// exists to be closed); a zip bomb or a truncated workbook would then
+	// leave a file in the temporary directory on every night that sees it.
+	// Giving each open a directory of its own, removed here whatever
+	// happens, leaves nothing behind.
+	tmp, err := os.MkdirTemp("", "medrecon-xlsx-")
+	if err != nil {
+		return nil, &FileError{File: name, Sheet: sheet, Err: fmt.Errorf("temporary directory for the workbook: %w", err)}
+	}
+	defer os.RemoveAll(tmp)
+	src, sheet, err := openXLSX(r, opt.Sheet, tmp)
 	if err != nil {
 		return nil, &FileError{File: name, Sheet: sheet, Err: err}
 	}
@@ -45,13 +57,20 @@ type xlsxSource struct {
 }
 
 // openXLSX opens a workbook and the named sheet (the first when sheet is
-// ""), and returns the sheet's name.
-func openXLSX(r io.Reader, sheet string) (*xlsxSource, string, error) {
+// ""), and returns the sheet's name. Parts too large for memory are
+// unpacked into tmp.
+func openXLSX(r io.Reader, sheet, tmp string) (*xlsxSource, string, error) {
 	f, err := excelize.OpenReader(r, excelize.Options{
 		UnzipSizeLimit:    xlsxUnzipLimit,
 		UnzipXMLSizeLimit: xlsxUnzipXMLLimit,
+		TmpDir:            tmp,
 	})
 	if err != nil {
+		if f != nil {
+			// Parts after the zip (styles, theme) failed; the File is
+			// returned half-built and holds open temporary files.
+			f.Close()
+		}
 		// excelize has no sentinel for its size limit; its message is stable.
 		if strings.Contains(err.Error(), "unzip size exceeds") {
 			return nil, sheet, fmt.Errorf("%w: %w", ErrTooLarge, err)

@@ -192,11 +192,23 @@ func readCSV(name, file string, data []byte) (*table, error) {
 	return t, nil
 }
 
+// policyUnzipLimit bounds what a policy workbook may unpack to.
+const policyUnzipLimit = 64 << 20
+
 // loadWorkbook reads the four tables from the sheets of one XLSX workbook.
 // Cells are read raw, so a date cell arrives as its Excel serial number.
 func loadWorkbook(file string, data []byte) (*Policy, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	// A policy is four small tables: a workbook that unpacks to more than
+	// policyUnzipLimit is refused before it is unpacked, and with the XML
+	// limit equal to it no part is ever unpacked to a temporary file.
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+		UnzipSizeLimit:    policyUnzipLimit,
+		UnzipXMLSizeLimit: policyUnzipLimit,
+	})
 	if err != nil {
+		if f != nil {
+			f.Close()
+		}
 		return nil, &ValidationError{File: file, Err: fmt.Errorf("%w: not an XLSX workbook: %w", ErrMalformed, err)}
 	}
 	defer f.Close()
