@@ -113,10 +113,18 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		files   []record.InputFile
 		rejects []record.Reject
 	)
+	// Each phase logs how long it took (with --verbose), so an operator
+	// can see where a night's time went without a profiler.
+	phase := time.Now()
+	took := func(what string, args ...any) {
+		log.Info(what, append(args, "took", time.Since(phase).Round(time.Millisecond))...)
+		phase = time.Now()
+	}
 	reads, sums, err := readInputs(ctx, cfg.Inputs, cfg.AsOf)
 	if err != nil {
 		return sum, err
 	}
+	took("inputs read", "files", len(cfg.Inputs))
 	for i, in := range cfg.Inputs {
 		res := reads[i]
 		bad := countRows(res.Rejects)
@@ -172,14 +180,17 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	if err := rules.CheckPolicy(batch, cfg.Policy); err != nil {
 		return sum, err
 	}
+	took("ledger opened, policy checked")
 	hist, err := l.History(ctx, batch.HistoryQuery())
 	if err != nil {
 		return sum, err
 	}
+	took("history loaded", "people", len(hist.Visits))
 	out, err := rules.Evaluate(batch, hist, rules.Config{AsOf: cfg.AsOf, Policy: cfg.Policy})
 	if err != nil {
 		return sum, err
 	}
+	took("batch assessed")
 
 	// 4. Commit: all of it or none of it.
 	runID, err := l.NextRunID(ctx, cfg.AsOf)
@@ -197,6 +208,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		return sum, fmt.Errorf("commit run %s: %w", runID, err)
 	}
 	committed = true
+	took("run committed", "run", runID)
 	sum.RunID, sum.Committed = runID, true
 	summarise(&sum, out, len(rejects))
 
@@ -208,6 +220,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			log.Error("report failed", "run", runID, "err", err)
 		} else {
 			sum.Report = cfg.ReportPath
+			took("reports written")
 		}
 	}
 	return sum, nil
