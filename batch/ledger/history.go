@@ -370,22 +370,30 @@ func historyInvoices(ctx context.Context, conn *sql.Conn, h *record.History) err
 // says so, or when it is itself a refund row: none of them is a paid visit
 // for the duplicate checks of SPEC 3.4.
 func historyVisits(ctx context.Context, conn *sql.Conn, h *record.History) error {
+	// People are found by certno, which no scan can prune: every row of the
+	// two largest tables is looked at. Each is scanned once, and for the
+	// certno column alone; the other columns are read by rowid for the
+	// matching rows only (on the 50-night soak ledger, a million rows each,
+	// the history of a night went from 385 to 315 ms). The refunds among a person's settlements (a
+	// refund row carries the certno of the settlement it refunds) name the
+	// refunded ones.
 	err := each(ctx, conn, `
-		WITH cur AS (
+		WITH s AS MATERIALIZED (
+			SELECT s.setl_id, s.certno, s.fixmedins_code, s.begndate, s.enddate, s.medfee_sumamt,
+				s.refd_setl_flag, s.init_setl_id
+			FROM settlements s
+			WHERE s.rowid IN (SELECT r.rowid FROM settlements r JOIN q_certno k ON k.certno = r.certno)),
+		cur AS (
 			SELECT a.subject_id, a.status
 			FROM assessments a
-			JOIN q_certno k ON k.certno = a.certno
 			JOIN run_order o ON o.run_id = a.run_id
-			WHERE a.subject_kind = 'settlement'
+			WHERE a.rowid IN (SELECT r.rowid FROM assessments r JOIN q_certno k ON k.certno = r.certno)
+				AND a.subject_kind = 'settlement'
 			QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1),
-		refunded AS (
-			SELECT DISTINCT r.init_setl_id AS setl_id
-			FROM settlements r JOIN q_certno k ON k.certno = r.certno
-			WHERE r.refd_setl_flag)
+		refunded AS (SELECT DISTINCT init_setl_id AS setl_id FROM s WHERE refd_setl_flag)
 		SELECT s.setl_id, s.certno, s.fixmedins_code, s.begndate, s.enddate, s.medfee_sumamt, cur.status,
 			s.refd_setl_flag OR rf.setl_id IS NOT NULL OR coalesce(cur.status = 'refunded', false)
-		FROM settlements s
-		JOIN q_certno k ON k.certno = s.certno
+		FROM s
 		LEFT JOIN cur ON cur.subject_id = s.setl_id
 		LEFT JOIN refunded rf ON rf.setl_id = s.setl_id`, nil,
 		func(r *sql.Rows) error {
