@@ -121,6 +121,12 @@ func (l *Ledger) runData(ctx context.Context, runID string, traces bool, finding
 	err = each(ctx, conn, `
 		WITH me AS (SELECT ord FROM run_order WHERE run_id = ?),
 		a AS (SELECT a.*, a.rowid AS rid FROM assessments a WHERE a.run_id = ?),
+		-- The run's settlements by id: a semi-join lets DuckDB skip the blocks
+		-- of other nights instead of reading the whole table.
+		s AS (
+			SELECT 'settlement' AS kind, s.setl_id, s.psn_name, s.fixmedins_code, s.fixmedins_name, s.med_type
+			FROM settlements s
+			WHERE s.setl_id IN (SELECT subject_id FROM a WHERE subject_kind = 'settlement')),
 		cl AS (
 			SELECT 'claim' AS kind, c.claim_id, c.psn_name, c.fixmedins_code, c.fixmedins_name, c.med_type
 			FROM claims c JOIN run_order o ON o.run_id = c.run_id CROSS JOIN me
@@ -133,7 +139,7 @@ func (l *Ledger) runData(ctx context.Context, runID string, traces bool, finding
 		-- Both joins are on (kind, id) columns only: a condition on a.subject_kind
 		-- alone turns DuckDB's hash join into a nested loop, quadratic in the
 		-- run's size (minutes for 200,000 settlements).
-		LEFT JOIN (SELECT 'settlement' AS kind, * FROM settlements) s ON s.kind = a.subject_kind AND s.setl_id = a.subject_id
+		LEFT JOIN s ON s.kind = a.subject_kind AND s.setl_id = a.subject_id
 		LEFT JOIN cl ON cl.kind = a.subject_kind AND cl.claim_id = a.subject_id
 		ORDER BY a.subject_kind, a.subject_id, a.rid`, []any{runID, runID}, func(r *sql.Rows) error {
 		var name, code, fixName, medType str
