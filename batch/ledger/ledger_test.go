@@ -255,6 +255,29 @@ func TestReopenKeepsSchema(t *testing.T) {
 	}
 }
 
+// The ledger is opened without DuckDB's row-group vacuum (see open), and
+// read-only opens stay read-only with the extra option in the DSN.
+func TestOpenSettings(t *testing.T) {
+	l, path := newLedger(t)
+	var tasks string
+	if err := l.db.QueryRow(`SELECT current_setting('max_vacuum_tasks')`).Scan(&tasks); err != nil || tasks != "0" {
+		t.Errorf("max_vacuum_tasks = %q, %v; want 0", tasks, err)
+	}
+	run, files, out, rejects := firstRun()
+	mustCommit(t, l, run, files, out, rejects)
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ro, err := OpenReadOnly(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := ro.db.Exec(`CREATE TABLE x (i INTEGER)`); err == nil {
+		t.Error("a read-only ledger took a CREATE TABLE")
+	}
+}
+
 func TestOpenReadOnlyMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "absent.duckdb")
 	_, err := OpenReadOnly(context.Background(), path)
