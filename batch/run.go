@@ -155,6 +155,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			os.Remove(cfg.Ledger + ".wal")
 		}
 	}()
+	took("ledger opened")
 	known, err := l.KnownFiles(ctx, shas(files))
 	if err != nil {
 		return sum, err
@@ -180,7 +181,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	if err := rules.CheckPolicy(batch, cfg.Policy); err != nil {
 		return sum, err
 	}
-	took("ledger opened, policy checked")
+	took("policy checked")
 	hist, err := l.History(ctx, batch.HistoryQuery())
 	if err != nil {
 		return sum, err
