@@ -351,6 +351,12 @@ func summarise(sum *Summary, out record.Outcome, rejects int) {
 	sum.Findings, sum.Rejects, sum.Ignored = len(out.Findings), rejects, out.Ignored
 }
 
+// ReportLimits is how much of a run its PDF lists (reports' Max* values),
+// for the ledger to send no more.
+func ReportLimits() ledger.ReportLimits {
+	return ledger.ReportLimits{FindingsPerCode: reports.MaxFindingsPerCode, Payouts: reports.MaxPayoutRows, Rejects: reports.MaxRejectRows}
+}
+
 // writeReports renders the run's PDF and exports from the ledger. The PDF
 // goes to a temporary file first and is renamed into place, so a reader
 // never sees half a report.
@@ -361,7 +367,7 @@ func writeReports(ctx context.Context, l *ledger.Ledger, runID, pdfPath, exportD
 	if exportDir != "" {
 		data, err = l.RunData(ctx, runID)
 	} else {
-		data, err = l.RunReportData(ctx, runID, reports.MaxFindingsPerCode)
+		data, err = l.RunReportData(ctx, runID, ReportLimits())
 	}
 	if err != nil {
 		return err

@@ -198,8 +198,8 @@ func TestHugeCellContinues(t *testing.T) {
 // code for findings), say how many rows they leave out and where to find
 // them, and the payout total still counts every approved claim.
 func TestTablesCapped(t *testing.T) {
-	defer func(f, p, r int) { MaxFindingsPerCode, maxPayoutRows, maxRejectRows = f, p, r }(MaxFindingsPerCode, maxPayoutRows, maxRejectRows)
-	MaxFindingsPerCode, maxPayoutRows, maxRejectRows = 5, 4, 3
+	defer func(f, p, r int) { MaxFindingsPerCode, MaxPayoutRows, MaxRejectRows = f, p, r }(MaxFindingsPerCode, MaxPayoutRows, MaxRejectRows)
+	MaxFindingsPerCode, MaxPayoutRows, MaxRejectRows = 5, 4, 3
 	d := sampleRun()
 	d.Findings, d.Assessments, d.Rejects = nil, nil, nil
 	for i := range 12 {

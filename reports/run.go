@@ -28,14 +28,18 @@ func WriteRunPDF(w io.Writer, d record.RunData) error {
 		// and the table (the ledger counts them when it sends only some).
 		d.FindingCounts = countFindings(d.Findings)
 	}
+	if d.Summary == nil {
+		// Likewise every assessment and reject.
+		d.Summary = Summarize(d)
+	}
 	doc := newDocument("异地就医结算核对报告 "+d.Run.RunID, "运行编号 "+d.Run.RunID, d.Run.FinishedAt)
 	doc.newPage()
 	doc.cover(d)
 	doc.totals(d)
 	doc.charts(d)
 	doc.findingsTable(d, d.Run.RunID)
-	doc.payoutsTable(d.Assessments, d.Run.RunID)
-	doc.rejectsTable(d.Rejects, d.Run.RunID)
+	doc.payoutsTable(d.Assessments, d.Summary, d.Run.RunID)
+	doc.rejectsTable(d.Rejects, d.Summary.Rejects, d.Run.RunID)
 	if err := doc.write(w); err != nil {
 		return fmt.Errorf("run %s: %w", d.Run.RunID, err)
 	}
@@ -116,22 +120,18 @@ func totalsOf(d record.RunData) runTotals {
 	claims := []statusTotal{{status: record.ClaimApproved}, {status: record.ClaimRejected}, {status: record.ClaimReview}, {status: record.ClaimPending}}
 	setls := []statusTotal{{status: record.SetlBalanced}, {status: record.SetlMismatch}, {status: record.SetlRefunded}, {status: record.SetlRefund}, {status: record.SetlConflict}}
 	var t runTotals
-	for _, a := range d.Assessments {
+	for _, st := range d.Summary.Statuses {
 		list := claims
-		if a.SubjectKind == record.KindSettlement {
+		if st.SubjectKind == record.KindSettlement {
 			list = setls
-			if a.Discrepancy.Valid {
-				t.net = t.net.Add(a.Discrepancy.Decimal)
-				t.gross = t.gross.Add(a.Discrepancy.Decimal.Abs())
-			}
+			t.net = t.net.Add(st.Discrepancy)
+			t.gross = t.gross.Add(st.Abs)
 		}
 		for i := range list {
-			if list[i].status == a.Status {
-				list[i].count++
-				list[i].payable = list[i].payable.Add(a.Payable)
-				if a.Discrepancy.Valid {
-					list[i].discrepancy = list[i].discrepancy.Add(a.Discrepancy.Decimal)
-				}
+			if list[i].status == st.Status {
+				list[i].count += st.Count
+				list[i].payable = list[i].payable.Add(st.Payable)
+				list[i].discrepancy = list[i].discrepancy.Add(st.Discrepancy)
 			}
 		}
 	}
@@ -167,12 +167,12 @@ func (doc *document) totals(d record.RunData) {
 		{"差额绝对值合计", yuan(t.gross)},
 		{"对总账差异", strconv.Itoa(t.statement) + " 条"},
 		{"问题总数", strconv.Itoa(totalFindings(d)) + " 条"},
-		{"拒收行", strconv.Itoa(len(d.Rejects)) + " 行"},
+		{"拒收行", strconv.Itoa(d.Summary.Rejects) + " 行"},
 	}, 32)
 }
 
 func (doc *document) charts(d record.RunData) {
-	inst := discrepancyByInstitution(d.Assessments)
+	inst := discrepancyByInstitution(d.Summary.Institutions)
 	doc.heading("按医疗机构的差额（前 15 位，按绝对值）", float64(max(1, len(inst)))*barRowH)
 	if len(inst) > 0 {
 		doc.note("差额 = 就医地报告的统筹基金支出 − 按参保地政策应付。蓝色：多付，应向就医地追回；红色：少付。")
@@ -183,44 +183,66 @@ func (doc *document) charts(d record.RunData) {
 	doc.barChart(codes)
 }
 
-// discrepancyByInstitution sums the settlements' discrepancies per
-// institution and keeps the largest by absolute value, ties by code.
-func discrepancyByInstitution(as []record.AssessedRow) []bar {
-	type inst struct {
-		code, name string
-		sum        decimal.Decimal
-	}
-	var list []inst
-	index := map[string]int{} // position in list; only looked up, never ranged over
-	for _, a := range as {
-		if a.SubjectKind != record.KindSettlement || !a.Discrepancy.Valid {
+// Summarize counts a run's assessments and rejects as the run PDF reports
+// them, from a RunData that holds them all. The ledger's RunReportData
+// computes the same in SQL; TestRunReportDataSummarizes holds the two to
+// the same PDF.
+func Summarize(d record.RunData) *record.RunSummary {
+	s := &record.RunSummary{Rejects: len(d.Rejects)}
+	statuses := map[[2]string]int{} // position in s.Statuses
+	insts := map[string]int{}       // position in s.Institutions
+	for _, a := range d.Assessments {
+		k := [2]string{a.SubjectKind, a.Status}
+		i, ok := statuses[k]
+		if !ok {
+			s.Statuses = append(s.Statuses, record.StatusTotal{SubjectKind: a.SubjectKind, Status: a.Status})
+			i = len(s.Statuses) - 1
+			statuses[k] = i
+		}
+		st := &s.Statuses[i]
+		st.Count++
+		st.Payable = st.Payable.Add(a.Payable)
+		if !a.Discrepancy.Valid {
 			continue
 		}
-		i, ok := index[a.FixmedinsCode]
-		if !ok {
-			list = append(list, inst{code: a.FixmedinsCode, name: a.FixmedinsName})
-			i = len(list) - 1
-			index[a.FixmedinsCode] = i
+		st.Discrepancy = st.Discrepancy.Add(a.Discrepancy.Decimal)
+		st.Abs = st.Abs.Add(a.Discrepancy.Decimal.Abs())
+		if a.SubjectKind != record.KindSettlement {
+			continue
 		}
-		list[i].sum = list[i].sum.Add(a.Discrepancy.Decimal)
-		if list[i].name == "" {
-			list[i].name = a.FixmedinsName
+		j, ok := insts[a.FixmedinsCode]
+		if !ok {
+			s.Institutions = append(s.Institutions, record.InstitutionTotal{Code: a.FixmedinsCode})
+			j = len(s.Institutions) - 1
+			insts[a.FixmedinsCode] = j
+		}
+		in := &s.Institutions[j]
+		in.Discrepancy = in.Discrepancy.Add(a.Discrepancy.Decimal)
+		if in.Name == "" {
+			in.Name = a.FixmedinsName
 		}
 	}
-	slices.SortFunc(list, func(x, y inst) int {
-		if c := y.sum.Abs().Cmp(x.sum.Abs()); c != 0 {
+	return s
+}
+
+// discrepancyByInstitution keeps the institutions with the largest
+// discrepancies by absolute value, ties by code.
+func discrepancyByInstitution(insts []record.InstitutionTotal) []bar {
+	list := slices.Clone(insts)
+	slices.SortFunc(list, func(x, y record.InstitutionTotal) int {
+		if c := y.Discrepancy.Abs().Cmp(x.Discrepancy.Abs()); c != 0 {
 			return c
 		}
-		return cmp.Compare(x.code, y.code)
+		return cmp.Compare(x.Code, y.Code)
 	})
 	list = list[:min(len(list), topInstitutions)]
 	bars := make([]bar, 0, len(list))
 	for _, x := range list {
-		label := x.code
-		if x.name != "" {
-			label = x.name + "（" + x.code + "）"
+		label := x.Code
+		if x.Name != "" {
+			label = x.Name + "（" + x.Code + "）"
 		}
-		bars = append(bars, bar{label: label, value: x.sum, text: yuan(x.sum)})
+		bars = append(bars, bar{label: label, value: x.Discrepancy, text: yuan(x.Discrepancy)})
 	}
 	return bars
 }
@@ -286,12 +308,11 @@ func findingsByCode(counts []record.FindingCount) []bar {
 // (findings: per code, in the ledger's order, so every code keeps examples),
 // say how many they leave out and where the full lists are: the ledger's
 // tables and the XLSX files of `run --export`. Totals and charts always count
-// every row.
+// every row. They are exported so that the ledger sends the PDF no more.
 var (
-	// MaxFindingsPerCode is exported so that the ledger sends the PDF no more.
 	MaxFindingsPerCode = 200
-	maxPayoutRows      = 1000
-	maxRejectRows      = 500
+	MaxPayoutRows      = 1000
+	MaxRejectRows      = 500
 )
 
 func (doc *document) findingsTable(d record.RunData, runID string) {
@@ -330,42 +351,50 @@ func (doc *document) findingsTable(d record.RunData, runID string) {
 	doc.table([]column{{"类型", 16, "L"}, {"对象编号", 30, "L"}, {"问题", 34, "L"}, {"级别", 12, "C"}, {"说明", 88, "L"}}, rows)
 }
 
-func (doc *document) payoutsTable(as []record.AssessedRow, runID string) {
+// payoutsTable lists the first approved claims of as (which may hold only
+// those) and counts and sums all of them from the summary.
+func (doc *document) payoutsTable(as []record.AssessedRow, s *record.RunSummary, runID string) {
 	doc.heading("核准支付清单（手工报销）", 20)
 	var rows [][]string
+	for _, a := range as {
+		if len(rows) == MaxPayoutRows {
+			break
+		}
+		if a.SubjectKind == record.KindClaim && a.Status == record.ClaimApproved {
+			rows = append(rows, []string{record.MaskText(a.SubjectID), a.PsnName, record.MaskID(a.Certno), a.FixmedinsName, money(a.Payable)})
+		}
+	}
 	var sum decimal.Decimal
 	n := 0
-	for _, a := range as {
-		if a.SubjectKind != record.KindClaim || a.Status != record.ClaimApproved {
-			continue
-		}
-		n++
-		sum = sum.Add(a.Payable)
-		if n <= maxPayoutRows {
-			rows = append(rows, []string{record.MaskText(a.SubjectID), a.PsnName, record.MaskID(a.Certno), a.FixmedinsName, money(a.Payable)})
+	for _, st := range s.Statuses {
+		if st.SubjectKind == record.KindClaim && st.Status == record.ClaimApproved {
+			n += st.Count
+			sum = sum.Add(st.Payable)
 		}
 	}
 	if n == 0 {
 		doc.note("本次运行没有核准支付的申请。")
 		return
 	}
-	if n > maxPayoutRows {
+	if n > MaxPayoutRows {
 		doc.note(fmt.Sprintf("共 %d 件，列出前 %d 件，合计为全部 %d 件；全部清单见 run --export 的 payouts.xlsx 或账本 assessments 表（run_id = %s）。",
-			n, maxPayoutRows, n, runID))
+			n, MaxPayoutRows, n, runID))
 	}
 	rows = append(rows, []string{"合计", strconv.Itoa(n) + " 件", "", "", money(sum)})
 	doc.table([]column{{"申请编号", 32, "L"}, {"姓名", 22, "L"}, {"证件号码", 36, "L"}, {"医疗机构", 60, "L"}, {"应付金额（元）", 30, "R"}}, rows)
 }
 
-func (doc *document) rejectsTable(rs []record.Reject, runID string) {
+// rejectsTable lists the first rejects of rs (which may hold only those) of
+// the run's n.
+func (doc *document) rejectsTable(rs []record.Reject, n int, runID string) {
 	doc.heading("拒收行", 20)
-	if len(rs) == 0 {
+	if n == 0 {
 		doc.note("本次运行没有拒收的行。")
 		return
 	}
-	if len(rs) > maxRejectRows {
-		doc.note(fmt.Sprintf("共 %d 行，列出前 %d 行；全部见账本 rejects 表（run_id = %s）。", len(rs), maxRejectRows, runID))
-		rs = rs[:maxRejectRows]
+	if n > MaxRejectRows {
+		doc.note(fmt.Sprintf("共 %d 行，列出前 %d 行；全部见账本 rejects 表（run_id = %s）。", n, MaxRejectRows, runID))
+		rs = rs[:min(len(rs), MaxRejectRows)]
 	}
 	rows := make([][]string, 0, len(rs))
 	for _, r := range rs {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -135,7 +136,10 @@ func appendTemp(ctx context.Context, conn *sql.Conn, table string, n int, fill f
 	})
 }
 
-// each runs query and calls fn for every row.
+// errEnough, returned by each's fn, stops reading rows without an error.
+var errEnough = errors.New("enough rows")
+
+// each runs query and calls fn for every row, until fn returns errEnough.
 func each(ctx context.Context, conn *sql.Conn, query string, args []any, fn func(*sql.Rows) error) error {
 	rows, err := conn.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -143,7 +147,9 @@ func each(ctx context.Context, conn *sql.Conn, query string, args []any, fn func
 	}
 	defer rows.Close()
 	for rows.Next() {
-		if err := fn(rows); err != nil {
+		if err := fn(rows); errors.Is(err, errEnough) {
+			return nil
+		} else if err != nil {
 			return err
 		}
 	}

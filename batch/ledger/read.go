@@ -18,28 +18,35 @@ import (
 // run, so that a past run's report regenerates unchanged), its findings and
 // its rejects, each in a stable order.
 func (l *Ledger) RunData(ctx context.Context, runID string) (record.RunData, error) {
-	return l.readRun(ctx, runID, true, 0)
+	return l.readRun(ctx, runID, nil)
 }
 
-// RunReportData is what the run PDF prints: RunData without the
-// assessments' traces and with only the first findingsPerCode findings of
-// each code (in RunData's order), plus FindingCounts. A province's night
-// holds a million traces and findings; sorting and fetching them was most
-// of the PDF's time.
-func (l *Ledger) RunReportData(ctx context.Context, runID string, findingsPerCode int) (record.RunData, error) {
-	return l.readRun(ctx, runID, false, findingsPerCode)
+// ReportLimits is how much of a run the PDF lists: the first FindingsPerCode
+// findings of each code, Payouts approved claims and Rejects rejected rows.
+type ReportLimits struct {
+	FindingsPerCode, Payouts, Rejects int
 }
 
-func (l *Ledger) readRun(ctx context.Context, runID string, traces bool, findingsPerCode int) (record.RunData, error) {
-	d, err := l.runData(ctx, runID, traces, findingsPerCode)
+// RunReportData is what the run PDF prints: the counts and sums of every
+// assessment, finding and reject (Summary, FindingCounts), computed in SQL,
+// and only the rows the PDF lists, in RunData's order and without traces.
+// A province's night holds a million assessments; reading them into memory
+// to add them up was most of the PDF's time and memory.
+func (l *Ledger) RunReportData(ctx context.Context, runID string, lim ReportLimits) (record.RunData, error) {
+	return l.readRun(ctx, runID, &lim)
+}
+
+func (l *Ledger) readRun(ctx context.Context, runID string, lim *ReportLimits) (record.RunData, error) {
+	d, err := l.runData(ctx, runID, lim)
 	if err != nil {
 		return record.RunData{}, fmt.Errorf("ledger %s: run %s: %w", l.path, runID, masked(err))
 	}
 	return d, nil
 }
 
-func (l *Ledger) runData(ctx context.Context, runID string, traces bool, findingsPerCode int) (record.RunData, error) {
+func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (record.RunData, error) {
 	var d record.RunData
+
 	conn, err := l.db.Conn(ctx)
 	if err != nil {
 		return d, err
@@ -85,6 +92,19 @@ func (l *Ledger) runData(ctx context.Context, runID string, traces bool, finding
 	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM assessments WHERE run_id = ?`, runID).Scan(&nAssess); err != nil {
 		return d, err
 	}
+	// For the PDF: only the approved claims it lists, after the sums.
+	// The rows beyond a limit are not read (DuckDB 1.4.1 fails with an
+	// internal error on ORDER BY … LIMIT over this query's CTEs, so the limit
+	// is kept here rather than in SQL).
+	onlyPayouts, maxRows := "", -1
+	if lim != nil {
+		if d.Summary, err = runSummary(ctx, conn, runID); err != nil {
+			return d, fmt.Errorf("summary: %w", err)
+		}
+		onlyPayouts = ` AND a.subject_kind = 'claim' AND a.status = 'approved'`
+		maxRows = max(lim.Payouts, 0)
+		nAssess = min(nAssess, int64(max(lim.Payouts, 0)))
+	}
 	d.Assessments = make([]record.AssessedRow, 0, nAssess)
 	// The findings by kind and code: their counts size the slice, and go
 	// with a sample of findings so that the PDF still counts them all.
@@ -103,24 +123,24 @@ func (l *Ledger) runData(ctx context.Context, runID string, traces bool, finding
 	}
 	nFind := 0
 	for _, c := range counts {
-		if findingsPerCode > 0 {
-			nFind += min(c.N, findingsPerCode)
+		if lim != nil {
+			nFind += min(c.N, max(lim.FindingsPerCode, 0))
 		} else {
 			nFind += c.N
 		}
 	}
-	if findingsPerCode > 0 {
+	if lim != nil {
 		d.FindingCounts = counts // not nil: Findings is a sample
 	}
 	d.Findings = make([]record.Finding, 0, nFind)
 	cols := assessmentCols
-	if !traces {
+	if lim != nil {
 		cols = strings.Replace(cols, "a.trace", "'' AS trace", 1)
 	}
 
 	err = each(ctx, conn, `
 		WITH me AS (SELECT ord FROM run_order WHERE run_id = ?),
-		a AS (SELECT a.*, a.rowid AS rid FROM assessments a WHERE a.run_id = ?),
+		a AS (SELECT a.*, a.rowid AS rid FROM assessments a WHERE a.run_id = ?`+onlyPayouts+`),
 		-- The run's settlements by id: a semi-join lets DuckDB skip the blocks
 		-- of other nights instead of reading the whole table.
 		s AS (
@@ -142,6 +162,9 @@ func (l *Ledger) runData(ctx context.Context, runID string, traces bool, finding
 		LEFT JOIN s ON s.kind = a.subject_kind AND s.setl_id = a.subject_id
 		LEFT JOIN cl ON cl.kind = a.subject_kind AND cl.claim_id = a.subject_id
 		ORDER BY a.subject_kind, a.subject_id, a.rid`, []any{runID, runID}, func(r *sql.Rows) error {
+		if len(d.Assessments) == maxRows {
+			return errEnough
+		}
 		var name, code, fixName, medType str
 		a, err := scanAssessment(r, &name, &code, &fixName, &medType)
 		if err != nil {
@@ -158,16 +181,16 @@ func (l *Ledger) runData(ctx context.Context, runID string, traces bool, finding
 	}
 
 	// The same order with or without the sample: within one code, the
-	// first findingsPerCode of that order.
+	// first lim.FindingsPerCode of that order.
 	findingsQuery := `SELECT subject_kind, subject_id, code, severity, detail FROM findings
 		WHERE run_id = ? ORDER BY subject_kind, subject_id, code, detail, severity`
 	args := []any{runID}
-	if findingsPerCode > 0 {
+	if lim != nil {
 		findingsQuery = `SELECT subject_kind, subject_id, code, severity, detail FROM findings
 		WHERE run_id = ?
 		QUALIFY row_number() OVER (PARTITION BY code ORDER BY subject_kind, subject_id, code, detail, severity) <= ?
 		ORDER BY subject_kind, subject_id, code, detail, severity`
-		args = append(args, findingsPerCode)
+		args = append(args, max(lim.FindingsPerCode, 0))
 	}
 	err = each(ctx, conn, findingsQuery, args,
 		func(r *sql.Rows) error {
@@ -179,9 +202,16 @@ func (l *Ledger) runData(ctx context.Context, runID string, traces bool, finding
 		return d, fmt.Errorf("findings: %w", err)
 	}
 
+	maxRows = -1
+	if lim != nil {
+		maxRows = max(lim.Rejects, 0)
+	}
 	err = each(ctx, conn, `SELECT file, sheet, "row", col, value, reason FROM rejects
 		WHERE run_id = ? ORDER BY file, "row", col, sheet, value, reason`, []any{runID},
 		func(r *sql.Rows) error {
+			if len(d.Rejects) == maxRows {
+				return errEnough
+			}
 			var (
 				rj                        record.Reject
 				sheet, col, value, reason str
@@ -198,6 +228,68 @@ func (l *Ledger) runData(ctx context.Context, runID string, traces bool, finding
 		return d, fmt.Errorf("rejects: %w", err)
 	}
 	return d, nil
+}
+
+// runSummary counts and sums a run's assessments per kind and status, its
+// settlements' discrepancies per institution, and its rejects: what
+// reports.Summarize computes from a full RunData, here without reading the
+// rows out of DuckDB. An institution's code and name are those of the
+// settlement rows RunData joins; its name is the first non-empty one in
+// RunData's order (subject_id, then insertion).
+func runSummary(ctx context.Context, conn *sql.Conn, runID string) (*record.RunSummary, error) {
+	s := &record.RunSummary{}
+	err := each(ctx, conn, `
+		SELECT subject_kind, status, count(*), sum(payable), sum(discrepancy), sum(abs(discrepancy))
+		FROM assessments WHERE run_id = ?
+		GROUP BY subject_kind, status`, []any{runID}, func(r *sql.Rows) error {
+		var (
+			st                 record.StatusTotal
+			n                  num
+			payable, disc, abs dec
+		)
+		if err := r.Scan(&st.SubjectKind, &st.Status, &n, &payable, &disc, &abs); err != nil {
+			return err
+		}
+		st.Count, st.Payable, st.Discrepancy, st.Abs = int(n), payable.or(), disc.or(), abs.or()
+		s.Statuses = append(s.Statuses, st)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("statuses: %w", err)
+	}
+	err = each(ctx, conn, `
+		WITH a AS (
+			SELECT a.subject_id, a.rowid AS rid, a.discrepancy FROM assessments a
+			WHERE a.run_id = ? AND a.subject_kind = 'settlement' AND a.discrepancy IS NOT NULL),
+		s AS (
+			SELECT s.setl_id, s.fixmedins_code, s.fixmedins_name FROM settlements s
+			WHERE s.setl_id IN (SELECT subject_id FROM a))
+		SELECT coalesce(s.fixmedins_code, ''),
+			arg_min(s.fixmedins_name, struct_pack(id := a.subject_id, rid := a.rid)) FILTER (WHERE s.fixmedins_name <> ''),
+			sum(a.discrepancy)
+		FROM a LEFT JOIN s ON s.setl_id = a.subject_id
+		GROUP BY 1`, []any{runID}, func(r *sql.Rows) error {
+		var (
+			in   record.InstitutionTotal
+			name str
+			disc dec
+		)
+		if err := r.Scan(&in.Code, &name, &disc); err != nil {
+			return err
+		}
+		in.Name, in.Discrepancy = string(name), disc.or()
+		s.Institutions = append(s.Institutions, in)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("institutions: %w", err)
+	}
+	var n int64
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM rejects WHERE run_id = ?`, runID).Scan(&n); err != nil {
+		return nil, fmt.Errorf("rejects: %w", err)
+	}
+	s.Rejects = int(n)
+	return s, nil
 }
 
 func scanFinding(sc scanner) (record.Finding, error) {

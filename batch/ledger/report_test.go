@@ -4,18 +4,23 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/shopspring/decimal"
 
 	"medrecon/batch/record"
 	"medrecon/reports"
 )
 
-// TestRunReportDataSamplesFindings: the PDF's reader sends the first few
-// findings of each code, the counts of all, and no traces; the run PDF drawn
-// from it is byte for byte the one drawn from the full RunData.
-func TestRunReportDataSamplesFindings(t *testing.T) {
+// TestRunReportDataSummarizes: the PDF's reader sends the sums of every
+// assessment and reject, the counts of every finding, and only the rows the
+// PDF lists (the first few findings of each code, approved claims and
+// rejects), without traces; the run PDF drawn from it is byte for byte the
+// one drawn from the full RunData.
+func TestRunReportDataSummarizes(t *testing.T) {
 	ctx := context.Background()
 	l, _ := newLedger(t)
 	run, files, out, rejects := firstRun()
@@ -27,6 +32,37 @@ func TestRunReportDataSamplesFindings(t *testing.T) {
 		out.Findings = append(out.Findings, record.Finding{SubjectKind: record.KindStatement, SubjectID: "H1",
 			Code: record.DetailOnly, Severity: record.SeverityWarning, Detail: fmt.Sprintf("明细多 %d 笔", i)})
 	}
+	// Settlements of three more institutions, written out of id order; one
+	// institution's first settlement (by id) has no name, so its name comes
+	// from its second; one settlement has no discrepancy; one amount has
+	// more digits than the others.
+	for i, x := range []struct {
+		id, code, name, disc string
+	}{
+		{"S9", "H2", "第二医院", "5.00"}, {"S5", "H2", "", "-7.25"}, {"S7", "H3", "第三医院", "100.10"},
+		{"S6", "H4", "第四医院", ""}, {"S8", "H3", "第三医院（旧名）", "-0.01"}, {"S4", "H3", "第三医院", "12345678.99"},
+	} {
+		s := settlement(x.id, zhangSan, record.D(2026, 3, 1+i))
+		s.FixmedinsCode, s.FixmedinsName = x.code, x.name
+		out.Settlements = append(out.Settlements, s)
+		a := assessment(record.KindSettlement, x.id, zhangSan, 2026, record.SetlMismatch)
+		a.Discrepancy = decimal.NullDecimal{}
+		if x.disc != "" {
+			a.Discrepancy = nd(x.disc)
+		}
+		out.Assessments = append(out.Assessments, a)
+	}
+	for _, id := range []string{"C7", "C3", "C5", "C4"} {
+		c := claim(id, liSi, record.D(2026, 2, 1), record.D(2026, 4, 1))
+		out.Claims = append(out.Claims, c)
+		a := assessment(record.KindClaim, id, liSi, 2026, record.ClaimApproved)
+		a.Payable = d("10" + id[1:] + ".05")
+		if id == "C4" {
+			a.Status = record.ClaimRejected
+		}
+		out.Assessments = append(out.Assessments, a)
+	}
+	rejects = append(rejects, record.Reject{File: "claims.xlsx", Sheet: "申请明细", Row: 9, Col: "dcla_date", Value: "x", Reason: "日期无效"})
 	mustCommit(t, l, run, files, out, rejects)
 
 	full, err := l.RunData(ctx, run.RunID)
@@ -34,21 +70,22 @@ func TestRunReportDataSamplesFindings(t *testing.T) {
 		t.Fatal(err)
 	}
 	const perCode = 2
-	sample, err := l.RunReportData(ctx, run.RunID, perCode)
+	lim := ReportLimits{FindingsPerCode: perCode, Payouts: 2, Rejects: 2}
+	sample, err := l.RunReportData(ctx, run.RunID, lim)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	var want []record.Finding
+	var wantF []record.Finding
 	seen := map[string]int{}
 	counts := map[[2]string]int{}
 	for _, f := range full.Findings {
 		counts[[2]string{f.SubjectKind, f.Code}]++
 		if seen[f.Code]++; seen[f.Code] <= perCode {
-			want = append(want, f)
+			wantF = append(wantF, f)
 		}
 	}
-	if diff := cmp.Diff(want, sample.Findings); diff != "" {
+	if diff := cmp.Diff(wantF, sample.Findings); diff != "" {
 		t.Errorf("sampled findings differ from the first %d of each code (-want +got):\n%s", perCode, diff)
 	}
 	got := map[[2]string]int{}
@@ -61,18 +98,36 @@ func TestRunReportDataSamplesFindings(t *testing.T) {
 	if len(full.Findings) != 12 || len(sample.Findings) != 6 {
 		t.Fatalf("%d findings in all, %d sampled; the test expects 12 and 6", len(full.Findings), len(sample.Findings))
 	}
-	for i, a := range sample.Assessments {
-		if a.Trace != "" {
-			t.Errorf("assessment %s sent with its trace", a.SubjectID)
-		}
-		a.Trace = full.Assessments[i].Trace
-		if diff := cmp.Diff(full.Assessments[i], a, decEqual); diff != "" {
-			t.Errorf("assessment %d differs (-full +sample):\n%s", i, diff)
+	var payouts []record.AssessedRow
+	for _, a := range full.Assessments {
+		if a.SubjectKind == record.KindClaim && a.Status == record.ClaimApproved && len(payouts) < lim.Payouts {
+			a.Trace = ""
+			payouts = append(payouts, a)
 		}
 	}
+	if diff := cmp.Diff(payouts, sample.Assessments, decEqual); diff != "" {
+		t.Errorf("sampled assessments differ from the first %d approved claims (-want +got):\n%s", lim.Payouts, diff)
+	}
+	if diff := cmp.Diff(full.Rejects[:lim.Rejects], sample.Rejects); diff != "" {
+		t.Errorf("sampled rejects differ from the first %d (-want +got):\n%s", lim.Rejects, diff)
+	}
+	want := reports.Summarize(full)
+	for _, s := range []*record.RunSummary{want, sample.Summary} {
+		slices.SortFunc(s.Statuses, func(a, b record.StatusTotal) int {
+			return strings.Compare(a.SubjectKind+"/"+a.Status, b.SubjectKind+"/"+b.Status)
+		})
+		slices.SortFunc(s.Institutions, func(a, b record.InstitutionTotal) int { return strings.Compare(a.Code, b.Code) })
+	}
+	if diff := cmp.Diff(want, sample.Summary, decEqual); diff != "" {
+		t.Errorf("summary in SQL differs from reports.Summarize (-go +sql):\n%s", diff)
+	}
+	if n := len(want.Institutions); n != 3 || want.Institutions[1].Name != "第二医院" || want.Institutions[2].Name != "第三医院" {
+		t.Errorf("institutions %+v; the test expects three (H4 has no discrepancy), named from their first named settlement", want.Institutions)
+	}
 
-	defer func(n int) { reports.MaxFindingsPerCode = n }(reports.MaxFindingsPerCode)
-	reports.MaxFindingsPerCode = perCode
+	defer func(f, p, r int) { reports.MaxFindingsPerCode, reports.MaxPayoutRows, reports.MaxRejectRows = f, p, r }(
+		reports.MaxFindingsPerCode, reports.MaxPayoutRows, reports.MaxRejectRows)
+	reports.MaxFindingsPerCode, reports.MaxPayoutRows, reports.MaxRejectRows = perCode, lim.Payouts, lim.Rejects
 	var a, b bytes.Buffer
 	if err := reports.WriteRunPDF(&a, full); err != nil {
 		t.Fatal(err)

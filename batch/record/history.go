@@ -238,6 +238,38 @@ type RunData struct {
 	// subject kind and code, and Findings holds only the first few of each
 	// code (what the run PDF prints); when nil, Findings holds them all.
 	FindingCounts []FindingCount
+	// Summary, when not nil, counts every assessment and reject of the run,
+	// and Assessments holds only the first approved claims (what the run
+	// PDF lists) and Rejects only the first rejects; when nil, both hold
+	// them all.
+	Summary *RunSummary
+}
+
+// RunSummary is what the run PDF counts over all of a run's assessments and
+// rejects. For a report the ledger computes it in SQL, so that a province's
+// night is counted without being read into memory; from a full RunData the
+// reports package computes the same.
+type RunSummary struct {
+	Statuses     []StatusTotal      // one per subject kind and status, in no set order
+	Institutions []InstitutionTotal // every institution with a settlement discrepancy, in no set order
+	Rejects      int
+}
+
+// StatusTotal counts the assessments of one kind and status and sums their
+// payable amounts and discrepancies (those present; Abs sums their absolute
+// values).
+type StatusTotal struct {
+	SubjectKind, Status string
+	Count               int
+	Payable             decimal.Decimal
+	Discrepancy, Abs    decimal.Decimal
+}
+
+// InstitutionTotal sums the discrepancies of one institution's settlements.
+// Name is the first non-empty name in the order of RunData.Assessments.
+type InstitutionTotal struct {
+	Code, Name  string
+	Discrepancy decimal.Decimal
 }
 
 // FindingCount is how many findings of one code a run raised on one kind of subject.

@@ -50,7 +50,7 @@ func runReport(ctx context.Context, o reportOptions, stdout io.Writer) error {
 			return err
 		}
 	}
-	data, err := l.RunReportData(ctx, runID, reports.MaxFindingsPerCode)
+	data, err := l.RunReportData(ctx, runID, batch.ReportLimits())
 	if err != nil {
 		return err
 	}
