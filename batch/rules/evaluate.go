@@ -22,15 +22,6 @@ type Config struct {
 // certno) whose region or rate row is missing (SPEC 2.5: an error naming the
 // missing key, not a silent zero). The wrapped error is a *policy.KeyError.
 func CheckPolicy(b record.Batch, p *policy.Policy) error {
-	var visits []Visit
-	for _, s := range b.Settlements {
-		if !s.RefdSetlFlag {
-			visits = append(visits, SettlementVisit(s))
-		}
-	}
-	for _, c := range b.Claims {
-		visits = append(visits, ClaimVisit(c))
-	}
 	check := func(v Visit) error {
 		if _, err := p.Region(v.InsuplcAdmdvs); err != nil {
 			return err
@@ -38,10 +29,31 @@ func CheckPolicy(b record.Batch, p *policy.Policy) error {
 		_, err := v.Rate(p)
 		return err
 	}
-	// Nearly every night passes: look the visits up in input order, and sort
-	// them (to name the first bad row by file and row) only on a miss.
-	if !slices.ContainsFunc(visits, func(v Visit) bool { return check(v) != nil }) {
+	// Nearly every night passes: look the visits up in input order, one at
+	// a time (a Visit is large; a slice of a million of them took longer to
+	// grow than the lookups), and gather and sort them (to name the first
+	// bad row by file and row) only on a miss.
+	ok := true
+	for i := range b.Settlements {
+		if s := &b.Settlements[i]; !s.RefdSetlFlag && check(SettlementVisit(*s)) != nil {
+			ok = false
+			break
+		}
+	}
+	for i := 0; ok && i < len(b.Claims); i++ {
+		ok = check(ClaimVisit(b.Claims[i])) == nil
+	}
+	if ok {
 		return nil
+	}
+	visits := make([]Visit, 0, len(b.Settlements)+len(b.Claims))
+	for _, s := range b.Settlements {
+		if !s.RefdSetlFlag {
+			visits = append(visits, SettlementVisit(s))
+		}
+	}
+	for _, c := range b.Claims {
+		visits = append(visits, ClaimVisit(c))
 	}
 	slices.SortFunc(visits, func(a, b Visit) int {
 		return cmp.Or(cmp.Compare(a.Src.File, b.Src.File), cmp.Compare(a.Src.Sheet, b.Src.Sheet),
