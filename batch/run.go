@@ -303,11 +303,23 @@ func checkSameBytes(files []record.InputFile) error {
 	return nil
 }
 
+// addResult adds one input's records to the batch. The batch takes over
+// the result's slices (the result is not used again):
+// copying a province's million settlements, structs full of pointers, cost
+// 6 s of the 1M-settlement benchmark's CPU.
 func addResult(b *record.Batch, r *ingest.Result) {
-	b.Settlements = append(b.Settlements, r.Settlements...)
-	b.Claims = append(b.Claims, r.Claims...)
-	b.Filings = append(b.Filings, r.Filings...)
-	b.Statement = append(b.Statement, r.Statement...)
+	b.Settlements = take(b.Settlements, r.Settlements)
+	b.Claims = take(b.Claims, r.Claims)
+	b.Filings = take(b.Filings, r.Filings)
+	b.Statement = take(b.Statement, r.Statement)
+}
+
+// take appends src to dst, or returns src itself when dst is empty.
+func take[T any](dst, src []T) []T {
+	if len(dst) == 0 {
+		return src
+	}
+	return append(dst, src...)
 }
 
 // countRows counts the distinct rows among rejects (a row may have several bad cells).
