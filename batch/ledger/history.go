@@ -380,9 +380,9 @@ func historyVisits(ctx context.Context, conn *sql.Conn, h *record.History) error
 	// two largest tables is looked at. Each is scanned once, and for the
 	// certno column alone; the other columns are read by rowid for the
 	// matching rows only (on the 50-night soak ledger, a million rows each,
-	// the history of a night went from 385 to 315 ms). The refunds among a person's settlements (a
-	// refund row carries the certno of the settlement it refunds) name the
-	// refunded ones.
+	// the history of a night went from 385 to 315 ms). The refunds among a
+	// person's settlements (a refund row carries the certno of the
+	// settlement it refunds) name the refunded ones.
 	err := each(ctx, conn, `
 		WITH s AS MATERIALIZED (
 			SELECT s.setl_id, s.certno, s.fixmedins_code, s.begndate, s.enddate, s.medfee_sumamt,

@@ -88,22 +88,23 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 
 	// Size the slices first: a million assessments grown by append spent
 	// half of report's 41 s copying and scanning the growing slice.
+	// For the PDF: the sums, then only the approved claims it lists. The
+	// rows beyond a limit are not read (DuckDB 1.4.1 fails with an internal
+	// error on ORDER BY … LIMIT over this query's CTEs, so the limit is kept
+	// here rather than in SQL).
 	var nAssess int64
-	if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM assessments WHERE run_id = ?`, runID).Scan(&nAssess); err != nil {
-		return d, err
-	}
-	// For the PDF: only the approved claims it lists, after the sums.
-	// The rows beyond a limit are not read (DuckDB 1.4.1 fails with an
-	// internal error on ORDER BY … LIMIT over this query's CTEs, so the limit
-	// is kept here rather than in SQL).
 	onlyPayouts, maxRows := "", -1
-	if lim != nil {
+	if lim == nil {
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM assessments WHERE run_id = ?`, runID).Scan(&nAssess); err != nil {
+			return d, err
+		}
+	} else {
 		if d.Summary, err = runSummary(ctx, conn, runID); err != nil {
 			return d, fmt.Errorf("summary: %w", err)
 		}
 		onlyPayouts = ` AND a.subject_kind = 'claim' AND a.status = 'approved'`
 		maxRows = max(lim.Payouts, 0)
-		nAssess = min(nAssess, int64(max(lim.Payouts, 0)))
+		nAssess = int64(maxRows)
 	}
 	d.Assessments = make([]record.AssessedRow, 0, nAssess)
 	// The findings by kind and code: their counts size the slice, and go
