@@ -306,6 +306,7 @@ var (
 	ErrDuplicateColumn = errors.New("duplicated column")
 	ErrSheet           = errors.New("no such sheet")
 	ErrTooLarge        = errors.New("workbook unpacks to more than the size limit")
+	ErrUnclosedQuote   = errors.New("a quote opened in this cell is not closed where its row ends")
 )
 
 // mapColumns maps header to k's fields. Duplicated columns and missing

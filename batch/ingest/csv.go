@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -128,6 +129,33 @@ func (crToLF) Transform(dst, src []byte, atEOF bool) (int, int, error) {
 		return n, n, transform.ErrShortDst
 	}
 	return n, n, nil
+}
+
+// runOn finds a cell that an unclosed quote ran on over what look like rows
+// of their own, in a file whose header has width cells: a line inside the
+// cell holding at least half as many delimiters as the header. A quoted cell
+// may hold line breaks (an address on two lines) but not whole rows; read as
+// one cell, the rows it swallowed would vanish without a reject of their
+// own. It returns the cell's index and how many lines it ran on over.
+func (s *csvSource) runOn(cells []string, width int) (col, lines int, ok bool) {
+	need := width / 2
+	if need < 2 {
+		return 0, 0, false
+	}
+	for i, c := range cells {
+		if !strings.Contains(c, "\n") {
+			continue
+		}
+		// A quote left open to the end of the file takes the last line end
+		// too; it starts no line.
+		after := strings.Split(strings.TrimRight(c, "\r\n"), "\n")[1:]
+		for _, l := range after {
+			if strings.Count(l, string(s.r.Comma)) >= need {
+				return i, len(after), true
+			}
+		}
+	}
+	return 0, 0, false
 }
 
 func (s *csvSource) next() ([]string, int, error) {

@@ -179,6 +179,7 @@ func read(ctx context.Context, src rowSource, file, sheet string, opt Options) (
 		asOf:   opt.AsOf,
 		claims: map[string]int{},
 	}
+	csvSrc, _ := src.(*csvSource)
 	for n := 0; ; n++ {
 		if n&4095 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -194,6 +195,20 @@ func read(ctx context.Context, src rowSource, file, sheet string, opt Options) (
 		}
 		if blank(cells) {
 			continue
+		}
+		if csvSrc != nil {
+			if i, lines, ok := csvSrc.runOn(cells, len(header)); ok {
+				// Stopping is the only safe reading: where the swallowed
+				// rows begin and end is a guess, and a guess must not
+				// decide what is paid.
+				col := fmt.Sprintf("%d", i+1)
+				if i < len(header) {
+					col = header[i]
+				}
+				return nil, &FileError{File: file, Sheet: sheet, Row: row, Col: col, Err: fmt.Errorf(
+					"%w: lines %d to %d were read into it and look like rows of their own; close the quote, or double a quote that belongs to the text (\"\"), and read the file again",
+					ErrUnclosedQuote, row+1, row+lines)}
+			}
 		}
 		p.res.Rows++
 		p.row(kind, cells, row)

@@ -300,6 +300,58 @@ func TestQuotedNewlinesAndCRLF(t *testing.T) {
 	}
 }
 
+// TestUnclosedQuote: a cell whose quote is not closed where its row ends
+// swallows the rows after it; the file stops with an error naming the row
+// and column, where a cell that only holds line breaks or a few commas is
+// read as it is.
+func TestUnclosedQuote(t *testing.T) {
+	row := func(i int) string { return settlementWith(i, nil) }
+	open := func(i int) string { // psn_name opens a quote it never closes
+		cells := strings.Split(row(i), ",")
+		cells[3] = `"` + cells[3]
+		return strings.Join(cells, ",")
+	}
+	tests := []struct {
+		name    string
+		content string
+		records int
+		msg     []string // empty: no error
+	}{
+		{name: "open to the end", content: row(1) + "\n" + open(2) + "\n" + row(3) + "\n" + row(4) + "\n",
+			msg: []string{"row 3 column psn_name", "lines 4 to 5"}},
+		{name: "closed by a later quote", content: open(1) + "\n" + row(2) + "\n" + settlementWith(3, map[string]string{"fixmedins_name": "医院\"南\""}) + "\n" + row(4) + "\n",
+			msg: []string{"row 2 column psn_name", "lines 3 to 4"}},
+		{name: "tab separated", content: strings.ReplaceAll(row(1)+"\n"+open(2)+"\n"+row(3)+"\n", ",", "\t"),
+			msg: []string{"row 3 column psn_name", "lines 4 to 4"}},
+		{name: "open in the last row", content: row(1) + "\n" + open(2) + "\n", records: 1},
+		{name: "address on two lines", content: settlementWith(1, map[string]string{"fixmedins_name": "天津市\n第一中心医院"}) + "\n" + row(2) + "\n", records: 2},
+		{name: "a note with commas", content: settlementWith(1, map[string]string{"fixmedins_name": "第一中心医院\n南院区, 门诊部, 二楼"}) + "\n" + row(2) + "\n", records: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			header := settlementHeader
+			if strings.HasPrefix(tt.name, "tab") {
+				header = strings.ReplaceAll(header, ",", "\t")
+			}
+			res, err := readString(t, "s.csv", header+"\n"+tt.content, Options{})
+			if len(tt.msg) == 0 {
+				if err != nil || len(res.Settlements) != tt.records {
+					t.Fatalf("got %v, %+v; want %d records", err, res, tt.records)
+				}
+				return
+			}
+			if !errors.Is(err, ErrUnclosedQuote) {
+				t.Fatalf("error %v, want ErrUnclosedQuote", err)
+			}
+			for _, m := range tt.msg {
+				if !strings.Contains(err.Error(), m) {
+					t.Errorf("message %q lacks %q", err, m)
+				}
+			}
+		})
+	}
+}
+
 func TestFatalErrors(t *testing.T) {
 	missing := strings.Replace(claimsHeaderLine(), ",申请日期", "", 1)
 	tests := []struct {
