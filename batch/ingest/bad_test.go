@@ -5,10 +5,14 @@ import (
 	"bytes"
 	"compress/flate"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"medrecon/batch/record"
 )
@@ -106,12 +110,22 @@ func TestBadFiles(t *testing.T) {
 		{file: "excel_dates_out_of_range.xlsx", records: 1, rejects: []rej{{2, "begndate"}, {3, "enddate"}}},
 		{file: "bomb.xlsx", gen: zipBomb(4<<30, 2<<30), err: ErrTooLarge},
 		// excelize stops reading a part at its declared size and does not
-		// report the mismatch: the sheet reads as empty.
-		{file: "bomb_lying.xlsx", gen: zipBomb(1<<10, 1<<30), err: ErrNoHeader},
-		// A sheet declared larger than the in-memory limit is unpacked to a
-		// temporary file; the part after it is corrupt, so the workbook
-		// fails to open half-way, and the temporary file must not stay.
-		{file: "temp_then_corrupt.xlsx", gen: corruptAfter(zipBomb(100<<20, 1<<20)), err: ErrFormat, msg: []string{"not a readable XLSX"}},
+		// report the mismatch (the sheet would read as empty); the part
+		// check does.
+		{file: "bomb_lying.xlsx", gen: zipBomb(1<<10, 1<<30), err: ErrFormat, msg: []string{"sheet1.xml is damaged", "more than the size"}},
+		// A sheet declared larger than the in-memory limit, and a corrupt
+		// part after it: excelize, had it got that far, would have left
+		// the sheet's temporary file behind.
+		{file: "temp_then_corrupt.xlsx", gen: corruptAfter(zipBomb(100<<20, 1<<20)), err: ErrFormat, msg: []string{"not a readable XLSX", "damaged"}},
+		// A sheet of 500 rows whose part is damaged in the zip: excelize
+		// alone read the rows up to the damage and said nothing.
+		{file: "sheet_500_rows.xlsx", gen: sheetPart(nil), records: 500},
+		{file: "sheet_size_understated.xlsx", gen: sheetPart(func(h *zip.FileHeader) { h.UncompressedSize64 /= 2 }),
+			err: ErrFormat, msg: []string{"part xl/worksheets/sheet1.xml is damaged", "more than the size"}},
+		{file: "sheet_size_overstated.xlsx", gen: sheetPart(func(h *zip.FileHeader) { h.UncompressedSize64 *= 2 }),
+			err: ErrFormat, msg: []string{"part xl/worksheets/sheet1.xml is damaged", "ends early"}},
+		{file: "sheet_crc_wrong.xlsx", gen: sheetPart(func(h *zip.FileHeader) { h.CRC32 ^= 1 }),
+			err: ErrFormat, msg: []string{"part xl/worksheets/sheet1.xml is damaged", "checksum"}},
 		{file: "columns_100000.csv", gen: manyColumns, records: 1},
 		{file: "cell_20mb.csv", gen: hugeCell, rejects: []rej{{2, "psn_name"}}},
 	}
@@ -236,6 +250,61 @@ func zipBomb(declared, actual uint64) func(t *testing.T) string {
 		}
 		if buf.Len() > 8<<20 {
 			t.Fatalf("bomb is %d bytes", buf.Len())
+		}
+		return buf.String()
+	}
+}
+
+// sheetPart writes a settlements workbook of 500 rows whose sheet part's
+// zip header is changed by change (nil: left as it is); the compressed data
+// is copied as it is.
+func sheetPart(change func(*zip.FileHeader)) func(t *testing.T) string {
+	return func(t *testing.T) string {
+		f := excelize.NewFile()
+		defer f.Close()
+		header := strings.Split(settlementHeader, ",")
+		if err := f.SetSheetRow("Sheet1", "A1", &header); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 500; i++ {
+			line := strings.Split(settlementLine(i), ",")
+			if err := f.SetSheetRow("Sheet1", "A"+strconv.Itoa(i+1), &line); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wb, err := f.WriteToBuffer()
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := zip.NewReader(bytes.NewReader(wb.Bytes()), int64(wb.Len()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, part := range zr.File {
+			if part.Name != "xl/worksheets/sheet1.xml" || change == nil {
+				if err := zw.Copy(part); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			h := part.FileHeader
+			change(&h)
+			w, err := zw.CreateRaw(&h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := part.OpenRaw()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.Copy(w, raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
 		}
 		return buf.String()
 	}
