@@ -177,6 +177,7 @@ func read(ctx context.Context, src rowSource, file, sheet string, opt Options) (
 		file:   file,
 		sheet:  sheet,
 		asOf:   opt.AsOf,
+		width:  len(header),
 		claims: map[string]int{},
 	}
 	csvSrc, _ := src.(*csvSource)

@@ -352,6 +352,36 @@ func TestUnclosedQuote(t *testing.T) {
 	}
 }
 
+// TestCellsBeyondHeader: a CSV value past the header's last column means
+// the row's values may be shifted (an unquoted comma in a value); the row
+// is rejected, and with it the other rows of its claim. Empty cells there
+// are harmless.
+func TestCellsBeyondHeader(t *testing.T) {
+	res := mustRead(t, "s.csv", settlementHeader+"\n"+settlementLine(1)+",,\n"+settlementLine(2)+",第二医院\n", Options{})
+	if len(res.Settlements) != 1 || res.Settlements[0].Src.Row != 2 {
+		t.Errorf("settlements %+v, want only row 2", res.Settlements)
+	}
+	found := false
+	for _, r := range res.Rejects {
+		if r.Row == 3 && r.Col == "第27列 / column 27" && r.Reason == reasonBeyondHeader {
+			found = true
+		}
+		if r.Row == 2 {
+			t.Errorf("row 2 (trailing empty cells) rejected: %+v", r)
+		}
+	}
+	if !found {
+		t.Errorf("rejects %+v lack row 3 column 27", res.Rejects)
+	}
+
+	claims := claimsHeader + "\n" + claimLine("C1", testID("130102", "19700505", 21), "2025-03-10", "00000001", "100", "80") + "\n" +
+		claimLine("C1", testID("130102", "19700505", 21), "2025-03-10", "00000002", "100", "80") + ",note\n"
+	res = mustRead(t, "c.csv", claims, Options{AsOf: record.D(2025, 12, 31)})
+	if len(res.Claims) != 0 {
+		t.Errorf("claims %+v, want none: one row of C1 is shifted", res.Claims)
+	}
+}
+
 func TestFatalErrors(t *testing.T) {
 	missing := strings.Replace(claimsHeaderLine(), ",申请日期", "", 1)
 	tests := []struct {

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,6 +59,7 @@ type parser struct {
 	cells       cellParser
 	file, sheet string
 	asOf        record.Date
+	width       int // cells in the header row
 
 	claims map[string]int // claim_id → index in groups
 	groups []claimGroup
@@ -103,6 +105,9 @@ type rowCtx struct {
 
 func (p *parser) row(kind string, cells []string, row int) {
 	rc := &rowCtx{p: p, cells: cells, src: record.Source{File: p.file, Sheet: p.sheet, Row: row}}
+	if !p.cells.xlsx {
+		rc.beyondHeader()
+	}
 	switch kind {
 	case record.InputSettlements:
 		p.settlement(rc)
@@ -121,6 +126,11 @@ func (p *parser) rejectAt(src record.Source, f field, value, reason string) {
 	} else {
 		value = record.MaskText(value)
 	}
+	p.rejectCol(src, p.cols.name[f], value, reason)
+}
+
+// rejectCol adds a Reject of the cell value (already masked) in column col.
+func (p *parser) rejectCol(src record.Source, col, value, reason string) {
 	if len(value) > maxRejectValue {
 		r := []rune(value)
 		if len(r) > maxRejectValue {
@@ -129,8 +139,25 @@ func (p *parser) rejectAt(src record.Source, f field, value, reason string) {
 	}
 	p.res.Rejects = append(p.res.Rejects, record.Reject{
 		File: src.File, Sheet: src.Sheet, Row: src.Row,
-		Col: p.cols.name[f], Value: value, Reason: reason,
+		Col: col, Value: value, Reason: reason,
 	})
+}
+
+// beyondHeader rejects a CSV row with a value in a cell past the header's
+// last column. Such a cell belongs to no column; most often a comma inside
+// an unquoted value (天津市,第一医院) pushed every later value one column
+// to the right, and the row's amounts and dates are not where they seem.
+// Empty cells there (a trailing comma) are harmless. An XLSX cell has its
+// column fixed, so a note beside the table is only ignored.
+func (rc *rowCtx) beyondHeader() {
+	for i := rc.p.width; i < len(rc.cells); i++ {
+		if strings.TrimSpace(rc.cells[i]) != "" {
+			rc.bad = true
+			col := fmt.Sprintf("第%d列 / column %d", i+1, i+1)
+			rc.p.rejectCol(rc.src, col, record.MaskText(rc.cells[i]), reasonBeyondHeader)
+			return
+		}
+	}
 }
 
 func (rc *rowCtx) reject(f field, value, reason string) {
