@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/flate"
 	"context"
 	"errors"
@@ -30,8 +31,10 @@ const (
 // cut short without a word, and the sheet's last rows would vanish (a
 // 2,000-row sheet whose size was understated by half read as 1,008 rows and
 // no error). So every part is also read through archive/zip, which checks
-// each one's size and CRC-32, side by side with the parse; a damaged part
-// fails the file, and its error is the one reported.
+// each one's size and CRC-32, side by side with the parse, and every sheet
+// must end in its closing tag (excelize takes broken XML for the sheet's
+// end just as quietly); a damaged part fails the file, and its error is the
+// one reported.
 func readXLSX(ctx context.Context, name string, r *io.SectionReader, opt Options) (res *Result, err error) {
 	sheet := opt.Sheet
 	defer func() {
@@ -97,6 +100,7 @@ func checkParts(ctx context.Context, zr *zip.Reader) error {
 			continue
 		case errors.Is(err, context.Canceled):
 			return err
+		case errors.Is(err, errCutOff):
 		case errors.Is(err, zip.ErrFormat):
 			err = errors.New("it unpacks to more than the size the zip directory gives it")
 		case errors.Is(err, io.ErrUnexpectedEOF):
@@ -111,22 +115,71 @@ func checkParts(ctx context.Context, zr *zip.Reader) error {
 	return nil
 }
 
+// checkPart reads one part to its end. A worksheet part must also end in
+// its closing tag: excelize takes an XML syntax error, or the end of a
+// sheet cut off mid-row, for the end of the sheet, and returns the rows
+// before it as if they were all.
 func checkPart(ctx context.Context, f *zip.File, buf []byte) error {
 	rc, err := f.Open()
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
+	sheet := strings.HasPrefix(f.Name, "xl/worksheets/") && strings.HasSuffix(f.Name, ".xml")
+	var tail []byte
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if _, err := rc.Read(buf); err == io.EOF {
-			return nil
+		n, err := rc.Read(buf)
+		if sheet && n > 0 {
+			tail = lastBytes(tail, bytes.TrimRight(buf[:n], " \t\r\n"), 64)
+		}
+		if err == io.EOF {
+			break
 		} else if err != nil {
 			return err
 		}
 	}
+	if sheet && !closesWorksheet(tail) {
+		return errCutOff
+	}
+	return nil
+}
+
+var errCutOff = errors.New("its XML breaks off before the sheet's closing tag, so rows at its end may be missing")
+
+// lastBytes keeps the last k bytes of what was read, chunk being the latest
+// read with its trailing white space cut.
+func lastBytes(tail, chunk []byte, k int) []byte {
+	if len(chunk) == 0 {
+		return tail // white space only: the tail stands
+	}
+	if len(chunk) >= k {
+		return append(tail[:0], chunk[len(chunk)-k:]...)
+	}
+	tail = append(tail, chunk...)
+	if len(tail) > k {
+		tail = append(tail[:0], tail[len(tail)-k:]...)
+	}
+	return tail
+}
+
+// closesWorksheet reports whether a worksheet's XML ends in </worksheet>,
+// with or without a namespace prefix (</x:worksheet>).
+func closesWorksheet(tail []byte) bool {
+	if !bytes.HasSuffix(tail, []byte("worksheet>")) {
+		return false
+	}
+	i := bytes.LastIndex(tail, []byte("</"))
+	if i < 0 {
+		return false
+	}
+	name := tail[i+2 : len(tail)-1]
+	if j := bytes.IndexByte(name, ':'); j >= 0 {
+		name = name[j+1:]
+	}
+	return string(name) == "worksheet"
 }
 
 // xlsxSource streams the rows of one worksheet.

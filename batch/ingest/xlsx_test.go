@@ -129,6 +129,38 @@ func TestReadXLSXZipBomb(t *testing.T) {
 	}
 }
 
+func TestClosesWorksheet(t *testing.T) {
+	for _, tt := range []struct {
+		tail string
+		want bool
+	}{
+		{`<row r="3"><c r="A3"><v>1</v></c></row></sheetData></worksheet>`, true},
+		{`</sheetData><pageMargins/></x:worksheet>`, true},
+		{`</worksheet>`, true},
+		{`<row r="3"><c r="A3"><v>1</v></c></row>`, false},
+		{`<c r="A3"><v>1</v></c></row></sheetDa`, false},
+		{`<!-- </worksheet> --><x/>`, false},
+		{`</notaworksheet>`, false},
+		{``, false},
+	} {
+		if got := closesWorksheet([]byte(tt.tail)); got != tt.want {
+			t.Errorf("closesWorksheet(%q) = %v, want %v", tt.tail, got, tt.want)
+		}
+	}
+	// The tail survives reads of any size, white space after the tag included.
+	xml := []byte(`<worksheet><sheetData>` + strings.Repeat(`<row/>`, 50) + `</sheetData></worksheet>` + "\r\n  \n")
+	for size := 1; size <= 100; size++ {
+		var tail []byte
+		for i := 0; i < len(xml); i += size {
+			chunk := xml[i:min(i+size, len(xml))]
+			tail = lastBytes(tail, bytes.TrimRight(chunk, " \t\r\n"), 64)
+		}
+		if !closesWorksheet(tail) {
+			t.Fatalf("reads of %d bytes: tail %q", size, tail)
+		}
+	}
+}
+
 func FuzzReadXLSX(f *testing.F) {
 	f.Add(claimsWorkbook(f, strings.Split(claimsHeader, ",")))
 	small := excelize.NewFile()
