@@ -63,8 +63,12 @@ func readXLSX(ctx context.Context, name string, r *io.SectionReader, opt Options
 		checked <- err
 	}()
 	defer func() {
+		// The check runs to its end even when the parse failed: a damaged
+		// part is the cause worth reporting, and excelize's own error on it
+		// (or none) is not. It reads no more than the declared sizes.
+		cerr := <-checked
 		cancel()
-		if cerr := <-checked; cerr != nil && !errors.Is(cerr, context.Canceled) {
+		if cerr != nil && !errors.Is(cerr, context.Canceled) {
 			res, err = nil, &FileError{File: name, Sheet: sheet, Err: cerr}
 		}
 	}()
