@@ -258,6 +258,36 @@ func zipBomb(declared, actual uint64) func(t *testing.T) string {
 	}
 }
 
+// rezip copies the workbook in part by part, except that a part for which
+// rewrite (if not nil) returns true is written by rewrite instead; then
+// appendix (if not nil) may add parts after the last.
+func rezip(t *testing.T, in string, rewrite func(zw *zip.Writer, part *zip.File) bool, appendix func(zw *zip.Writer)) string {
+	t.Helper()
+	zr, err := zip.NewReader(strings.NewReader(in), int64(len(in)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, part := range zr.File {
+		if rewrite != nil && rewrite(zw, part) {
+			continue
+		}
+		if err := zw.Copy(part); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if appendix != nil {
+		appendix(zw)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+const sheet1 = "xl/worksheets/sheet1.xml"
+
 // sheetPart writes a settlements workbook of 500 rows whose sheet part's
 // zip header is changed by change (nil: left as it is); the compressed data
 // is copied as it is.
@@ -279,18 +309,12 @@ func sheetPart(change func(*zip.FileHeader)) func(t *testing.T) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		zr, err := zip.NewReader(bytes.NewReader(wb.Bytes()), int64(wb.Len()))
-		if err != nil {
-			t.Fatal(err)
+		if change == nil {
+			return wb.String()
 		}
-		var buf bytes.Buffer
-		zw := zip.NewWriter(&buf)
-		for _, part := range zr.File {
-			if part.Name != "xl/worksheets/sheet1.xml" || change == nil {
-				if err := zw.Copy(part); err != nil {
-					t.Fatal(err)
-				}
-				continue
+		return rezip(t, wb.String(), func(zw *zip.Writer, part *zip.File) bool {
+			if part.Name != sheet1 {
+				return false
 			}
 			h := part.FileHeader
 			change(&h)
@@ -305,11 +329,8 @@ func sheetPart(change func(*zip.FileHeader)) func(t *testing.T) string {
 			if _, err := io.Copy(w, raw); err != nil {
 				t.Fatal(err)
 			}
-		}
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return buf.String()
+			return true
+		}, nil)
 	}
 }
 
@@ -317,19 +338,9 @@ func sheetPart(change func(*zip.FileHeader)) func(t *testing.T) string {
 // 60%, zipped again with a right size and checksum: the zip is sound, the
 // XML is not, and excelize alone read 301 of the 500 rows without an error.
 func sheetXMLCut(t *testing.T) string {
-	wb := sheetPart(nil)(t)
-	zr, err := zip.NewReader(strings.NewReader(wb), int64(len(wb)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, part := range zr.File {
-		if part.Name != "xl/worksheets/sheet1.xml" {
-			if err := zw.Copy(part); err != nil {
-				t.Fatal(err)
-			}
-			continue
+	return rezip(t, sheetPart(nil)(t), func(zw *zip.Writer, part *zip.File) bool {
+		if part.Name != sheet1 {
+			return false
 		}
 		rc, err := part.Open()
 		if err != nil {
@@ -344,39 +355,22 @@ func sheetXMLCut(t *testing.T) string {
 			t.Fatal(err)
 		}
 		w.Write(xml[:len(xml)*6/10])
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.String()
+		return true
+	}, nil)
 }
 
 // corruptAfter appends to the workbook that gen writes a part whose
 // deflate stream is garbage, after all the others.
 func corruptAfter(gen func(t *testing.T) string) func(t *testing.T) string {
 	return func(t *testing.T) string {
-		in := gen(t)
-		zr, err := zip.NewReader(strings.NewReader(in), int64(len(in)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		zw := zip.NewWriter(&buf)
-		for _, f := range zr.File {
-			if err := zw.Copy(f); err != nil {
+		return rezip(t, gen(t), nil, func(zw *zip.Writer) {
+			w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/styles.xml", Method: zip.Deflate,
+				CompressedSize64: 64, UncompressedSize64: 4096})
+			if err != nil {
 				t.Fatal(err)
 			}
-		}
-		w, err := zw.CreateRaw(&zip.FileHeader{Name: "xl/styles.xml", Method: zip.Deflate,
-			CompressedSize64: 64, UncompressedSize64: 4096})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(bytes.Repeat([]byte{0xff}, 64))
-		if err := zw.Close(); err != nil {
-			t.Fatal(err)
-		}
-		return buf.String()
+			w.Write(bytes.Repeat([]byte{0xff}, 64))
+		})
 	}
 }
 

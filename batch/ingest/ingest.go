@@ -202,7 +202,7 @@ func read(ctx context.Context, src rowSource, file, sheet string, opt Options) (
 				// Stopping is the only safe reading: where the swallowed
 				// rows begin and end is a guess, and a guess must not
 				// decide what is paid.
-				col := fmt.Sprintf("%d", i+1)
+				col := strconv.Itoa(i + 1)
 				if i < len(header) {
 					col = header[i]
 				}

@@ -209,15 +209,9 @@ func openXLSX(r io.Reader, sheet, tmp string) (*xlsxSource, string, error) {
 			// returned half-built and holds open temporary files.
 			f.Close()
 		}
-		// excelize has no sentinel for its size limit; its message is stable.
-		if strings.Contains(err.Error(), "unzip size exceeds") {
-			return nil, sheet, fmt.Errorf("%w: %w", ErrTooLarge, err)
-		}
-		if errors.Is(err, excelize.ErrWorkbookFileFormat) || strings.Contains(err.Error(), "zip") {
-			return nil, sheet, fmt.Errorf("%w: not a readable XLSX workbook: %w", ErrFormat, err)
-		}
-		// Anything else excelize cannot open (a zip without a workbook
-		// part, a truncated part) is just as unreadable.
+		// The declared size was checked against the same limit before
+		// (readXLSX), so whatever excelize cannot open here (not a zip, a
+		// zip without a workbook part, a truncated part) is unreadable.
 		return nil, sheet, fmt.Errorf("%w: not a readable XLSX workbook: %w", ErrFormat, err)
 	}
 	list := f.GetSheetList()
