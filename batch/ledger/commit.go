@@ -72,6 +72,7 @@ func (l *Ledger) commit(ctx context.Context, run record.RunInfo, files []record.
 		func() error { return w.totals(out.Totals) },
 		func() error { return w.filingUses(out.FilingUses) },
 		func() error { return w.runRow(run) },
+		w.compactSmall,
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -169,12 +170,63 @@ func (w writer) exec(query string, args ...any) error {
 }
 
 func (w writer) runRow(run record.RunInfo) error {
+	// runs has no key since schema version 2 (migrate_v2.sql), so the
+	// duplicate is looked for here; the ledger's file lock means no other
+	// writer can add the same id in between.
+	var n int
+	if err := w.conn.QueryRowContext(w.ctx, `SELECT count(*) FROM runs WHERE run_id = ?`, run.RunID).Scan(&n); err != nil {
+		return fmt.Errorf("runs row: %w", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("runs row: run id %s is already in the ledger", run.RunID)
+	}
 	err := w.exec(`INSERT INTO runs (run_id, started_at, finished_at, as_of, status, version, policy_sha256)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		run.RunID, timestamp(run.StartedAt), timestamp(run.FinishedAt), date(run.AsOf),
 		record.RunCommitted, run.Version, run.PolicySHA256)
 	if err != nil {
 		return fmt.Errorf("runs row: %w", err)
+	}
+	return nil
+}
+
+// smallTables gain a few rows a night and are read by every run: runs (for
+// run_order) and input_files by the check for files already imported, the
+// other two by the history.
+var smallTables = []string{"runs", "input_files", "statements", "filing_uses"}
+
+// compactSmallRows is the most rows a small table is rewritten with: one
+// DuckDB row group. A table past it keeps its row groups as they are.
+const compactSmallRows = 122_880
+
+// compactSmall rewrites each small table whole, in rowid order, within the
+// run's transaction, so that after the checkpoint the table is one row group
+// again. DuckDB gives every commit's rows a row group of their own and the
+// ledger never has it merge them (max_vacuum_tasks=0, see open), and the
+// row groups of one night share storage blocks with that night's other
+// rows. Left alone, a table that gains one row a night made every later
+// night read one 256 KiB block per earlier night to scan it: on the 50-night
+// soak ledger, reading runs and input_files alone took 70 ms and 50 MiB.
+// The rewrite keeps the rows' order, which is all that rowid means here.
+func (w writer) compactSmall() error {
+	for _, t := range smallTables {
+		var n int64
+		if err := w.conn.QueryRowContext(w.ctx, `SELECT count(*) FROM `+t).Scan(&n); err != nil {
+			return fmt.Errorf("compact %s: %w", t, err)
+		}
+		if n == 0 || n > compactSmallRows {
+			continue
+		}
+		for _, q := range []string{
+			`CREATE OR REPLACE TEMP TABLE compact_rows AS SELECT * FROM ` + t + ` ORDER BY rowid`,
+			`DELETE FROM ` + t,
+			`INSERT INTO ` + t + ` SELECT * FROM compact_rows ORDER BY rowid`,
+			`DROP TABLE compact_rows`,
+		} {
+			if err := w.exec(q); err != nil {
+				return fmt.Errorf("compact %s: %w", t, err)
+			}
+		}
 	}
 	return nil
 }

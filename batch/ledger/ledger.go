@@ -28,14 +28,17 @@ import (
 var ErrLocked = errors.New("another medrecon process holds the ledger")
 
 // schemaVersion is the version that schema.sql plus every migration yields.
-const schemaVersion = 1
+const schemaVersion = 2
 
 //go:embed schema.sql
 var schemaSQL string
 
+//go:embed migrate_v2.sql
+var migrateV2SQL string
+
 // migrations[v] upgrades a ledger from version v-1 to v; migrations[1]
 // creates it. A new schema version appends its statements here.
-var migrations = []string{1: schemaSQL}
+var migrations = []string{1: schemaSQL, 2: migrateV2SQL}
 
 // Ledger is an open ledger file.
 type Ledger struct {

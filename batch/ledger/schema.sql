@@ -9,8 +9,8 @@
 -- view numbers them; rows of one run are told apart by insertion (rowid).
 --
 -- Indexes: DuckDB joins by hashing and prunes scans with per-block min/max, so
--- ART indexes would only slow the appender and grow the file. The one key
--- kept is runs.run_id, a small table where a duplicate id must fail.
+-- ART indexes would only slow the appender and grow the file. Version 1 kept
+-- one key, runs.run_id; version 2 (migrate_v2.sql) drops it.
 
 CREATE TABLE meta (
     key   VARCHAR PRIMARY KEY,

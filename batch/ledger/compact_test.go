@@ -1,0 +1,154 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"medrecon/batch/record"
+)
+
+// rowGroups counts the row groups DuckDB stores table in.
+func rowGroups(t *testing.T, db *sql.DB, table string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRow(`SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('` + table + `')`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Every commit rewrites the small tables (compactSmall), so however many
+// nights went before, each is one row group once the ledger is closed, and
+// its rows keep the order in which the runs wrote them.
+func TestSmallTablesStayOneRowGroup(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.duckdb")
+	var wantRuns, wantPaths []string
+	for night := 1; night <= 4; night++ {
+		l, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		asOf := record.D(2026, 4, 10+night)
+		run := runInfo(fmt.Sprintf("R202604%02d-001", 10+night), asOf, time.Date(2026, 4, 10+night, 1, 0, 0, 0, time.UTC))
+		files := []record.InputFile{
+			{RunID: run.RunID, Path: fmt.Sprintf("in/%d/settlements.csv", night), Kind: record.InputSettlements, SHA256: strings.Repeat(fmt.Sprint(night), 64)},
+			{RunID: run.RunID, Path: fmt.Sprintf("in/%d/claims.xlsx", night), Kind: record.InputClaims, SHA256: strings.Repeat(fmt.Sprint(night+4), 64)},
+		}
+		out := record.Outcome{
+			Statement: []record.StatementRow{{
+				FixmedinsCode: "H12010100001", StmtBegndate: record.D(2026, time.Month(night), 1), StmtEnddate: record.D(2026, time.Month(night), 28),
+			}},
+			FilingUses: []record.FilingUse{{FilingID: fmt.Sprintf("F%d", night), SubjectKind: record.KindSettlement, SubjectID: fmt.Sprintf("S%d", night)}},
+		}
+		mustCommit(t, l, run, files, out, nil)
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		wantRuns = append(wantRuns, run.RunID)
+		wantPaths = append(wantPaths, files[0].Path, files[1].Path)
+	}
+
+	l, err := OpenReadOnly(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for _, table := range smallTables {
+		if n := rowGroups(t, l.db, table); n != 1 {
+			t.Errorf("%s is stored in %d row groups after 4 nights, want 1", table, n)
+		}
+	}
+	for _, c := range []struct {
+		query string
+		want  []string
+	}{
+		{`SELECT run_id FROM runs ORDER BY rowid`, wantRuns},
+		{`SELECT path FROM input_files ORDER BY rowid`, wantPaths},
+		{`SELECT filing_id FROM filing_uses ORDER BY rowid`, []string{"F1", "F2", "F3", "F4"}},
+		{`SELECT strftime(stmt_begndate, '%m') FROM statements ORDER BY rowid`, []string{"01", "02", "03", "04"}},
+	} {
+		var got []string
+		rows, err := l.db.Query(c.query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, s)
+		}
+		rows.Close()
+		if diff := cmp.Diff(c.want, got); diff != "" {
+			t.Errorf("%s after compaction (-want +got):\n%s", c.query, diff)
+		}
+	}
+}
+
+// A ledger written by schema version 1 (runs with a primary key) is
+// upgraded on open: its runs survive in order, run_order still numbers
+// them, and a duplicate run id is still refused.
+func TestMigrateFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.duckdb")
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		schemaSQL,
+		`INSERT INTO meta VALUES ('schema_version', '1')`,
+		`INSERT INTO runs VALUES ('R20260410-002', '2026-04-10 02:00:00', NULL, '2026-04-10', 'committed', 'v1', NULL),
+			('R20260409-001', '2026-04-10 03:00:00', NULL, '2026-04-09', 'committed', 'v1', NULL)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	l, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if v, err := l.version(ctx); err != nil || v != schemaVersion {
+		t.Fatalf("schema version after open = %d, %v; want %d", v, err, schemaVersion)
+	}
+	var keys int
+	if err := l.db.QueryRow(`SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'runs' AND constraint_type = 'PRIMARY KEY'`).Scan(&keys); err != nil || keys != 0 {
+		t.Errorf("runs has %d primary keys after the upgrade (%v), want 0", keys, err)
+	}
+	var ids []string
+	rows, err := l.db.Query(`SELECT run_id FROM run_order ORDER BY ord`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if want := []string{"R20260410-002", "R20260409-001"}; !slices.Equal(ids, want) {
+		t.Errorf("run_order after the upgrade = %v, want %v", ids, want)
+	}
+	run := runInfo("R20260409-001", record.D(2026, 4, 9), time.Date(2026, 4, 11, 1, 0, 0, 0, time.UTC))
+	if err := l.Commit(ctx, run, nil, record.Outcome{}, nil); err == nil || !strings.Contains(err.Error(), "already in the ledger") {
+		t.Errorf("Commit of a run id the ledger holds = %v, want an error saying it is already in the ledger", err)
+	}
+}
