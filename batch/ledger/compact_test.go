@@ -25,6 +25,28 @@ func rowGroups(t *testing.T, db *sql.DB, table string) int {
 	return n
 }
 
+// column reads the one column of a query's rows as strings.
+func column(t *testing.T, db *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := db.Query(query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // Every commit rewrites the small tables (compactSmall), so however many
 // nights went before, each is one row group once the ledger is closed, and
 // its rows keep the order in which the runs wrote them.
@@ -76,20 +98,7 @@ func TestSmallTablesStayOneRowGroup(t *testing.T) {
 		{`SELECT filing_id FROM filing_uses ORDER BY rowid`, []string{"F1", "F2", "F3", "F4"}},
 		{`SELECT strftime(stmt_begndate, '%m') FROM statements ORDER BY rowid`, []string{"01", "02", "03", "04"}},
 	} {
-		var got []string
-		rows, err := l.db.Query(c.query)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, s)
-		}
-		rows.Close()
-		if diff := cmp.Diff(c.want, got); diff != "" {
+		if diff := cmp.Diff(c.want, column(t, l.db, c.query)); diff != "" {
 			t.Errorf("%s after compaction (-want +got):\n%s", c.query, diff)
 		}
 	}
@@ -131,19 +140,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err := l.db.QueryRow(`SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'runs' AND constraint_type = 'PRIMARY KEY'`).Scan(&keys); err != nil || keys != 0 {
 		t.Errorf("runs has %d primary keys after the upgrade (%v), want 0", keys, err)
 	}
-	var ids []string
-	rows, err := l.db.Query(`SELECT run_id FROM run_order ORDER BY ord`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
+	ids := column(t, l.db, `SELECT run_id FROM run_order ORDER BY ord`)
 	if want := []string{"R20260410-002", "R20260409-001"}; !slices.Equal(ids, want) {
 		t.Errorf("run_order after the upgrade = %v, want %v", ids, want)
 	}
