@@ -210,11 +210,13 @@ const compactSmallRows = 122_880
 // The rewrite keeps the rows' order, which is all that rowid means here.
 func (w writer) compactSmall() error {
 	for _, t := range smallTables {
-		var n int64
-		if err := w.conn.QueryRowContext(w.ctx, `SELECT count(*) FROM `+t).Scan(&n); err != nil {
+		// A table this run added nothing to is as the last rewrite left it.
+		var n, added int64
+		err := w.conn.QueryRowContext(w.ctx, `SELECT count(*), count(*) FILTER (WHERE run_id = ?) FROM `+t, w.run).Scan(&n, &added)
+		if err != nil {
 			return fmt.Errorf("compact %s: %w", t, err)
 		}
-		if n == 0 || n > compactSmallRows {
+		if added == 0 || n > compactSmallRows {
 			continue
 		}
 		for _, q := range []string{
