@@ -34,27 +34,18 @@ func CheckPolicy(b record.Batch, p *policy.Policy) error {
 	// grow than the lookups), and gather and sort them (to name the first
 	// bad row by file and row) only on a miss.
 	ok := true
-	for i := range b.Settlements {
-		if s := &b.Settlements[i]; !s.RefdSetlFlag && check(SettlementVisit(*s)) != nil {
-			ok = false
-			break
-		}
-	}
-	for i := 0; ok && i < len(b.Claims); i++ {
-		ok = check(ClaimVisit(b.Claims[i])) == nil
-	}
+	batchVisits(b, func(v Visit) bool {
+		ok = check(v) == nil
+		return ok
+	})
 	if ok {
 		return nil
 	}
 	visits := make([]Visit, 0, len(b.Settlements)+len(b.Claims))
-	for _, s := range b.Settlements {
-		if !s.RefdSetlFlag {
-			visits = append(visits, SettlementVisit(s))
-		}
-	}
-	for _, c := range b.Claims {
-		visits = append(visits, ClaimVisit(c))
-	}
+	batchVisits(b, func(v Visit) bool {
+		visits = append(visits, v)
+		return true
+	})
 	slices.SortFunc(visits, func(a, b Visit) int {
 		return cmp.Or(cmp.Compare(a.Src.File, b.Src.File), cmp.Compare(a.Src.Sheet, b.Src.Sheet),
 			cmp.Compare(a.Src.Row, b.Src.Row), assessOrder(a, b))
@@ -65,6 +56,22 @@ func CheckPolicy(b record.Batch, p *policy.Policy) error {
 		}
 	}
 	return nil
+}
+
+// batchVisits calls fn with each visit of the batch whose policy rows must
+// exist: every settlement but refund rows, then every claim. It stops when
+// fn returns false.
+func batchVisits(b record.Batch, fn func(Visit) bool) {
+	for i := range b.Settlements {
+		if s := &b.Settlements[i]; !s.RefdSetlFlag && !fn(SettlementVisit(*s)) {
+			return
+		}
+	}
+	for i := range b.Claims {
+		if !fn(ClaimVisit(b.Claims[i])) {
+			return
+		}
+	}
 }
 
 func subjectErr(v Visit, err error) error {
