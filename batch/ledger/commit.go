@@ -60,16 +60,25 @@ func (l *Ledger) commit(ctx context.Context, run record.RunInfo, files []record.
 	}()
 
 	w := writer{ctx: ctx, conn: conn, run: run.RunID}
+	filings := lastVersions(out.Filings)
+	totalKeys := sortedKeys(out.Totals)
 	steps := []func() error{
+		// The rows this run replaces are deleted first: finding them scans
+		// the key columns of filings and year_totals, and with nothing
+		// appended yet the cache of those scans can be dropped without
+		// writing any of the transaction's rows out (see dropCache).
+		func() error { return w.deleteFilings(filings) },
+		func() error { return w.deleteTotals(totalKeys) },
+		func() error { return l.dropCache(ctx) },
 		func() error { return w.inputFiles(files) },
 		func() error { return w.settlements(out.Settlements) },
 		func() error { return w.claims(out.Claims) },
-		func() error { return w.filings(out.Filings) },
+		func() error { return w.filings(filings) },
 		func() error { return w.statement(out.Statement) },
 		func() error { return w.assessments(out.Assessments) },
 		func() error { return w.findings(out.Findings) },
 		func() error { return w.rejects(rejects) },
-		func() error { return w.totals(out.Totals) },
+		func() error { return w.totals(totalKeys, out.Totals) },
 		func() error { return w.filingUses(out.FilingUses) },
 		func() error { return w.runRow(run) },
 		w.compactSmall,
@@ -289,10 +298,10 @@ func (w writer) claims(cs []record.Claim) error {
 	})
 }
 
-// filings upserts by filing_id: the run's versions are appended, then every
-// other row with one of their filing_ids is deleted. Within the batch the
-// last version of a filing_id wins.
-func (w writer) filings(fs []record.Filing) error {
+// Filings are upserted by filing_id: deleteFilings deletes the ledger's rows
+// of the run's filing_ids, filings appends the run's versions. Within the
+// batch the last version of a filing_id wins: lastVersions keeps it.
+func lastVersions(fs []record.Filing) []record.Filing {
 	last := map[string]int{}
 	for i, f := range fs {
 		last[f.FilingID] = i
@@ -303,24 +312,38 @@ func (w writer) filings(fs []record.Filing) error {
 			keep = append(keep, f)
 		}
 	}
-	if len(keep) == 0 {
+	return keep
+}
+
+// deleteFilings deletes the ledger's rows of the filings fs replace.
+func (w writer) deleteFilings(fs []record.Filing) error {
+	if len(fs) == 0 {
 		return nil
 	}
-	err := w.appendRows("", "filings", len(keep), 11, func(i int, v []driver.Value) {
-		f := &keep[i]
+	if err := w.exec(`CREATE OR REPLACE TEMP TABLE run_filing_ids (filing_id VARCHAR)`); err != nil {
+		return fmt.Errorf("replace filings: %w", err)
+	}
+	err := w.appendRows("temp", "run_filing_ids", len(fs), 1, func(i int, v []driver.Value) { v[0] = fs[i].FilingID })
+	if err != nil {
+		return err
+	}
+	if err := w.exec(`DELETE FROM filings WHERE filing_id IN (SELECT filing_id FROM run_filing_ids)`); err != nil {
+		return fmt.Errorf("replace filings: %w", err)
+	}
+	if err := w.exec(`DROP TABLE run_filing_ids`); err != nil {
+		return fmt.Errorf("replace filings: %w", err)
+	}
+	return nil
+}
+
+// filings appends fs, the run's filings after deleteFilings.
+func (w writer) filings(fs []record.Filing) error {
+	return w.appendRows("", "filings", len(fs), 11, func(i int, v []driver.Value) {
+		f := &fs[i]
 		v[0], v[1], v[2], v[3] = f.FilingID, f.Certno, f.FilingKind, f.MdtrtareaAdmvs
 		v[4], v[5], v[6], v[7] = date(f.Begndate), date(f.Enddate), date(f.FiledDate), f.Status
 		v[8], v[9], v[10] = date(f.CancelDate), nullString(f.DiseCode), w.run
 	})
-	if err != nil {
-		return err
-	}
-	err = w.exec(`DELETE FROM filings
-		WHERE run_id <> ? AND filing_id IN (SELECT filing_id FROM filings WHERE run_id = ?)`, w.run, w.run)
-	if err != nil {
-		return fmt.Errorf("replace filings: %w", err)
-	}
-	return nil
 }
 
 func (w writer) statement(st []record.StatementRow) error {
@@ -355,12 +378,7 @@ func (w writer) rejects(rs []record.Reject) error {
 	})
 }
 
-// totals replaces the running totals of every key the run touched: the old
-// rows of those keys are deleted and the new absolute values appended.
-func (w writer) totals(ts map[record.YearKey]record.YearTotal) error {
-	if len(ts) == 0 {
-		return nil
-	}
+func sortedKeys(ts map[record.YearKey]record.YearTotal) []record.YearKey {
 	keys := make([]record.YearKey, 0, len(ts))
 	for k := range ts {
 		keys = append(keys, k)
@@ -368,6 +386,15 @@ func (w writer) totals(ts map[record.YearKey]record.YearTotal) error {
 	slices.SortFunc(keys, func(a, b record.YearKey) int {
 		return cmp.Or(cmp.Compare(a.Certno, b.Certno), cmp.Compare(a.Year, b.Year), cmp.Compare(a.MedCat, b.MedCat))
 	})
+	return keys
+}
+
+// deleteTotals deletes the running totals of keys, the keys the run
+// touched; totals then appends their new absolute values.
+func (w writer) deleteTotals(keys []record.YearKey) error {
+	if len(keys) == 0 {
+		return nil
+	}
 	if err := w.exec(`CREATE OR REPLACE TEMP TABLE run_total_keys (certno VARCHAR, year INTEGER, med_cat VARCHAR)`); err != nil {
 		return fmt.Errorf("year totals: %w", err)
 	}
@@ -385,6 +412,10 @@ func (w writer) totals(ts map[record.YearKey]record.YearTotal) error {
 	if err := w.exec(`DROP TABLE run_total_keys`); err != nil {
 		return fmt.Errorf("year totals: %w", err)
 	}
+	return nil
+}
+
+func (w writer) totals(keys []record.YearKey, ts map[record.YearKey]record.YearTotal) error {
 	return w.appendRows("", "year_totals", len(keys), 8, func(i int, v []driver.Value) {
 		k := keys[i]
 		t := ts[k]

@@ -38,8 +38,8 @@ func (l *Ledger) history(ctx context.Context, q record.HistoryQuery) (record.His
 	defer conn.Close()
 	// Temporary tables live in the connection; they are dropped on the way
 	// out so the pooled connection comes back clean.
-	defer conn.ExecContext(context.WithoutCancel(ctx),
-		`DROP TABLE IF EXISTS q_certno; DROP TABLE IF EXISTS q_setl; DROP TABLE IF EXISTS q_claim; DROP TABLE IF EXISTS q_inv`)
+	const dropKeys = `DROP TABLE IF EXISTS q_certno; DROP TABLE IF EXISTS q_setl; DROP TABLE IF EXISTS q_claim; DROP TABLE IF EXISTS q_inv`
+	defer conn.ExecContext(context.WithoutCancel(ctx), dropKeys)
 
 	if err := loadKeys(ctx, conn, "q_certno", "certno VARCHAR", distinct(q.Certnos)); err != nil {
 		return h, err
@@ -75,7 +75,12 @@ func (l *Ledger) history(ctx context.Context, q record.HistoryQuery) (record.His
 			return h, fmt.Errorf("settlement detail: %w", err)
 		}
 	}
-	return h, nil
+	// The run reads none of the scanned blocks again. The key tables go
+	// first, so that dropping the cache has nothing to write out.
+	if _, err := conn.ExecContext(ctx, dropKeys); err != nil {
+		return h, err
+	}
+	return h, l.dropCache(ctx)
 }
 
 func distinct(keys []string) []string {
