@@ -101,13 +101,20 @@ type writer struct {
 	run  string
 }
 
-// appendRows appends n rows to table (catalog "" is the ledger, "temp" a
-// temporary table); fill sets row i's values into vals, which is reused.
+// appendRows appends n rows to table through the transaction's connection
+// (see appendRows).
 func (w writer) appendRows(catalog, table string, n, cols int, fill func(i int, vals []driver.Value)) error {
+	return appendRows(w.ctx, w.conn, catalog, table, n, cols, fill)
+}
+
+// appendRows appends n rows to table (catalog "" is the ledger, "temp" a
+// temporary table) with DuckDB's appender on conn; fill sets row i's values
+// into vals, which is reused.
+func appendRows(ctx context.Context, conn *sql.Conn, catalog, table string, n, cols int, fill func(i int, vals []driver.Value)) error {
 	if n == 0 {
 		return nil
 	}
-	return w.conn.Raw(func(dc any) error {
+	return conn.Raw(func(dc any) error {
 		c, ok := dc.(driver.Conn)
 		if !ok {
 			return fmt.Errorf("append %s: driver connection is %T", table, dc)
@@ -119,7 +126,7 @@ func (w writer) appendRows(catalog, table string, n, cols int, fill func(i int, 
 		vals := make([]driver.Value, cols)
 		for i := range n {
 			if i%8192 == 0 {
-				if err := w.ctx.Err(); err != nil {
+				if err := ctx.Err(); err != nil {
 					a.Close()
 					return err
 				}
@@ -320,12 +327,10 @@ func (w writer) deleteFilings(fs []record.Filing) error {
 	if len(fs) == 0 {
 		return nil
 	}
-	if err := w.exec(`CREATE OR REPLACE TEMP TABLE run_filing_ids (filing_id VARCHAR)`); err != nil {
-		return fmt.Errorf("replace filings: %w", err)
-	}
-	err := w.appendRows("temp", "run_filing_ids", len(fs), 1, func(i int, v []driver.Value) { v[0] = fs[i].FilingID })
+	err := keyTable(w.ctx, w.conn, "run_filing_ids", "filing_id VARCHAR", len(fs), 1,
+		func(i int, v []driver.Value) { v[0] = fs[i].FilingID })
 	if err != nil {
-		return err
+		return fmt.Errorf("replace filings: %w", err)
 	}
 	if err := w.exec(`DELETE FROM filings WHERE filing_id IN (SELECT filing_id FROM run_filing_ids)`); err != nil {
 		return fmt.Errorf("replace filings: %w", err)
@@ -395,14 +400,10 @@ func (w writer) deleteTotals(keys []record.YearKey) error {
 	if len(keys) == 0 {
 		return nil
 	}
-	if err := w.exec(`CREATE OR REPLACE TEMP TABLE run_total_keys (certno VARCHAR, year INTEGER, med_cat VARCHAR)`); err != nil {
-		return fmt.Errorf("year totals: %w", err)
-	}
-	err := w.appendRows("temp", "run_total_keys", len(keys), 3, func(i int, v []driver.Value) {
-		v[0], v[1], v[2] = keys[i].Certno, int32(keys[i].Year), keys[i].MedCat
-	})
+	err := keyTable(w.ctx, w.conn, "run_total_keys", "certno VARCHAR, year INTEGER, med_cat VARCHAR", len(keys), 3,
+		func(i int, v []driver.Value) { v[0], v[1], v[2] = keys[i].Certno, int32(keys[i].Year), keys[i].MedCat })
 	if err != nil {
-		return err
+		return fmt.Errorf("year totals: %w", err)
 	}
 	err = w.exec(`DELETE FROM year_totals y USING run_total_keys k
 		WHERE y.certno = k.certno AND y.year = k.year AND y.med_cat = k.med_cat`)

@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/marcboeker/go-duckdb/v2"
-
 	"medrecon/batch/record"
 )
 
@@ -91,10 +89,7 @@ func distinct(keys []string) []string {
 
 // loadKeys creates the temporary table name (one column) and appends keys.
 func loadKeys(ctx context.Context, conn *sql.Conn, name, column string, keys []string) error {
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE `+name+` (`+column+`)`); err != nil {
-		return fmt.Errorf("key table %s: %w", name, err)
-	}
-	return appendTemp(ctx, conn, name, len(keys), func(i int, v []driver.Value) { v[0] = keys[i] }, 1)
+	return keyTable(ctx, conn, name, column, len(keys), 1, func(i int, v []driver.Value) { v[0] = keys[i] })
 }
 
 func loadInvoiceKeys(ctx context.Context, conn *sql.Conn, keys []record.InvoiceKey) error {
@@ -103,42 +98,17 @@ func loadInvoiceKeys(ctx context.Context, conn *sql.Conn, keys []record.InvoiceK
 		return cmp.Or(cmp.Compare(a.BillCode, b.BillCode), cmp.Compare(a.BillNo, b.BillNo))
 	})
 	ks = slices.Compact(ks)
-	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE q_inv (bill_code VARCHAR, bill_no VARCHAR)`); err != nil {
-		return fmt.Errorf("key table q_inv: %w", err)
-	}
-	return appendTemp(ctx, conn, "q_inv", len(ks), func(i int, v []driver.Value) { v[0], v[1] = ks[i].BillCode, ks[i].BillNo }, 2)
+	return keyTable(ctx, conn, "q_inv", "bill_code VARCHAR, bill_no VARCHAR", len(ks), 2,
+		func(i int, v []driver.Value) { v[0], v[1] = ks[i].BillCode, ks[i].BillNo })
 }
 
-func appendTemp(ctx context.Context, conn *sql.Conn, table string, n int, fill func(int, []driver.Value), cols int) error {
-	if n == 0 {
-		return nil
+// keyTable creates (or empties) the temporary table name with columns, as
+// in CREATE TABLE, and appends n rows, fill setting row i's values.
+func keyTable(ctx context.Context, conn *sql.Conn, name, columns string, n, cols int, fill func(int, []driver.Value)) error {
+	if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE `+name+` (`+columns+`)`); err != nil {
+		return fmt.Errorf("key table %s: %w", name, err)
 	}
-	return conn.Raw(func(dc any) error {
-		c, ok := dc.(driver.Conn)
-		if !ok {
-			return fmt.Errorf("key table %s: driver connection is %T", table, dc)
-		}
-		a, err := duckdb.NewAppender(c, "temp", "", table)
-		if err != nil {
-			return fmt.Errorf("key table %s: %w", table, err)
-		}
-		vals := make([]driver.Value, cols)
-		for i := range n {
-			if i%8192 == 0 && ctx.Err() != nil {
-				a.Close()
-				return ctx.Err()
-			}
-			fill(i, vals)
-			if err := a.AppendRow(vals...); err != nil {
-				a.Close()
-				return fmt.Errorf("key table %s: %w", table, err)
-			}
-		}
-		if err := a.Close(); err != nil {
-			return fmt.Errorf("key table %s: %w", table, err)
-		}
-		return nil
-	})
+	return appendRows(ctx, conn, "temp", name, n, cols, fill)
 }
 
 // errEnough, returned by each's fn, stops reading rows without an error.
