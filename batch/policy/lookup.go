@@ -69,36 +69,28 @@ func (p *Policy) Region(admdvs string) (Region, error) {
 	return r, nil
 }
 
-// Rate returns the rates row for a visit: the row of the visit's region,
-// insurance type, person category, medical category and hospital level (a
-// row with blank level serves any level no row names) with the latest
-// valid_from on or before the visit's enddate.
+// Rate returns the rates row for a visit: among the rows of the visit's
+// region, insurance type, person category and medical category whose level
+// is the visit's or blank (every level), the one with the latest valid_from
+// on or before the visit's enddate; at the same valid_from the row naming
+// the level wins (SPEC 2.5).
 func (p *Policy) Rate(admdvs, insutype, psnCat, medCat string, hospLv int, on record.Date) (Rate, error) {
-	var best, anyLevel *Rate
+	var best *Rate
 	for i := range p.Rates {
 		r := &p.Rates[i]
 		if r.InsuplcAdmdvs != admdvs || r.Insutype != insutype || r.PsnCat != psnCat || r.MedCat != medCat {
 			continue
 		}
-		if r.ValidFrom.After(on) {
+		if r.ValidFrom.After(on) || (r.HospLv != hospLv && r.HospLv != 0) {
 			continue
 		}
-		switch r.HospLv {
-		case hospLv:
-			if best == nil || r.ValidFrom.After(best.ValidFrom) {
-				best = r
-			}
-		case 0:
-			if anyLevel == nil || r.ValidFrom.After(anyLevel.ValidFrom) {
-				anyLevel = r
-			}
+		if best == nil || r.ValidFrom.After(best.ValidFrom) ||
+			(r.ValidFrom == best.ValidFrom && best.HospLv == 0 && r.HospLv != 0) {
+			best = r
 		}
 	}
 	if best != nil {
 		return *best, nil
-	}
-	if anyLevel != nil {
-		return *anyLevel, nil
 	}
 	return Rate{}, &KeyError{Table: "rates", Key: fmt.Sprintf(
 		"insuplc_admdvs=%s insutype=%s psn_cat=%s med_cat=%s hosp_lv=%d valid on %s",
