@@ -205,6 +205,10 @@ const (
 	FilingLate         = "FILING_LATE"
 	NoValidFiling      = "NO_VALID_FILING"
 	ClaimConflict      = "CLAIM_CONFLICT" // a decided claim_id sent again with other content
+	// AlreadyReimbursed: a settlement for a visit that a claim of the ledger
+	// already paid (SPEC 3.3). It exists only across nights: in one run the
+	// claim is rejected ALREADY_SETTLED instead, so the demo cannot show it.
+	AlreadyReimbursed = "ALREADY_REIMBURSED"
 )
 
 // FindingCodes lists every finding code of SPEC 3, for tests that the demo
