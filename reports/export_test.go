@@ -1,7 +1,10 @@
 package reports
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/xml"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,19 +15,75 @@ import (
 	"medrecon/batch/record"
 )
 
-func openXLSX(t *testing.T, path string) *excelize.File {
+// book is a workbook read back for checks. excelize's Style does not report
+// a cell format's quotePrefix attribute, so book reads it from the file's
+// xl/styles.xml, as Excel does.
+type book struct {
+	*excelize.File
+	quotePrefix []bool // by style id
+}
+
+func readXLSX(t *testing.T, data []byte) *book {
 	t.Helper()
-	f, err := excelize.OpenFile(path)
+	f, err := excelize.OpenReader(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	return f
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := zr.Open("xl/styles.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var styles struct {
+		Xf []struct {
+			QuotePrefix string `xml:"quotePrefix,attr"`
+		} `xml:"cellXfs>xf"`
+	}
+	if err := xml.NewDecoder(rc).Decode(&styles); err != nil {
+		t.Fatalf("xl/styles.xml: %v", err)
+	}
+	b := &book{File: f}
+	for _, xf := range styles.Xf {
+		b.quotePrefix = append(b.quotePrefix, xf.QuotePrefix == "1" || xf.QuotePrefix == "true")
+	}
+	return b
+}
+
+func openXLSX(t *testing.T, path string) *book {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return readXLSX(t, data)
+}
+
+// quoted reports whether the cell's format has Excel's quote prefix.
+func (b *book) quoted(t *testing.T, sheet, ref string) bool {
+	t.Helper()
+	style, err := b.GetCellStyle(sheet, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if style < 0 || style >= len(b.quotePrefix) {
+		t.Fatalf("%s %s has style %d, but styles.xml has %d cell formats", sheet, ref, style, len(b.quotePrefix))
+	}
+	return b.quotePrefix[style]
+}
+
+// isString reports whether a cell type is a string, shared or inline.
+func isString(typ excelize.CellType) bool {
+	return typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString
 }
 
 // checkSheet checks the header row, the frozen pane below it and that no
 // cell holds an unmasked ID or a text that Excel would run as a formula.
-func checkSheet(t *testing.T, f *excelize.File, sheet string, header []string) [][]string {
+func checkSheet(t *testing.T, f *book, sheet string, header []string) [][]string {
 	t.Helper()
 	rows, err := f.GetRows(sheet)
 	if err != nil {
@@ -50,8 +109,8 @@ func checkSheet(t *testing.T, f *excelize.File, sheet string, header []string) [
 			if err != nil {
 				t.Fatal(err)
 			}
-			if typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset && v != "" && strings.ContainsAny(v[:1], "=+-@\t\r") {
-				t.Errorf("%s %s = %q: text starting with a formula character is not guarded", sheet, ref, v)
+			if isString(typ) && v != "" && strings.ContainsAny(v[:1], "=+-@\t\r") && !f.quoted(t, sheet, ref) {
+				t.Errorf("%s %s = %q: text starting with a formula character has no quote prefix", sheet, ref, v)
 			}
 			if formula, _ := f.GetCellFormula(sheet, ref); formula != "" {
 				t.Errorf("%s %s holds a formula %q", sheet, ref, formula)
@@ -89,17 +148,17 @@ func TestExportRun(t *testing.T) {
 		t.Fatalf("payouts has %d rows, want the header and 2 approved claims", len(rows))
 	}
 	cells := []struct {
-		name, ref, want, raw string
-		number, money        bool
+		name, ref, want, raw  string
+		number, money, quoted bool
 	}{
-		{"claim id", "A2", "C2025-0001", "", false, false},
-		{"masked ID", "C2", record.MaskID(idZhang), "", false, false},
-		{"year is a number", "E2", "2025", "2025", true, false},
-		{"payable is a number with two decimals", "F2", "70,650.00", "70650", true, true},
-		{"basic", "G3", "13,200.00", "13200", true, true},
-		{"serious", "H3", "0.00", "0", true, true},
-		{"institution starting with @ is guarded", "D3", "'@天津医科大学总医院", "", false, false},
-		{"trace is masked", "I2", "(80000.00 − 1500.00) × 0.90 = 70650.00；证件 " + record.MaskID(idZhang), "", false, false},
+		{"claim id", "A2", "C2025-0001", "", false, false, false},
+		{"masked ID", "C2", record.MaskID(idZhang), "", false, false, false},
+		{"year is a number", "E2", "2025", "2025", true, false, false},
+		{"payable is a number with two decimals", "F2", "70,650.00", "70650", true, true, false},
+		{"basic", "G3", "13,200.00", "13200", true, true, false},
+		{"serious", "H3", "0.00", "0", true, true, false},
+		{"institution starting with @ keeps its value under a quote prefix", "D3", "@天津医科大学总医院", "", false, false, true},
+		{"trace is masked", "I2", "(80000.00 − 1500.00) × 0.90 = 70650.00；证件 " + record.MaskID(idZhang), "", false, false, false},
 	}
 	for _, c := range cells {
 		t.Run("payouts "+c.name, func(t *testing.T) {
@@ -133,6 +192,9 @@ func TestExportRun(t *testing.T) {
 			if hasFmt != c.money {
 				t.Errorf("%s number format #,##0.00 = %v, want %v", c.ref, hasFmt, c.money)
 			}
+			if q := f.quoted(t, "核准支付", c.ref); q != c.quoted {
+				t.Errorf("%s quote prefix = %v, want %v", c.ref, q, c.quoted)
+			}
 		})
 	}
 	if w, err := f.GetColWidth("核准支付", "I"); err != nil || w < 30 {
@@ -145,7 +207,7 @@ func TestExportRun(t *testing.T) {
 		t.Fatalf("findings has %d rows, want %d", len(rows), len(d.Findings)+1)
 	}
 	last := rows[len(rows)-1]
-	if want := "'=HYPERLINK(\"http://example.invalid\",\"点击\") 证件 " + record.MaskID(idWang); last[5] != want {
+	if want := "=HYPERLINK(\"http://example.invalid\",\"点击\") 证件 " + record.MaskID(idWang); last[5] != want {
 		t.Errorf("formula-like detail = %q, want %q", last[5], want)
 	}
 }
@@ -156,11 +218,7 @@ func TestDeadlinesXLSX(t *testing.T) {
 	if err := WriteDeadlinesXLSX(&buf, items, worklistAsOf); err != nil {
 		t.Fatal(err)
 	}
-	f, err := excelize.OpenReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := readXLSX(t, buf.Bytes())
 	rows := checkSheet(t, f, "申报期限", []string{"类别", "申请编号", "姓名", "证件号码", "医疗机构", "医疗类别", "出院日期", "申请日期", "截止日期", "剩余天数", "状态", "应付金额", "基准日"})
 	if len(rows) != len(items)+1 {
 		t.Fatalf("%d rows, want %d", len(rows), len(items)+1)
@@ -168,5 +226,100 @@ func TestDeadlinesXLSX(t *testing.T) {
 	want := []string{"已逾期", "C-05", "赵雨桐", record.MaskID(idZhao), "天津市第一中心医院", "21", "2025-12-20", "2026-03-12", "2026-02-28", "-20", "不予支付 rejected", "1,234.50", "2026-03-20"}
 	if got := strings.Join(rows[1], "|"); got != strings.Join(want, "|") {
 		t.Errorf("first row\n got %s\nwant %s", got, strings.Join(want, "|"))
+	}
+}
+
+// TestExportQuotePrefix follows SPEC 4.3: a text cell beginning with = + - @
+// keeps its value and is written as a string with Excel's quote-prefix style.
+func TestExportQuotePrefix(t *testing.T) {
+	names := []struct {
+		name   string
+		quoted bool
+	}{
+		{"=1+1", true},
+		{"+86", true},
+		{"-5", true},
+		{"@x", true},
+		{"=HYPERLINK(\"http://example.invalid\",\"点击\")", true},
+		{"\tTAB", true},
+		{"张晓梅", false},
+		{"a=b", false},
+	}
+	d := sampleRun()
+	d.Assessments = nil
+	for i, n := range names {
+		id := fmt.Sprintf("C2025-%04d", i+1)
+		d.Assessments = append(d.Assessments, claimRow(id, idZhang, n.name, "天津市第一中心医院", "H12010100001", record.ClaimApproved, "100.00", "100.00", "0"))
+	}
+	dir := t.TempDir()
+	if err := ExportRun(dir, d); err != nil {
+		t.Fatal(err)
+	}
+	f := openXLSX(t, filepath.Join(dir, "payouts.xlsx"))
+	for i, n := range names {
+		ref, _ := excelize.CoordinatesToCellName(2, i+2) // 姓名
+		t.Run(fmt.Sprintf("%q", n.name), func(t *testing.T) {
+			got, err := f.GetCellValue("核准支付", ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != n.name {
+				t.Errorf("%s = %q, want the value unchanged %q", ref, got, n.name)
+			}
+			typ, err := f.GetCellType("核准支付", ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !isString(typ) {
+				t.Errorf("%s type %v, want a string", ref, typ)
+			}
+			formula, err := f.GetCellFormula("核准支付", ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if formula != "" {
+				t.Errorf("%s holds the formula %q", ref, formula)
+			}
+			if q := f.quoted(t, "核准支付", ref); q != n.quoted {
+				t.Errorf("%s quote prefix = %v, want %v", ref, q, n.quoted)
+			}
+		})
+	}
+}
+
+// TestExportRunByteIdentical: SPEC 4.3, the same run exported twice gives
+// the same bytes.
+func TestExportRunByteIdentical(t *testing.T) {
+	d := sampleRun()
+	first, second := t.TempDir(), t.TempDir()
+	for _, dir := range []string{first, second} {
+		if err := ExportRun(dir, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"payouts.xlsx", "findings.xlsx"} {
+		a, err := os.ReadFile(filepath.Join(first, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(second, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two exports of the same run", name)
+		}
+	}
+
+	items := Worklist(worklistStates(), worklistAsOf, worklistWithin)
+	var x, y bytes.Buffer
+	if err := WriteDeadlinesXLSX(&x, items, worklistAsOf); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteDeadlinesXLSX(&y, items, worklistAsOf); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(x.Bytes(), y.Bytes()) {
+		t.Error("the same worklist written twice gives different spreadsheets")
 	}
 }

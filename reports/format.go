@@ -145,6 +145,8 @@ func codeLabel(code string) string {
 		return "票据重复报销"
 	case record.AlreadySettled:
 		return "已直接结算"
+	case record.AlreadyReimbursed:
+		return "已手工报销重复支付"
 	case record.SuspectedDuplicate:
 		return "疑似重复"
 	case record.LateSubmission:

@@ -1,6 +1,10 @@
 package reports
 
-import "testing"
+import (
+	"testing"
+
+	"medrecon/batch/record"
+)
 
 func TestMoney(t *testing.T) {
 	tests := []struct {
@@ -27,21 +31,49 @@ func TestMoney(t *testing.T) {
 	}
 }
 
-func TestGuardFormula(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"=SUM(A1:A9)", "'=SUM(A1:A9)"},
-		{"+86 138", "'+86 138"},
-		{"-300", "'-300"},
-		{"@cmd", "'@cmd"},
-		{"\tTAB", "'\tTAB"},
-		{"\rCR", "'\rCR"},
-		{"天津市第一中心医院", "天津市第一中心医院"},
-		{"a=b", "a=b"},
-		{"", ""},
+func TestNeedsQuotePrefix(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"=SUM(A1:A9)", true},
+		{"+86 138", true},
+		{"-300", true},
+		{"@cmd", true},
+		{"\tTAB", true},
+		{"\rCR", true},
+		{"天津市第一中心医院", false},
+		{"a=b", false},
+		{" =1+1", false},
+		{"'=1+1", false},
+		{"", false},
 	}
 	for _, tt := range tests {
-		if got := guardFormula(tt.in); got != tt.want {
-			t.Errorf("guardFormula(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := needsQuotePrefix(tt.in); got != tt.want {
+			t.Errorf("needsQuotePrefix(%q) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+// TestCodeLabel checks that every finding code of SPEC 3 has a Chinese name
+// of its own.
+func TestCodeLabel(t *testing.T) {
+	codes := append([]string{record.AlreadyReimbursed, record.ClaimConflict}, record.FindingCodes...)
+	seen := map[string]string{}
+	for _, code := range codes {
+		label := codeLabel(code)
+		if label == code || label == "" {
+			t.Errorf("codeLabel(%s) = %q, want a Chinese name", code, label)
+		}
+		if other, ok := seen[label]; ok {
+			t.Errorf("codeLabel(%s) = %q, the name of %s too", code, label, other)
+		}
+		seen[label] = code
+	}
+	if got, want := codeLabel(record.AlreadyReimbursed), "已手工报销重复支付"; got != want {
+		t.Errorf("codeLabel(ALREADY_REIMBURSED) = %q, want %q", got, want)
+	}
+	if got := codeLabel("NOT_A_CODE"); got != "NOT_A_CODE" {
+		t.Errorf("an unknown code is named %q, want the code itself", got)
 	}
 }

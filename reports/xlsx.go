@@ -25,20 +25,47 @@ func text(s string) cell            { return cell{text: s} }
 func integer(n int) cell            { return cell{num: strconv.Itoa(n)} }
 func amount(d decimal.Decimal) cell { return cell{num: d.StringFixed(2), amount: true} }
 
-// guardFormula keeps a text cell from being read as a formula. Following the
-// OWASP advice on CSV injection, a value starting with = + - @, a tab or a
-// carriage return gets a leading single quote, so that Excel and LibreOffice
-// show it as text and never evaluate it (an institution name like
+// needsQuotePrefix reports whether a text cell could be read as a formula:
+// following the OWASP advice on CSV injection, a value starting with = + - @,
+// a tab or a carriage return. Such a cell keeps its value and gets the quote
+// prefix style (SPEC 4.3), so that Excel and LibreOffice show it as text and
+// never evaluate it, also after a user edits it (an institution name like
 // =HYPERLINK(...) stays a name).
-func guardFormula(s string) string {
+func needsQuotePrefix(s string) bool {
 	if s == "" {
-		return s
+		return false
 	}
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
+		return true
 	}
-	return s
+	return false
+}
+
+// textFormat is Excel's built-in number format 49, "@": text.
+const textFormat = 49
+
+// newQuoteStyle adds the cell format that Excel gives a cell typed as '=1+1:
+// the quotePrefix attribute, which shows the value as text without storing
+// the quote. excelize v2.11's Style has no field for the attribute, so it is
+// set on the format record that NewStyle appended, through the workbook's
+// exported Styles part; the text number format makes that record one of its
+// own rather than the default format 0, which every plain cell uses.
+func newQuoteStyle(f *excelize.File) (int, error) {
+	id, err := f.NewStyle(&excelize.Style{NumFmt: textFormat})
+	if err != nil {
+		return 0, err
+	}
+	if id == 0 || f.Styles == nil || f.Styles.CellXfs == nil || id >= len(f.Styles.CellXfs.Xf) {
+		return 0, fmt.Errorf("quote prefix style: format %d is not a format record of its own", id)
+	}
+	xf := &f.Styles.CellXfs.Xf[id]
+	if xf.NumFmtID == nil || *xf.NumFmtID != textFormat {
+		return 0, fmt.Errorf("quote prefix style: format %d is not the text format", id)
+	}
+	on := true
+	xf.QuotePrefix = &on
+	return id, nil
 }
 
 // sheet writes one table to a fresh workbook: a Chinese header row, frozen
@@ -50,6 +77,7 @@ type sheet struct {
 	row    int
 	money  int // style id of amount cells
 	head   int // style id of the header row
+	quote  int // style id of text cells that need a quote prefix
 }
 
 func newSheet(name string, header []string) (*sheet, error) {
@@ -69,7 +97,11 @@ func newSheet(name string, header []string) (*sheet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sheet %s: header style: %w", name, err)
 	}
-	s := &sheet{f: f, name: name, widths: make([]float64, len(header)), money: money, head: head}
+	quote, err := newQuoteStyle(f)
+	if err != nil {
+		return nil, fmt.Errorf("sheet %s: %w", name, err)
+	}
+	s := &sheet{f: f, name: name, widths: make([]float64, len(header)), money: money, head: head, quote: quote}
 	cells := make([]cell, len(header))
 	for i, h := range header {
 		cells[i] = text(h)
@@ -113,8 +145,17 @@ func (s *sheet) add(cells []cell) error {
 			} else {
 				shown = c.num
 			}
-		} else if err := s.f.SetCellStr(s.name, ref, guardFormula(c.text)); err != nil {
-			return fmt.Errorf("sheet %s cell %s: %w", s.name, ref, err)
+		} else {
+			// SetCellStr writes a shared string, never a formula; the
+			// quote prefix keeps Excel from reading one when the cell is edited.
+			if err := s.f.SetCellStr(s.name, ref, c.text); err != nil {
+				return fmt.Errorf("sheet %s cell %s: %w", s.name, ref, err)
+			}
+			if needsQuotePrefix(c.text) {
+				if err := s.f.SetCellStyle(s.name, ref, ref, s.quote); err != nil {
+					return fmt.Errorf("sheet %s cell %s: %w", s.name, ref, err)
+				}
+			}
 		}
 		if i < len(s.widths) {
 			s.widths[i] = max(s.widths[i], displayWidth(shown))
