@@ -41,6 +41,11 @@ type Result struct {
 	Filings     []record.Filing
 	Statement   []record.StatementRow
 	Rejects     []record.Reject
+
+	// What MergeClaims needs of a claims file besides its claims: how its
+	// header names the columns, and the claim_ids whose rows it rejected.
+	cols           *columns
+	rejectedClaims []string
 }
 
 // FileError is a fault that makes a whole file unusable. Its message names
@@ -171,7 +176,7 @@ func read(ctx context.Context, src rowSource, file, sheet string, opt Options) (
 		return nil, fail(hdrRow, err)
 	}
 	p := &parser{
-		res:    &Result{Kind: kind},
+		res:    &Result{Kind: kind, cols: cols},
 		cols:   cols,
 		cells:  src.cellParser(),
 		file:   file,

@@ -92,6 +92,7 @@ type claimGroup struct {
 type claimRow struct {
 	claim record.Claim // the row's own values, amounts of its invoice only
 	inv   record.Invoice
+	cols  *columns // its file's columns, to name them in rejects
 }
 
 // rowCtx reads the cells of one data row; every bad cell adds a Reject and
@@ -120,27 +121,45 @@ func (p *parser) row(kind string, cells []string, row int) {
 	}
 }
 
+// rejectAt adds a Reject of the cell value in column f.
 func (p *parser) rejectAt(src record.Source, f field, value, reason string) {
+	p.res.Rejects = append(p.res.Rejects, p.cols.reject(src, f, value, reason))
+}
+
+// rejectCol adds a Reject of the cell value (already masked) in column col.
+func (p *parser) rejectCol(src record.Source, col, value, reason string) {
+	p.res.Rejects = append(p.res.Rejects, newReject(src, col, value, reason))
+}
+
+// reject makes the Reject of the cell value in column f, the column named as
+// the file's header names it (by its field name when c is nil) and the value
+// masked: certno by MaskID, ID-like numbers in any other cell by MaskText.
+func (c *columns) reject(src record.Source, f field, value, reason string) record.Reject {
 	if f == fCertno {
 		value = record.MaskID(value)
 	} else {
 		value = record.MaskText(value)
 	}
-	p.rejectCol(src, p.cols.name[f], value, reason)
+	col := fieldNames[f]
+	if c != nil {
+		col = c.name[f]
+	}
+	return newReject(src, col, value, reason)
 }
 
-// rejectCol adds a Reject of the cell value (already masked) in column col.
-func (p *parser) rejectCol(src record.Source, col, value, reason string) {
+// newReject makes the Reject of the cell value (already masked) in column
+// col, the value cut to maxRejectValue characters.
+func newReject(src record.Source, col, value, reason string) record.Reject {
 	if len(value) > maxRejectValue {
 		r := []rune(value)
 		if len(r) > maxRejectValue {
 			value = string(r[:maxRejectValue]) + "…"
 		}
 	}
-	p.res.Rejects = append(p.res.Rejects, record.Reject{
+	return record.Reject{
 		File: src.File, Sheet: src.Sheet, Row: src.Row,
 		Col: col, Value: value, Reason: reason,
-	})
+	}
 }
 
 // beyondHeader rejects a CSV row with a value in a cell past the header's
