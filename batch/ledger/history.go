@@ -56,12 +56,11 @@ func (l *Ledger) history(ctx context.Context, q record.HistoryQuery) (record.His
 		fn   func(context.Context, *sql.Conn, *record.History) error
 	}{
 		{"filings", historyFilings},
-		{"filing uses", historyFilingUses},
-		{"year totals", historyTotals},
 		{"settlements", historySettlements},
 		{"claims", historyClaims},
 		{"invoices", historyInvoices},
 		{"visits", historyVisits},
+		{"filing uses", historyFilingUses},
 	}
 	for _, s := range steps {
 		if err := s.fn(ctx, conn, &h); err != nil {
@@ -158,13 +157,22 @@ func historyFilings(ctx context.Context, conn *sql.Conn, h *record.History) erro
 		})
 }
 
-// historyFilingUses returns, per filing, the first visit (by begndate) that used it.
+// historyFilingUses returns, per filing of the query's people, the first
+// visit (by begndate) that used it and still counts: a use by a visit since
+// refunded or rejected is no use (SPEC 3.1). It runs after historyVisits,
+// whose visits say which ones count.
 func historyFilingUses(ctx context.Context, conn *sql.Conn, h *record.History) error {
+	counts := map[[2]string]bool{}
+	for _, vs := range h.Visits {
+		for _, v := range vs {
+			counts[[2]string{v.SubjectKind, v.SubjectID}] = v.Counts()
+		}
+	}
 	return each(ctx, conn, `
 		SELECT u.filing_id, u.subject_kind, u.subject_id, u.begndate
 		FROM filing_uses u
 		WHERE u.filing_id IN (SELECT f.filing_id FROM filings f JOIN q_certno q ON q.certno = f.certno)
-		QUALIFY row_number() OVER (PARTITION BY u.filing_id ORDER BY u.begndate, u.subject_kind, u.subject_id) = 1`, nil,
+		ORDER BY u.filing_id, u.begndate, u.subject_kind, u.subject_id`, nil,
 		func(r *sql.Rows) error {
 			var (
 				u    record.FilingUse
@@ -174,52 +182,24 @@ func historyFilingUses(ctx context.Context, conn *sql.Conn, h *record.History) e
 				return err
 			}
 			u.Begndate = begn.Date
-			h.FilingUses[u.FilingID] = u
-			return nil
-		})
-}
-
-func historyTotals(ctx context.Context, conn *sql.Conn, h *record.History) error {
-	return each(ctx, conn, `
-		SELECT t.certno, t.year, t.med_cat, t.deductible_borne, t.basic_paid, t.eligible_base, t.serious_paid, t.visits
-		FROM year_totals t JOIN q_certno q ON q.certno = t.certno`, nil,
-		func(r *sql.Rows) error {
-			var (
-				k                 record.YearKey
-				year, visits      num
-				ded, basic, el, s dec
-			)
-			if err := r.Scan(&k.Certno, &year, &k.MedCat, &ded, &basic, &el, &s, &visits); err != nil {
-				return err
-			}
-			k.Year = int(year)
-			h.Totals[k] = record.YearTotal{
-				DeductibleBorne: ded.or(), BasicPaid: basic.or(), EligibleBase: el.or(), SeriousPaid: s.or(),
-				Visits: int(visits),
+			if _, taken := h.FilingUses[u.FilingID]; !taken && counts[[2]string{u.SubjectKind, u.SubjectID}] {
+				h.FilingUses[u.FilingID] = u
 			}
 			return nil
 		})
 }
 
 // currentOf selects the current assessment (latest run, then last written)
-// of each subject of one kind whose id is in keyTable.keyCol.
+// of each subject of one kind whose id is in keyTable.keyCol. Ledgers
+// written before SPEC 3.3 made a conflict a finding only hold 'conflict'
+// assessments; they are passed over, so the first version's stands.
 func currentOf(kind, keyTable, keyCol string) string {
 	return `SELECT a.*, o.ord AS run_ord
 		FROM assessments a
 		JOIN ` + keyTable + ` k ON k.` + keyCol + ` = a.subject_id
 		JOIN run_order o ON o.run_id = a.run_id
-		WHERE a.subject_kind = '` + kind + `'
+		WHERE a.subject_kind = '` + kind + `' AND a.status <> 'conflict'
 		QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1`
-}
-
-// countsNothing says whether a settlement with this current status left the
-// running totals (SPEC 3.2: refunded settlements count for nothing).
-func countsNothing(status string) bool {
-	switch status {
-	case record.SetlRefunded, record.SetlRefund, record.SetlConflict:
-		return true
-	}
-	return false
 }
 
 // medCat is the medical category of a med_type code (SPEC 2.5): 2x
@@ -234,38 +214,50 @@ func medCat(medType string) string {
 	return record.MedOutpatient
 }
 
+// currentCols are the columns of a current assessment cur that scanCurrent reads.
+const currentCols = `cur.status, cur.filing_status, cur.inscope, cur.deductible, cur.ratio, cur.basic_pay,
+	cur.serious_pay, cur.payable, cur.eligible_base, cur.deadline`
+
+// scanCurrent returns destinations for currentCols and a function that
+// fills a (whose kind, id, certno and year the caller sets) once they are
+// scanned. A subject with no current assessment gets status "".
+func scanCurrent(a *record.Assessment) ([]any, func()) {
+	var (
+		status, fs                                     str
+		inscope, ded, ratio, basic, serious, pay, elig dec
+		deadline                                       day
+	)
+	dest := []any{&status, &fs, &inscope, &ded, &ratio, &basic, &serious, &pay, &elig, &deadline}
+	return dest, func() {
+		a.Status, a.FilingStatus, a.Deadline = string(status), string(fs), deadline.Date
+		a.Inscope, a.Deductible, a.Ratio, a.BasicPay = inscope.or(), ded.or(), ratio.or(), basic.or()
+		a.SeriousPay, a.Payable, a.EligibleBase = serious.or(), pay.or(), elig.or()
+	}
+}
+
 func historySettlements(ctx context.Context, conn *sql.Conn, h *record.History) error {
 	return each(ctx, conn, `
 		WITH cur AS (`+currentOf(record.KindSettlement, "q_setl", "setl_id")+`)
-		SELECT `+settlementCols+`, cur.status, cur.deductible, cur.basic_pay, cur.inscope, cur.serious_pay
+		SELECT `+settlementCols+`, `+currentCols+`
 		FROM settlements s
 		JOIN q_setl q ON q.setl_id = s.setl_id
 		LEFT JOIN cur ON cur.subject_id = s.setl_id`, nil,
 		func(r *sql.Rows) error {
-			var (
-				status                       str
-				ded, basic, inscope, serious dec
-			)
-			s, err := scanSettlement(r, &status, &ded, &basic, &inscope, &serious)
+			var a record.Assessment
+			dest, fill := scanCurrent(&a)
+			s, err := scanSettlement(r, dest...)
 			if err != nil {
 				return err
 			}
-			k := record.KnownSettlement{
+			fill()
+			a.SubjectKind, a.SubjectID, a.Certno, a.Year = record.KindSettlement, s.SetlID, s.Certno, s.Enddate.Year
+			h.Settlements[s.SetlID] = record.KnownSettlement{
 				Settlement: s,
-				Status:     string(status),
+				Status:     a.Status,
 				MedCat:     medCat(s.MedType),
 				Year:       s.Enddate.Year,
+				Counted:    record.Contribution(a),
 			}
-			if ded.Valid && !countsNothing(k.Status) {
-				k.Counted = record.YearTotal{
-					DeductibleBorne: ded.or(),
-					BasicPaid:       basic.or(),
-					EligibleBase:    inscope.or().Sub(basic.or()),
-					SeriousPaid:     serious.or(),
-					Visits:          1,
-				}
-			}
-			h.Settlements[s.SetlID] = k
 			return nil
 		})
 }
@@ -281,43 +273,46 @@ func latestClaimRows(keyTable string) string {
 }
 
 func historyClaims(ctx context.Context, conn *sql.Conn, h *record.History) error {
-	claims, statuses, err := latestClaims(ctx, conn, "", "q_claim")
+	claims, current, err := latestClaims(ctx, conn, "", "q_claim")
 	if err != nil {
 		return err
 	}
 	for i, c := range claims {
-		h.Claims[c.ClaimID] = record.KnownClaim{Claim: c, Status: statuses[i]}
+		h.Claims[c.ClaimID] = record.KnownClaim{Claim: c, Status: current[i].Status}
 	}
 	return nil
 }
 
 // latestClaims reads the latest version of every claim whose claim_id is in
 // keyTable (a table, or a CTE that with defines, ending in a comma), with
-// its invoices, and the status of its current assessment ("" if none).
-func latestClaims(ctx context.Context, conn *sql.Conn, with, keyTable string) ([]record.Claim, []string, error) {
+// its invoices, and its current assessment (status "" if none).
+func latestClaims(ctx context.Context, conn *sql.Conn, with, keyTable string) ([]record.Claim, []record.Assessment, error) {
 	var asm claimAssembler
-	var statuses []string
+	var current []record.Assessment
 	err := each(ctx, conn, `
 		WITH `+with+`
 		c AS (`+latestClaimRows(keyTable)+`),
 		cur AS (`+currentOf(record.KindClaim, keyTable, "claim_id")+`)
-		SELECT `+claimCols+`, cur.status
+		SELECT `+claimCols+`, `+currentCols+`
 		FROM c LEFT JOIN cur ON cur.subject_id = c.claim_id
 		ORDER BY c.claim_id, c.rid`, nil,
 		func(r *sql.Rows) error {
-			var status str
-			c, inv, err := scanClaimRow(r, &status)
+			var a record.Assessment
+			dest, fill := scanCurrent(&a)
+			c, inv, err := scanClaimRow(r, dest...)
 			if err != nil {
 				return err
 			}
 			n := len(asm.claims)
 			asm.add(c, inv)
 			if len(asm.claims) > n {
-				statuses = append(statuses, string(status))
+				fill()
+				a.SubjectKind, a.SubjectID, a.Certno, a.Year = record.KindClaim, c.ClaimID, c.Certno, c.Enddate.Year
+				current = append(current, a)
 			}
 			return nil
 		})
-	return asm.claims, statuses, err
+	return asm.claims, current, err
 }
 
 // historyInvoices finds, for each invoice asked, the earliest claim (by
@@ -346,56 +341,58 @@ func historyInvoices(ctx context.Context, conn *sql.Conn, h *record.History) err
 		})
 }
 
-// historyVisits lists every settlement and claim of the query's people. A
-// settlement is Refunded when a refund row names it, when its current status
-// says so, or when it is itself a refund row: none of them is a paid visit
-// for the duplicate checks of SPEC 3.4.
+// historyVisits lists every settlement (refund rows included) and claim of
+// the query's people with its current assessment, and sums the running
+// totals from them (SPEC 3.2): each visit adds what its current assessment
+// counted, or nothing once it is refunded, rejected or pending
+// (record.Contribution). The totals are worked out from the rows on every
+// run, so a visit keeps its contribution whichever night it arrived, and a
+// refund or a new status takes back exactly what the visit had added.
 func historyVisits(ctx context.Context, conn *sql.Conn, h *record.History) error {
 	// People are found by certno, which no scan can prune: every row of the
 	// two largest tables is looked at. Each is scanned once, and for the
 	// certno column alone; the other columns are read by rowid for the
 	// matching rows only (on the 50-night soak ledger, a million rows each,
-	// the history of a night went from 385 to 315 ms). The refunds among a
-	// person's settlements (a refund row carries the certno of the
-	// settlement it refunds) name the refunded ones.
+	// the history of a night went from 385 to 315 ms).
 	err := each(ctx, conn, `
 		WITH s AS MATERIALIZED (
-			SELECT s.setl_id, s.certno, s.fixmedins_code, s.begndate, s.enddate, s.medfee_sumamt,
-				s.refd_setl_flag, s.init_setl_id
+			SELECT s.setl_id, s.certno, s.fixmedins_code, s.med_type, s.begndate, s.enddate, s.medfee_sumamt,
+				s.init_setl_id
 			FROM settlements s
 			WHERE s.rowid IN (SELECT r.rowid FROM settlements r JOIN q_certno k ON k.certno = r.certno)),
 		cur AS (
-			SELECT a.subject_id, a.status
+			SELECT a.*
 			FROM assessments a
 			JOIN run_order o ON o.run_id = a.run_id
 			WHERE a.rowid IN (SELECT r.rowid FROM assessments r JOIN q_certno k ON k.certno = r.certno)
-				AND a.subject_kind = 'settlement'
-			QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1),
-		refunded AS (SELECT DISTINCT init_setl_id AS setl_id FROM s WHERE refd_setl_flag)
-		SELECT s.setl_id, s.certno, s.fixmedins_code, s.begndate, s.enddate, s.medfee_sumamt, cur.status,
-			s.refd_setl_flag OR rf.setl_id IS NOT NULL OR coalesce(cur.status = 'refunded', false)
+				AND a.subject_kind = 'settlement' AND a.status <> 'conflict'
+			QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1)
+		SELECT s.setl_id, s.certno, s.fixmedins_code, s.med_type, s.begndate, s.enddate, s.medfee_sumamt,
+			s.init_setl_id, `+currentCols+`
 		FROM s
-		LEFT JOIN cur ON cur.subject_id = s.setl_id
-		LEFT JOIN refunded rf ON rf.setl_id = s.setl_id`, nil,
+		LEFT JOIN cur ON cur.subject_id = s.setl_id`, nil,
 		func(r *sql.Rows) error {
 			var (
-				v         = record.PriorVisit{SubjectKind: record.KindSettlement}
-				code, st  str
-				begn, end day
-				medfee    dec
+				v                   = record.PriorVisit{SubjectKind: record.KindSettlement}
+				code, medType, init str
+				begn, end           day
+				medfee              dec
 			)
-			if err := r.Scan(&v.SubjectID, &v.Certno, &code, &begn, &end, &medfee, &st, &v.Refunded); err != nil {
+			dest, fill := scanCurrent(&v.Current)
+			if err := r.Scan(append([]any{&v.SubjectID, &v.Certno, &code, &medType, &begn, &end, &medfee, &init}, dest...)...); err != nil {
 				return err
 			}
-			v.FixmedinsCode, v.Status = string(code), string(st)
+			fill()
+			v.FixmedinsCode, v.MedCat, v.InitSetlID = string(code), medCat(string(medType)), string(init)
 			v.Begndate, v.Enddate, v.MedfeeSumamt = begn.Date, end.Date, medfee.or()
+			v.Current.SubjectKind, v.Current.SubjectID, v.Current.Certno, v.Current.Year = v.SubjectKind, v.SubjectID, v.Certno, v.Enddate.Year
 			h.Visits[v.Certno] = append(h.Visits[v.Certno], v)
 			return nil
 		})
 	if err != nil {
 		return err
 	}
-	claims, statuses, err := latestClaims(ctx, conn,
+	claims, current, err := latestClaims(ctx, conn,
 		`ids AS (SELECT DISTINCT c.claim_id FROM claims c JOIN q_certno k ON k.certno = c.certno),`, "ids")
 	if err != nil {
 		return err
@@ -407,8 +404,8 @@ func historyVisits(ctx context.Context, conn *sql.Conn, h *record.History) error
 		}
 		h.Visits[c.Certno] = append(h.Visits[c.Certno], record.PriorVisit{
 			SubjectKind: record.KindClaim, SubjectID: c.ClaimID, Certno: c.Certno,
-			FixmedinsCode: c.FixmedinsCode, Begndate: c.Begndate, Enddate: c.Enddate,
-			MedfeeSumamt: c.MedfeeSumamt, DclaDate: c.DclaDate, Invoices: invs, Status: statuses[i],
+			FixmedinsCode: c.FixmedinsCode, Begndate: c.Begndate, Enddate: c.Enddate, MedCat: medCat(c.MedType),
+			MedfeeSumamt: c.MedfeeSumamt, DclaDate: c.DclaDate, Invoices: invs, Current: current[i],
 		})
 	}
 	for _, vs := range h.Visits {
@@ -416,6 +413,12 @@ func historyVisits(ctx context.Context, conn *sql.Conn, h *record.History) error
 			return cmp.Or(a.Enddate.Compare(b.Enddate), a.Begndate.Compare(b.Begndate),
 				cmp.Compare(a.SubjectKind, b.SubjectKind), cmp.Compare(a.SubjectID, b.SubjectID))
 		})
+		for _, v := range vs {
+			if v.Counts() {
+				k := v.YearKey()
+				h.Totals[k] = h.Totals[k].Add(record.Contribution(v.Current))
+			}
+		}
 	}
 	return nil
 }

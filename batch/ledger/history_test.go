@@ -49,15 +49,18 @@ func TestCommitThenHistoryRoundTrip(t *testing.T) {
 		Visits: map[string][]record.PriorVisit{
 			zhangSan: {
 				{SubjectKind: record.KindSettlement, SubjectID: "S1", Certno: zhangSan, FixmedinsCode: s1.FixmedinsCode,
-					Begndate: s1.Begndate, Enddate: s1.Enddate, MedfeeSumamt: s1.MedfeeSumamt, Status: record.SetlBalanced},
+					Begndate: s1.Begndate, Enddate: s1.Enddate, MedCat: record.MedInpatient, MedfeeSumamt: s1.MedfeeSumamt,
+					Current: current(out.Assessments[0])},
 				{SubjectKind: record.KindSettlement, SubjectID: "S2", Certno: zhangSan, FixmedinsCode: s2.FixmedinsCode,
-					Begndate: s2.Begndate, Enddate: s2.Enddate, MedfeeSumamt: s2.MedfeeSumamt, Refunded: true, Status: record.SetlRefunded},
+					Begndate: s2.Begndate, Enddate: s2.Enddate, MedCat: record.MedOutpatient, MedfeeSumamt: s2.MedfeeSumamt,
+					Current: current(out.Assessments[1])},
 				{SubjectKind: record.KindSettlement, SubjectID: "S3", Certno: zhangSan, FixmedinsCode: s3.FixmedinsCode,
-					Begndate: s3.Begndate, Enddate: s3.Enddate, MedfeeSumamt: s3.MedfeeSumamt, Refunded: true, Status: record.SetlRefund},
+					Begndate: s3.Begndate, Enddate: s3.Enddate, MedCat: record.MedOutpatient, MedfeeSumamt: s3.MedfeeSumamt,
+					InitSetlID: "S2", Current: current(out.Assessments[2])},
 			},
 			liSi: {{SubjectKind: record.KindClaim, SubjectID: "C1", Certno: liSi, FixmedinsCode: c1.FixmedinsCode,
-				Begndate: c1.Begndate, Enddate: c1.Enddate, MedfeeSumamt: c1.MedfeeSumamt, DclaDate: c1.DclaDate,
-				Invoices: invoiceKeys, Status: record.ClaimApproved}},
+				Begndate: c1.Begndate, Enddate: c1.Enddate, MedCat: record.MedInpatient, MedfeeSumamt: c1.MedfeeSumamt,
+				DclaDate: c1.DclaDate, Invoices: invoiceKeys, Current: current(out.Assessments[3])}},
 		},
 		Detail: []record.DetailTotal{
 			// S2 and its refund S3 (med_type 11) on 25 March; S1 (21) on 20 March.
@@ -82,6 +85,13 @@ func TestCommitThenHistoryRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(want, h, decEqual); diff != "" {
 		t.Errorf("History (-want +got):\n%s", diff)
 	}
+}
+
+// current is an assessment as the history reads it back: without its
+// trace and the settlement's reported pay.
+func current(a record.Assessment) record.Assessment {
+	a.Trace, a.ReportedPay, a.Discrepancy = "", decimal.NullDecimal{}, decimal.NullDecimal{}
+	return a
 }
 
 func TestHistoryWithoutStatementHasNoDetail(t *testing.T) {
@@ -115,16 +125,15 @@ func TestUpsertsAndReplacements(t *testing.T) {
 				t.Errorf("F2 = %+v, want it unchanged", h.Filings["F2"])
 			}
 		}},
-		{"year totals of a touched key are replaced, not added", func(t *testing.T, h record.History) {
+		{"year totals are what the current assessments count", func(t *testing.T, h record.History) {
 			got := h.Totals[record.YearKey{Certno: zhangSan, Year: 2026, MedCat: record.MedInpatient}]
-			if got.Visits != 2 || !got.BasicPaid.Equal(d("80000.00")) {
-				t.Errorf("zhangSan 2026 inpatient = %+v, want 2 visits, basic 80000.00", got)
+			if got.Visits != 1 || !got.BasicPaid.Equal(d("70650.00")) || !got.EligibleBase.Equal(d("9350.00")) {
+				t.Errorf("zhangSan 2026 inpatient = %+v, want S1 alone: 1 visit, basic 70650.00, base 9350.00", got)
 			}
 		}},
-		{"year totals of an untouched key stay", func(t *testing.T, h record.History) {
-			got := h.Totals[record.YearKey{Certno: liSi, Year: 2026, MedCat: record.MedInpatient}]
-			if got.Visits != 1 {
-				t.Errorf("liSi 2026 inpatient = %+v, want 1 visit", got)
+		{"a claim whose new version is pending counts for nothing", func(t *testing.T, h record.History) {
+			if got, ok := h.Totals[record.YearKey{Certno: liSi, Year: 2026, MedCat: record.MedInpatient}]; ok {
+				t.Errorf("liSi 2026 inpatient = %+v, want no totals: C1 is pending now", got)
 			}
 		}},
 		{"a new claim version replaces the invoices", func(t *testing.T, h record.History) {

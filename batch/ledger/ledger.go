@@ -28,7 +28,7 @@ import (
 var ErrLocked = errors.New("another medrecon process holds the ledger")
 
 // schemaVersion is the version that schema.sql plus every migration yields.
-const schemaVersion = 2
+const schemaVersion = 3
 
 //go:embed schema.sql
 var schemaSQL string
@@ -36,9 +36,12 @@ var schemaSQL string
 //go:embed migrate_v2.sql
 var migrateV2SQL string
 
+//go:embed migrate_v3.sql
+var migrateV3SQL string
+
 // migrations[v] upgrades a ledger from version v-1 to v; migrations[1]
 // creates it. A new schema version appends its statements here.
-var migrations = []string{1: schemaSQL, 2: migrateV2SQL}
+var migrations = []string{1: schemaSQL, 2: migrateV2SQL, 3: migrateV3SQL}
 
 // Ledger is an open ledger file.
 type Ledger struct {

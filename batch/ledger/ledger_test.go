@@ -90,7 +90,8 @@ func assessment(kind, id, cert string, year int, status string) record.Assessmen
 	a := record.Assessment{
 		SubjectKind: kind, SubjectID: id, Certno: cert, Year: year, FilingStatus: record.StatusLongTerm,
 		Inscope: d("80000.00"), Deductible: d("1500.00"), Ratio: d("0.9000"), BasicPay: d("70650.00"),
-		SeriousPay: d("12.34"), Payable: d("70662.34"), Status: status, Trace: "(80000.00 − 1500.00) × 0.90 = 70650.00",
+		SeriousPay: d("12.34"), Payable: d("70662.34"), EligibleBase: d("9350.00"), Status: status,
+		Trace: "(80000.00 − 1500.00) × 0.90 = 70650.00",
 	}
 	if kind == record.KindSettlement {
 		a.ReportedPay, a.Discrepancy = nd("70650.00"), nd("-12.34")
@@ -180,7 +181,8 @@ var spec42 = map[string][]string{
 	"statements": {"fixmedins_code", "stmt_begndate", "stmt_enddate", "insutype", "clr_type", "fixmedins_setl_cnt",
 		"medfee_sumamt", "fund_pay_sumamt", "acct_pay", "run_id"},
 	"assessments": {"run_id", "subject_kind", "subject_id", "certno", "year", "filing_status", "inscope", "deductible",
-		"ratio", "basic_pay", "serious_pay", "payable", "reported_pay", "discrepancy", "status", "deadline", "trace"},
+		"ratio", "basic_pay", "serious_pay", "payable", "reported_pay", "discrepancy", "status", "deadline", "trace",
+		"eligible_base"},
 	"findings":    {"run_id", "subject_kind", "subject_id", "code", "severity", "detail"},
 	"rejects":     {"run_id", "file", "sheet", "row", "col", "value", "reason"},
 	"year_totals": {"certno", "year", "med_cat", "deductible_borne", "basic_paid", "eligible_base", "serious_paid", "visits"},

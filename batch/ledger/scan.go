@@ -112,25 +112,25 @@ func (a *claimAssembler) add(c record.Claim, inv *record.Invoice) *record.Claim 
 // query that names the assessments table a.
 const assessmentCols = `a.subject_kind, a.subject_id, a.certno, a.year, a.filing_status, a.inscope,
 	a.deductible, a.ratio, a.basic_pay, a.serious_pay, a.payable, a.reported_pay, a.discrepancy,
-	a.status, a.deadline, a.trace`
+	a.status, a.deadline, a.trace, a.eligible_base`
 
 func scanAssessment(sc scanner, extra ...any) (record.Assessment, error) {
 	var (
-		a                                                      record.Assessment
-		year                                                   num
-		fs, trace                                              str
-		inscope, ded, ratio, basic, serious, payable, rep, dis dec
-		deadline                                               day
+		a                                                            record.Assessment
+		year                                                         num
+		fs, trace                                                    str
+		inscope, ded, ratio, basic, serious, payable, rep, dis, elig dec
+		deadline                                                     day
 	)
 	dest := []any{&a.SubjectKind, &a.SubjectID, &a.Certno, &year, &fs, &inscope,
 		&ded, &ratio, &basic, &serious, &payable, &rep, &dis,
-		&a.Status, &deadline, &trace}
+		&a.Status, &deadline, &trace, &elig}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return a, err
 	}
 	a.Year, a.FilingStatus, a.Trace, a.Deadline = int(year), string(fs), string(trace), deadline.Date
 	a.Inscope, a.Deductible, a.Ratio, a.BasicPay = inscope.or(), ded.or(), ratio.or(), basic.or()
-	a.SeriousPay, a.Payable = serious.or(), payable.or()
+	a.SeriousPay, a.Payable, a.EligibleBase = serious.or(), payable.or(), elig.or()
 	a.ReportedPay, a.Discrepancy = rep.NullDecimal, dis.NullDecimal
 	return a, nil
 }

@@ -68,8 +68,37 @@ type PriorInvoice struct {
 	DclaDate Date
 }
 
-// PriorVisit is an earlier settlement or claim of a person, as the duplicate
-// checks of SPEC 3.4 need it.
+// Counts is the one answer to whether a settlement or claim with this
+// current status counts (SPEC 3.2, 3.3): settlements that are not refunded
+// (balanced or mismatch) and claims that are approved or in review. What
+// counts adds its assessed amounts to the person's running totals, can use
+// up a single-use filing, and makes a claim for the same visit
+// ALREADY_SETTLED or SUSPECTED_DUPLICATE. A refunded settlement, a refund
+// row, and a rejected or pending claim count for nothing; the history, the
+// filing uses and the duplicate checks all ask this function.
+func Counts(kind, status string) bool {
+	switch kind {
+	case KindSettlement:
+		return status == SetlBalanced || status == SetlMismatch
+	case KindClaim:
+		return status == ClaimApproved || status == ClaimReview
+	}
+	return false
+}
+
+// Contribution is what an assessment adds to its person's running totals
+// of its year and medical category: its deductible borne, basic payment,
+// eligible base and serious-illness payment when it counts, else nothing.
+func Contribution(a Assessment) YearTotal {
+	if !Counts(a.SubjectKind, a.Status) {
+		return YearTotal{DeductibleBorne: decimal.Zero, BasicPaid: decimal.Zero, EligibleBase: decimal.Zero, SeriousPaid: decimal.Zero}
+	}
+	return YearTotal{DeductibleBorne: a.Deductible, BasicPaid: a.BasicPay, EligibleBase: a.EligibleBase, SeriousPaid: a.SeriousPay, Visits: 1}
+}
+
+// PriorVisit is a settlement or claim of a person already in the ledger,
+// with its current assessment: what the duplicate checks of SPEC 3.3 and
+// 3.4 need, and what it adds to the running totals (SPEC 3.2).
 type PriorVisit struct {
 	SubjectKind   string // KindSettlement or KindClaim
 	SubjectID     string
@@ -77,11 +106,21 @@ type PriorVisit struct {
 	FixmedinsCode string
 	Begndate      Date
 	Enddate       Date
+	MedCat        string
 	MedfeeSumamt  decimal.Decimal
 	DclaDate      Date         // claims only
 	Invoices      []InvoiceKey // claims only
-	Refunded      bool         // settlements only: a refund row cancelled it
-	Status        string       // the current assessment status
+	InitSetlID    string       // refund rows only: the settlement it refunds
+	// Current is the current assessment (Status "" when there is none).
+	Current Assessment
+}
+
+// Counts says whether the visit counts now (see Counts).
+func (v PriorVisit) Counts() bool { return Counts(v.SubjectKind, v.Current.Status) }
+
+// YearKey is the running-totals key of the visit.
+func (v PriorVisit) YearKey() YearKey {
+	return YearKey{Certno: v.Certno, Year: v.Enddate.Year, MedCat: v.MedCat}
 }
 
 // KnownSettlement is a settlement already in the ledger: enough to recognise
@@ -91,7 +130,7 @@ type KnownSettlement struct {
 	Settlement Settlement // the version that stands (the first one)
 	Status     string     // current assessment status
 	MedCat     string
-	Counted    YearTotal // what it added to Totals[{Certno, Year, MedCat}]
+	Counted    YearTotal // what it adds to Totals[{Certno, Year, MedCat}] (Contribution)
 	Year       int
 }
 

@@ -172,7 +172,10 @@ const (
 	SetlMismatch = "mismatch"
 	SetlRefunded = "refunded" // a settlement cancelled by a refund row
 	SetlRefund   = "refund"   // the refund row itself
-	SetlConflict = "conflict" // a second, different version of a known setl_id
+	// SetlConflict was the status of a second, different version of a known
+	// setl_id. Since SPEC 3.3 made a conflict a finding only, no run writes
+	// it; ledgers from before keep such rows, and the history passes them over.
+	SetlConflict = "conflict"
 )
 
 // Filing statuses of a visit, the keys of the adjustments table (SPEC 2.5).
@@ -251,6 +254,11 @@ type Assessment struct {
 	BasicPay     decimal.Decimal
 	SeriousPay   decimal.Decimal
 	Payable      decimal.Decimal
+	// EligibleBase is what the visit adds to the person's serious-illness
+	// base when it counts (SPEC 3.2: in-scope − basic; nothing for a visit
+	// that pays nothing). It is stored rather than derived, so that a
+	// refund or a decision takes back exactly what the visit added.
+	EligibleBase decimal.Decimal
 	ReportedPay  decimal.NullDecimal // settlements only
 	Discrepancy  decimal.NullDecimal // settlements only: reported − expected
 	Status       string

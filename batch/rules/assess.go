@@ -13,23 +13,25 @@ import (
 )
 
 type pendingVisit struct {
-	v     Visit
-	setl  *record.Settlement
-	check *claimCheck
-	judge FilingJudgement
+	v        Visit
+	setl     *record.Settlement
+	refunded bool // a settlement this run's refunds cancel: assessed, never counted
+	check    *claimCheck
+	judge    FilingJudgement
 }
 
-// counts says whether a visit adds to the running totals (SPEC 3.2):
-// settlements not refunded, and claims that are approved or in review.
+// counts says whether the visit will count (record.Counts) once assessed:
+// a new settlement unless this run refunds it; a claim by the status its
+// checks and filing judgement give it.
 func (pv *pendingVisit) counts() bool {
 	if pv.check == nil {
-		return true
+		return !pv.refunded
 	}
 	s := pv.check.status
 	if pv.judge.PaysNothing {
 		s = worse(s, record.ClaimRejected)
 	}
-	return s == record.ClaimApproved || s == record.ClaimReview
+	return record.Counts(record.KindClaim, s)
 }
 
 // assess judges the filing status of every visit (in begndate order, so that
@@ -38,7 +40,7 @@ func (pv *pendingVisit) counts() bool {
 func (e *evaluation) assess(setls []record.Settlement, claims []claimCheck) error {
 	visits := make([]*pendingVisit, 0, len(setls)+len(claims))
 	for i := range setls {
-		visits = append(visits, &pendingVisit{v: SettlementVisit(setls[i]), setl: &setls[i]})
+		visits = append(visits, &pendingVisit{v: SettlementVisit(setls[i]), setl: &setls[i], refunded: e.refundedNow[setls[i].SetlID] != ""})
 	}
 	for i := range claims {
 		visits = append(visits, &pendingVisit{v: ClaimVisit(claims[i].claim), check: &claims[i]})
@@ -67,7 +69,7 @@ func (e *evaluation) assess(setls []record.Settlement, claims []claimCheck) erro
 	fails := make([]failure, n)
 	var wg sync.WaitGroup
 	for w := range n {
-		sub := &evaluation{p: e.p, h: e.h, filings: e.filings, shared: e.totals, totals: map[record.YearKey]record.YearTotal{}}
+		sub := &evaluation{p: e.p, h: e.h, filings: e.filings, voided: e.voided, shared: e.totals, totals: map[record.YearKey]record.YearTotal{}}
 		sub.out.Assessments = make([]record.Assessment, 0, len(shards[w]))
 		sub.out.Findings = make([]record.Finding, 0, 2*len(shards[w]))
 		subs[w] = sub
@@ -136,7 +138,9 @@ func (f *failure) before(g *failure) bool {
 func (e *evaluation) assessPeople(visits []*pendingVisit) (failure, error) {
 	used := map[string]record.FilingUse{}
 	for _, u := range e.h.FilingUses {
-		used[u.FilingID] = u
+		if !e.voided[[2]string{u.SubjectKind, u.SubjectID}] { // SPEC 3.1: a refunded visit never uses it up
+			used[u.FilingID] = u
+		}
 	}
 	for _, pv := range visits {
 		region, err := e.p.Region(pv.v.InsuplcAdmdvs)
@@ -214,7 +218,7 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 	a := record.Assessment{
 		SubjectKind: v.Kind, SubjectID: v.ID, Certno: v.Certno, Year: key.Year,
 		FilingStatus: pv.judge.Status, Inscope: v.InscpScpAmt, Deductible: pay.Deductible, Ratio: pay.Ratio,
-		BasicPay: pay.Basic, SeriousPay: pay.Serious, Payable: pay.Payable,
+		BasicPay: pay.Basic, SeriousPay: pay.Serious, Payable: pay.Payable, EligibleBase: pay.Eligible,
 	}
 	if pv.setl != nil {
 		// SPEC 3.3: compare the expected fund payment with the reported one.
@@ -235,16 +239,16 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 		switch a.Status {
 		case record.ClaimRejected:
 			steps = append(steps, fmt.Sprintf("拒付: 按规则计算 %s, 应付 0.00, 不计入本年累计", yuan(pay.Payable)))
-			a.BasicPay, a.SeriousPay, a.Payable = decimal.Zero, decimal.Zero, decimal.Zero
+			a.BasicPay, a.SeriousPay, a.Payable, a.EligibleBase = decimal.Zero, decimal.Zero, decimal.Zero, decimal.Zero
 		case record.ClaimPending:
 			steps = append(steps, "待补材料: 金额仅供参考, 不计入本年累计")
 		case record.ClaimReview:
 			steps = append(steps, "待复核: 暂不支付, 计入本年累计")
 		}
 	}
-	if pv.counts() {
+	if record.Counts(a.SubjectKind, a.Status) && !pv.refunded {
 		// SPEC 3.2: history counts settlements not refunded and approved or review claims.
-		e.setTotal(key, year.Add(pay.Counted()))
+		e.setTotal(key, year.Add(record.Contribution(a)))
 	}
 	// Traces hold ids, dates and amounts, never a certno, so they need no masking.
 	a.Trace = trace(steps)

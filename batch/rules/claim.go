@@ -74,8 +74,8 @@ func (e *evaluation) claims(batch []record.Claim, asOf record.Date) []claimCheck
 		return cmp.Compare(claimText(a), claimText(b))
 	})
 	seen := map[string]record.Claim{}
-	invoices := map[record.InvoiceKey]string{} // held by claims of this run
-	earlier := map[string][]record.Claim{}     // this run's claims by certno
+	invoices := map[record.InvoiceKey]record.PriorInvoice{} // held by claims of this run
+	earlier := map[string][]record.Claim{}                  // this run's claims by certno
 	var out []claimCheck
 	for _, c := range cs {
 		if prev, ok := seen[c.ClaimID]; ok {
@@ -83,6 +83,12 @@ func (e *evaluation) claims(batch []record.Claim, asOf record.Date) []claimCheck
 			continue
 		}
 		if k, ok := e.h.Claims[c.ClaimID]; ok && k.Status != record.ClaimPending {
+			if completes(k.Claim, c) {
+				// Materials handed in for a claim already decided on other
+				// grounds (rejected while incomplete): nothing changes.
+				e.out.Ignored++
+				continue
+			}
 			e.claimAgain(c, k.Claim, k.Status)
 			continue
 		} else if ok && claimText(k.Claim) == claimText(c) {
@@ -98,14 +104,17 @@ func (e *evaluation) claims(batch []record.Claim, asOf record.Date) []claimCheck
 		}
 		keys := invoiceKeys(c)
 
-		// SPEC 3.4 DUPLICATE_INVOICE: the earliest (dcla_date, claim_id) keeps it.
+		// SPEC 3.4 DUPLICATE_INVOICE: the earliest (dcla_date, claim_id) keeps
+		// it. The detail reads the same whichever night the holder came.
 		for _, k := range keys {
-			if pi, ok := e.h.Invoices[k]; ok && pi.ClaimID != c.ClaimID {
+			pi, ok := e.h.Invoices[k]
+			if !ok || pi.ClaimID == c.ClaimID {
+				pi, ok = invoices[k]
+			}
+			if ok && pi.ClaimID != c.ClaimID {
 				add(record.DuplicateInvoice, record.ClaimRejected, "票据 %s/%s 已在申请 %s (申请日期 %s) 中报销", k.BillCode, k.BillNo, pi.ClaimID, pi.DclaDate)
-			} else if holder, ok := invoices[k]; ok && holder != c.ClaimID {
-				add(record.DuplicateInvoice, record.ClaimRejected, "票据 %s/%s 已在本批申请 %s 中报销", k.BillCode, k.BillNo, holder)
 			} else if !ok {
-				invoices[k] = c.ClaimID
+				invoices[k] = record.PriorInvoice{ClaimID: c.ClaimID, DclaDate: c.DclaDate}
 			}
 		}
 
@@ -118,23 +127,25 @@ func (e *evaluation) claims(batch []record.Claim, asOf record.Date) []claimCheck
 					kindName(kind), id, begn, end, medfee)
 			}
 		}
+		// The ledger's visits of the person: settlements that count, and
+		// claims earlier by (dcla_date, claim_id) whichever night they came.
 		for _, pv := range e.h.Visits[c.Certno] {
 			switch {
 			case pv.SubjectKind == record.KindSettlement:
-				if pv.Refunded || e.refundedNow[pv.SubjectID] != "" {
-					continue
+				if !pv.Counts() || e.refundedNow[pv.SubjectID] != "" {
+					continue // SPEC 3.3: a refunded settlement counts for nothing
 				}
 				if pv.FixmedinsCode == c.FixmedinsCode && overlaps(pv.Begndate, pv.Enddate, c.Begndate, c.Enddate) {
 					add(record.AlreadySettled, record.ClaimRejected, "机构 %s 已有直接结算 %s (%s 至 %s)", pv.FixmedinsCode, pv.SubjectID, pv.Begndate, pv.Enddate)
 				}
 				dupOf(pv.SubjectKind, pv.SubjectID, pv.FixmedinsCode, pv.Begndate, pv.Enddate, pv.MedfeeSumamt.StringFixed(2), nil)
-			case pv.SubjectID != c.ClaimID:
+			case pv.SubjectID != c.ClaimID && claimBefore(pv.DclaDate, pv.SubjectID, c):
 				dupOf(pv.SubjectKind, pv.SubjectID, pv.FixmedinsCode, pv.Begndate, pv.Enddate, pv.MedfeeSumamt.StringFixed(2), pv.Invoices)
 			}
 		}
 		for _, s := range e.batchSetl[c.Certno] {
 			if s.FixmedinsCode == c.FixmedinsCode && overlaps(s.Begndate, s.Enddate, c.Begndate, c.Enddate) {
-				add(record.AlreadySettled, record.ClaimRejected, "机构 %s 已有本批直接结算 %s (%s 至 %s)", s.FixmedinsCode, s.SetlID, s.Begndate, s.Enddate)
+				add(record.AlreadySettled, record.ClaimRejected, "机构 %s 已有直接结算 %s (%s 至 %s)", s.FixmedinsCode, s.SetlID, s.Begndate, s.Enddate)
 			}
 			dupOf(record.KindSettlement, s.SetlID, s.FixmedinsCode, s.Begndate, s.Enddate, s.MedfeeSumamt.StringFixed(2), nil)
 		}
@@ -163,6 +174,16 @@ func (e *evaluation) claims(batch []record.Claim, asOf record.Date) []claimCheck
 	return out
 }
 
+// completes says whether c is first with its materials completed: the same
+// claim in every column but materials_complete, 否 then 是.
+func completes(first, c record.Claim) bool {
+	if first.MaterialsComplete || !c.MaterialsComplete {
+		return false
+	}
+	first.MaterialsComplete = true
+	return claimText(first) == claimText(c)
+}
+
 // claimAgain handles a claim_id seen before: identical content is a
 // re-import; other content is a CLAIM_CONFLICT and the first stands.
 func (e *evaluation) claimAgain(c, first record.Claim, status string) {
@@ -176,6 +197,12 @@ func (e *evaluation) claimAgain(c, first record.Claim, status string) {
 	}
 	e.addFinding(finding(record.KindClaim, c.ClaimID, record.ClaimConflict,
 		"申请 %s 再次提交但内容不同%s, 以首次版本为准", c.ClaimID, was))
+}
+
+// claimBefore says whether the claim (dcla, id) is earlier than c in SPEC
+// 3.4's order: by dcla_date, then claim_id, whichever night each arrived.
+func claimBefore(dcla record.Date, id string, c record.Claim) bool {
+	return cmp.Or(dcla.Compare(c.DclaDate), cmp.Compare(id, c.ClaimID)) < 0
 }
 
 func kindName(kind string) string {

@@ -88,8 +88,13 @@ type evaluation struct {
 	// shared, in one of assess's workers, is the whole run's totals before
 	// assess (read only); the worker's own changes go to totals.
 	shared map[record.YearKey]record.YearTotal
-	// refundedNow holds the settlements a refund row of this run cancels.
+	// refundedNow holds the settlements a refund row of this run cancels
+	// (or one of the ledger that waited for its original), by the refund's id.
 	refundedNow map[string]string
+	// voided holds the ledger's visits that stop counting in this run
+	// (refunded, or a held claim rejected ALREADY_SETTLED): their
+	// single-use filings are free again (SPEC 3.1).
+	voided map[[2]string]bool
 	// batchSetl holds this run's new non-refund settlements by certno.
 	// The rows live in the slice settlements returns.
 	batchSetl map[string][]*record.Settlement
@@ -116,6 +121,7 @@ func Evaluate(b record.Batch, h record.History, cfg Config) (record.Outcome, err
 		p: cfg.Policy, h: h,
 		totals:      map[record.YearKey]record.YearTotal{},
 		refundedNow: map[string]string{},
+		voided:      map[[2]string]bool{},
 		batchSetl:   map[string][]*record.Settlement{},
 	}
 	// Roughly one assessment and under two findings per settlement or claim:
@@ -127,6 +133,7 @@ func Evaluate(b record.Batch, h record.History, cfg Config) (record.Outcome, err
 	}
 	e.overlayFilings(b.Filings)
 	newSetl := e.settlements(b.Settlements)
+	e.alreadyPaid(newSetl, b.Claims)
 	claims := e.claims(b.Claims, cfg.AsOf)
 	if err := e.assess(newSetl, claims); err != nil {
 		return record.Outcome{}, err
@@ -138,9 +145,12 @@ func Evaluate(b record.Batch, h record.History, cfg Config) (record.Outcome, err
 	slices.SortFunc(o.Settlements, func(a, b record.Settlement) int { return cmp.Compare(a.SetlID, b.SetlID) })
 	slices.SortFunc(o.Claims, func(a, b record.Claim) int { return cmp.Compare(a.ClaimID, b.ClaimID) })
 	slices.SortFunc(o.FilingUses, func(a, b record.FilingUse) int { return cmp.Compare(a.FilingID, b.FilingID) })
+	// A subject's rows in the order they happened: the refunded row of a
+	// settlement refunded in this run after its assessment, so that it is
+	// the one that stays current.
 	slices.SortStableFunc(o.Assessments, func(a, b record.Assessment) int {
 		return cmp.Or(cmp.Compare(a.SubjectKind, b.SubjectKind), cmp.Compare(a.SubjectID, b.SubjectID),
-			cmp.Compare(a.Status, b.Status), cmp.Compare(a.Trace, b.Trace))
+			cmp.Compare(laterRow(a.Status), laterRow(b.Status)), cmp.Compare(a.Status, b.Status), cmp.Compare(a.Trace, b.Trace))
 	})
 	sortFindings(o.Findings)
 	return e.out, nil
@@ -218,11 +228,11 @@ func (e *evaluation) settlements(batch []record.Settlement) []record.Settlement 
 			e.out.Ignored++ // SPEC 3.3: a re-import with identical content
 			continue
 		}
-		// SPEC 3.3: different content → SETTLEMENT_CONFLICT, the first version stands.
+		// SPEC 3.3: different content → SETTLEMENT_CONFLICT, the first version
+		// stands with its assessment: a conflict adds a finding, never an
+		// assessment row.
 		e.addFinding(finding(record.KindSettlement, s.SetlID, record.SettlementConflict,
-			"结算 %s 再次出现但内容不同 (字段 %s), 以首次版本为准", s.SetlID, strings.Join(diff, ", ")))
-		e.out.Assessments = append(e.out.Assessments, zeroAssessment(record.KindSettlement, s.SetlID, s.Certno, s.Enddate.Year,
-			record.SetlConflict, fmt.Sprintf("结算 %s 与已有版本不同 (字段 %s), 不予采用, 以首次版本为准", s.SetlID, strings.Join(diff, ", "))))
+			"结算 %s 再次出现但内容不同: %s; 以首次版本为准", s.SetlID, strings.Join(diff, "; ")))
 	}
 	if e.out.Settlements == nil {
 		e.out.Settlements = fresh // sorted by setl_id already; nothing changes it below
@@ -230,6 +240,17 @@ func (e *evaluation) settlements(batch []record.Settlement) []record.Settlement 
 		e.out.Settlements = append(e.out.Settlements, fresh...)
 	}
 
+	// SPEC 3.3: a refund and its original match whichever arrives first. A
+	// refund of the ledger that found no original (REFUND_UNMATCHED then)
+	// cancels its original when the original arrives.
+	waiting := e.waitingRefunds()
+	for _, s := range fresh {
+		if r, ok := waiting[s.SetlID]; ok && !s.RefdSetlFlag {
+			e.refundedNow[s.SetlID] = r
+			e.out.Assessments = append(e.out.Assessments, zeroAssessment(record.KindSettlement, s.SetlID, s.Certno, s.Enddate.Year,
+				record.SetlRefunded, fmt.Sprintf("此前到达的退费结算 %s 冲销本结算, 不计入本年累计", r)))
+		}
+	}
 	// SPEC 3.3: a refund row cancels init_setl_id.
 	slices.SortFunc(refunds, func(a, b record.Settlement) int {
 		return cmp.Or(a.SetlTime.Compare(b.SetlTime), cmp.Compare(a.SetlID, b.SetlID))
@@ -244,42 +265,142 @@ func (e *evaluation) settlements(batch []record.Settlement) []record.Settlement 
 		k, inLedger := e.h.Settlements[orig]
 		switch {
 		case e.refundedNow[orig] != "":
+			// SPEC 3.3: a second refund of one settlement.
 			e.addFinding(finding(record.KindSettlement, r.SetlID, record.RefundUnmatched,
-				"退费结算 %s 所冲销的原结算 %s 已被本批退费结算 %s 冲销", r.SetlID, orig, e.refundedNow[orig]))
+				"退费结算 %s 的原结算 %s 已被退费结算 %s 冲销", r.SetlID, orig, e.refundedNow[orig]))
 			tr += ", 原结算已被冲销, 不匹配"
 		case inBatch && !o.RefdSetlFlag:
 			e.refundedNow[orig] = r.SetlID
 			e.out.Assessments = append(e.out.Assessments, zeroAssessment(record.KindSettlement, orig, o.Certno, o.Enddate.Year,
-				record.SetlRefunded, fmt.Sprintf("本批被退费结算 %s 冲销, 不计入本年累计", r.SetlID)))
-		case inLedger && !k.Settlement.RefdSetlFlag && k.Status != record.SetlRefunded && k.Status != record.SetlRefund:
+				record.SetlRefunded, fmt.Sprintf("被退费结算 %s 冲销, 不计入本年累计", r.SetlID)))
+		case inLedger && !k.Settlement.RefdSetlFlag && record.Counts(record.KindSettlement, k.Status):
 			e.refundedNow[orig] = r.SetlID
-			// Decision: a settlement counted in an earlier run leaves the history:
-			// what it added to the totals is taken away.
+			e.voided[[2]string{record.KindSettlement, orig}] = true
+			// SPEC 3.3: a refunded settlement counts for nothing: what its
+			// current assessment counted leaves the running totals.
 			key := record.YearKey{Certno: k.Settlement.Certno, Year: k.Year, MedCat: k.MedCat}
 			e.setTotal(key, e.total(key).Sub(k.Counted))
 			e.out.Assessments = append(e.out.Assessments, zeroAssessment(record.KindSettlement, orig, k.Settlement.Certno, k.Year,
 				record.SetlRefunded, fmt.Sprintf("被退费结算 %s 冲销, 自本年累计扣除 起付线 %s、基本医疗 %s、大病基数 %s、大病保险 %s",
 					r.SetlID, yuan(k.Counted.DeductibleBorne), yuan(k.Counted.BasicPaid), yuan(k.Counted.EligibleBase), yuan(k.Counted.SeriousPaid))))
+		case inLedger && !k.Settlement.RefdSetlFlag && k.Status == record.SetlRefunded:
+			e.addFinding(finding(record.KindSettlement, r.SetlID, record.RefundUnmatched,
+				"退费结算 %s 的原结算 %s 已被冲销", r.SetlID, orig))
+			tr += ", 原结算已被冲销, 不匹配"
 		default:
 			e.addFinding(finding(record.KindSettlement, r.SetlID, record.RefundUnmatched,
-				"退费结算 %s 的原结算ID %s 未找到或已冲销", r.SetlID, orig))
-			tr += ", 原结算未找到或已冲销, 不匹配"
+				"退费结算 %s 的原结算ID %s 未找到", r.SetlID, orig))
+			tr += ", 原结算未找到, 不匹配"
 		}
 		e.out.Assessments = append(e.out.Assessments, zeroAssessment(record.KindSettlement, r.SetlID, r.Certno, r.Enddate.Year, record.SetlRefund, tr))
 	}
 
+	// A settlement refunded in this same run is still assessed, so that its
+	// findings are those it would have had on a night before its refund
+	// (SPEC 3.6), but it counts for nothing (SPEC 3.3): assess leaves it out
+	// of the totals and the filing uses, and its refunded row stays current.
 	visits := make([]record.Settlement, 0, len(fresh))
 	for _, s := range fresh {
-		if s.RefdSetlFlag || e.refundedNow[s.SetlID] != "" {
-			continue // SPEC 3.2: a settlement refunded in this same run counts nothing
+		if s.RefdSetlFlag {
+			continue
 		}
 		visits = append(visits, s) // never grows past its capacity, so the pointer below stays good
-		e.batchSetl[s.Certno] = append(e.batchSetl[s.Certno], &visits[len(visits)-1])
+		if e.refundedNow[s.SetlID] == "" {
+			e.batchSetl[s.Certno] = append(e.batchSetl[s.Certno], &visits[len(visits)-1])
+		}
 	}
 	return visits
 }
 
+// laterRow orders a subject's assessment rows of one run: a settlement's
+// refunded row comes after its assessment.
+func laterRow(status string) int {
+	if status == record.SetlRefunded {
+		return 1
+	}
+	return 0
+}
+
 func noSrc(s record.Settlement) record.Settlement { s.Src = record.Source{}; return s }
+
+// waitingRefunds returns, by the setl_id they name, the ledger's refund rows
+// of the batch's people whose original the ledger does not hold: they found
+// nothing to cancel when they came, and wait for it. The first by setl_id
+// takes the original; any other was a second refund already.
+func (e *evaluation) waitingRefunds() map[string]string {
+	var out map[string]string
+	for _, vs := range e.h.Visits {
+		for _, v := range vs {
+			if v.InitSetlID == "" || v.SubjectKind != record.KindSettlement {
+				continue
+			}
+			if _, known := e.h.Settlements[v.InitSetlID]; known {
+				continue
+			}
+			if out == nil {
+				out = map[string]string{}
+			}
+			if r, ok := out[v.InitSetlID]; !ok || v.SubjectID < r {
+				out[v.InitSetlID] = v.SubjectID
+			}
+		}
+	}
+	return out
+}
+
+// alreadyPaid checks the run's new settlements against the ledger's claims
+// for the same visit (SPEC 3.3: same certno and institution, overlapping
+// dates). A claim already approved paid the visit: ALREADY_REIMBURSED on the
+// settlement, with the amount to recover. A claim still held (review or
+// pending) is assessed again and rejected ALREADY_SETTLED, and what it
+// counted leaves the running totals. Claims the batch brings a new version
+// of are judged with the batch's claims instead.
+func (e *evaluation) alreadyPaid(setls []record.Settlement, batchClaims []record.Claim) {
+	if len(e.h.Visits) == 0 {
+		return
+	}
+	inBatch := make(map[string]bool, len(batchClaims))
+	for _, c := range batchClaims {
+		inBatch[c.ClaimID] = true
+	}
+	rejected := map[string]bool{}
+	for i := range setls {
+		s := &setls[i]
+		if e.refundedNow[s.SetlID] != "" {
+			continue
+		}
+		for _, pv := range e.h.Visits[s.Certno] {
+			if pv.SubjectKind != record.KindClaim || pv.FixmedinsCode != s.FixmedinsCode ||
+				!overlaps(pv.Begndate, pv.Enddate, s.Begndate, s.Enddate) {
+				continue
+			}
+			switch pv.Current.Status {
+			case record.ClaimApproved:
+				e.addFinding(finding(record.KindSettlement, s.SetlID, record.AlreadyReimbursed,
+					"就诊 %s 至 %s 已由手工报销申请 %s 核准支付 %s, 本结算重复支付, 应追回 %s",
+					pv.Begndate, pv.Enddate, pv.SubjectID, yuan(pv.Current.Payable), yuan(pv.Current.Payable)))
+			case record.ClaimReview, record.ClaimPending:
+				if inBatch[pv.SubjectID] || rejected[pv.SubjectID] {
+					continue
+				}
+				rejected[pv.SubjectID] = true
+				e.voided[[2]string{record.KindClaim, pv.SubjectID}] = true
+				if pv.Counts() {
+					key := pv.YearKey()
+					e.setTotal(key, e.total(key).Sub(record.Contribution(pv.Current)))
+				}
+				a := pv.Current
+				a.Status = record.ClaimRejected
+				a.BasicPay, a.SeriousPay, a.Payable, a.EligibleBase = decimal.Zero, decimal.Zero, decimal.Zero, decimal.Zero
+				a.ReportedPay, a.Discrepancy = decimal.NullDecimal{}, decimal.NullDecimal{}
+				a.Trace = fmt.Sprintf("原状态 %s; 直接结算 %s 到达, 同一就诊已直接结算, 拒付, 应付 0.00, 不计入本年累计", pv.Current.Status, s.SetlID)
+				e.out.Assessments = append(e.out.Assessments, a)
+				e.addFinding(finding(record.KindClaim, pv.SubjectID, record.AlreadySettled,
+					"机构 %s 已有直接结算 %s (%s 至 %s)", s.FixmedinsCode, s.SetlID, s.Begndate, s.Enddate))
+			}
+		}
+	}
+}
 
 func zeroAssessment(kind, id, certno string, year int, status, tr string) record.Assessment {
 	return record.Assessment{

@@ -65,15 +65,16 @@ func TestEvaluateSettlements(t *testing.T) {
 		{"no filing: unfiled −10% → 62800 expected",
 			record.Batch{Settlements: []record.Settlement{setl("S1")}},
 			[]want{{"S1", "mismatch", "62800.00", "7850.00", []string{"AMOUNT_MISMATCH", "NO_VALID_FILING"}}}},
-		{"refund in the same run cancels the original",
+		{"refund in the same run cancels the original, assessed as it stood first (SPEC 3.6)",
 			record.Batch{Settlements: []record.Settlement{setl("S1"), setl("R1", refundOf("S1"))}, Filings: []record.Filing{tianjin}},
-			[]want{{"R1", "refund", "0.00", "", nil}, {"S1", "refunded", "0.00", "", nil}}},
+			[]want{{"R1", "refund", "0.00", "", nil}, {"S1", "balanced", "70650.00", "0.00", nil}, {"S1", "refunded", "0.00", "", nil}}},
 		{"refund of an unknown settlement",
 			record.Batch{Settlements: []record.Settlement{setl("R1", refundOf("S9"))}},
 			[]want{{"R1", "refund", "0.00", "", []string{"REFUND_UNMATCHED"}}}},
 		{"second refund of the same settlement is unmatched",
 			record.Batch{Settlements: []record.Settlement{setl("S1"), setl("R1", refundOf("S1")), setl("R2", refundOf("S1"), func(s *record.Settlement) { s.SetlTime = s.SetlTime.Add(time.Hour) })}, Filings: []record.Filing{tianjin}},
-			[]want{{"R1", "refund", "0.00", "", nil}, {"R2", "refund", "0.00", "", []string{"REFUND_UNMATCHED"}}, {"S1", "refunded", "0.00", "", nil}}},
+			[]want{{"R1", "refund", "0.00", "", nil}, {"R2", "refund", "0.00", "", []string{"REFUND_UNMATCHED"}},
+				{"S1", "balanced", "70650.00", "0.00", nil}, {"S1", "refunded", "0.00", "", nil}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,11 +134,13 @@ func TestReimportAndConflict(t *testing.T) {
 	if got := findingCodes(o, "S1"); !slices.Equal(got, []string{record.SettlementConflict}) || len(o.Settlements) != 0 {
 		t.Fatalf("conflict: findings %v, settlements %d", got, len(o.Settlements))
 	}
-	if a := o.Assessments[0]; a.Status != record.SetlConflict || !a.Payable.IsZero() {
-		t.Errorf("conflict assessment %+v", a)
+	// SPEC 3.3: a conflict adds a finding, never an assessment row; the
+	// first version stands with its assessment.
+	if len(o.Assessments) != 0 {
+		t.Errorf("conflict wrote assessments %+v", o.Assessments)
 	}
-	if !strings.Contains(o.Findings[0].Detail, "hifp_pay") {
-		t.Errorf("conflict detail does not name the field: %s", o.Findings[0].Detail)
+	if !strings.Contains(o.Findings[0].Detail, "hifp_pay 70650.00 → 1.00") {
+		t.Errorf("conflict detail does not name the field, old → new: %s", o.Findings[0].Detail)
 	}
 }
 
@@ -260,10 +263,19 @@ func TestInvoiceClaimedInEarlierRun(t *testing.T) {
 		t.Errorf("re-sent pending claim: %s, %d claims added", a.Status, len(o.Claims))
 	}
 	// A decided claim sent again with other content is a conflict; the first stands.
-	h.Claims["C1"] = record.KnownClaim{Claim: pending, Status: record.ClaimApproved}
+	other := c
+	other.FixmedinsName = "另一家医院"
+	h.Claims["C1"] = record.KnownClaim{Claim: other, Status: record.ClaimApproved}
 	o = evaluate(t, record.Batch{Claims: []record.Claim{c}, Filings: []record.Filing{tianjin}}, h)
 	if got := findingCodes(o, "C1"); !slices.Equal(got, []string{record.ClaimConflict}) || len(o.Claims) != 0 {
 		t.Errorf("conflict: %v, %d claims added", got, len(o.Claims))
+	}
+	// Materials handed in for a claim rejected while incomplete change
+	// nothing: it was decided on other grounds, and it is no conflict.
+	h.Claims["C1"] = record.KnownClaim{Claim: pending, Status: record.ClaimRejected}
+	o = evaluate(t, record.Batch{Claims: []record.Claim{c}, Filings: []record.Filing{tianjin}}, h)
+	if got := findingCodes(o, "C1"); len(got) != 0 || len(o.Claims) != 0 || o.Ignored != 1 {
+		t.Errorf("completed rejected claim: findings %v, %d claims added, %d ignored", got, len(o.Claims), o.Ignored)
 	}
 }
 

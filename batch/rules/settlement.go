@@ -5,24 +5,27 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
 	"medrecon/batch/record"
 )
 
-// SettlementDiff names the fields in which two versions of a settlement
-// differ; Src (where the row came from) is not compared. Nil means identical.
+// SettlementDiff names each field in which two versions of a settlement
+// differ, with its old and new value ("hifp_pay 120.00 → 150.00"); Src
+// (where the row came from) is not compared. Nil means identical. Values
+// are as stored; an ID number is masked where the finding is made.
 func SettlementDiff(a, b record.Settlement) []string {
 	var diff []string
 	str := func(name, x, y string) {
 		if x != y {
-			diff = append(diff, name)
+			diff = append(diff, name+" "+orBlank(x)+" → "+orBlank(y))
 		}
 	}
 	dec := func(name string, x, y decimal.Decimal) {
 		if !x.Equal(y) {
-			diff = append(diff, name)
+			diff = append(diff, name+" "+x.StringFixed(2)+" → "+y.StringFixed(2))
 		}
 	}
 	str("setl_id", a.SetlID, b.SetlID)
@@ -41,7 +44,7 @@ func SettlementDiff(a, b record.Settlement) []string {
 	str("begndate", a.Begndate.String(), b.Begndate.String())
 	str("enddate", a.Enddate.String(), b.Enddate.String())
 	if !a.SetlTime.Equal(b.SetlTime) {
-		diff = append(diff, "setl_time")
+		str("setl_time", a.SetlTime.Format(time.DateTime), b.SetlTime.Format(time.DateTime))
 	}
 	dec("medfee_sumamt", a.MedfeeSumamt, b.MedfeeSumamt)
 	dec("inscp_scp_amt", a.InscpScpAmt, b.InscpScpAmt)
@@ -54,6 +57,13 @@ func SettlementDiff(a, b record.Settlement) []string {
 	str("refd_setl_flag", fmt.Sprint(a.RefdSetlFlag), fmt.Sprint(b.RefdSetlFlag))
 	str("init_setl_id", a.InitSetlID, b.InitSetlID)
 	return diff
+}
+
+func orBlank(s string) string {
+	if s == "" {
+		return "(空)"
+	}
+	return s
 }
 
 // Reconciliation compares one settlement's reported fund payment with the

@@ -167,7 +167,11 @@ func TestDemo(t *testing.T) {
 	t.Run("every status", func(t *testing.T) {
 		want := map[string][]string{
 			record.KindClaim:      {record.ClaimApproved, record.ClaimRejected, record.ClaimReview, record.ClaimPending},
-			record.KindSettlement: {record.SetlBalanced, record.SetlMismatch, record.SetlRefunded, record.SetlRefund, record.SetlConflict},
+			record.KindSettlement: {record.SetlBalanced, record.SetlMismatch, record.SetlRefunded, record.SetlRefund},
+		}
+		// SPEC 3.3: a conflict is a finding, never an assessment row.
+		if n := count(t, db, "SELECT count(*) FROM assessments WHERE status = 'conflict'"); n != 0 {
+			t.Errorf("%d assessments with status conflict", n)
 		}
 		for kind, statuses := range want {
 			for _, s := range statuses {
