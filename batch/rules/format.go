@@ -142,6 +142,7 @@ var severities = map[string]string{
 	record.DetailOnly:         record.SeverityError,
 	record.DuplicateInvoice:   record.SeverityError,
 	record.AlreadySettled:     record.SeverityError,
+	record.AlreadyReimbursed:  record.SeverityError,
 	record.SuspectedDuplicate: record.SeverityError,
 	record.ClaimConflict:      record.SeverityError,
 	record.LateSubmission:     record.SeverityWarning,

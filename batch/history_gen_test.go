@@ -1,0 +1,365 @@
+package batch
+
+import (
+	"fmt"
+	"math/rand"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"medrecon/batch/record"
+)
+
+// A generated history for the across-nights property test (SPEC 3.6): a
+// year of events of a few fictional people, each row with its place in
+// history order. Splitting the places into nights, in order, gives the
+// nights; all of them at once give the one run they are compared with.
+//
+// The generator keeps to SPEC 3.6's history order and stays clear of its
+// exceptions by construction, so that every split must give the same money:
+//   - each person's visits follow one another (a visit begins after the
+//     previous one ended), so begndate order is enddate order and no
+//     earlier-dated visit of a person ever arrives after a later one;
+//   - a refund or re-send lands on its original's night or later, but never
+//     after the person's next visit (a refund comes before the next visit
+//     it would have changed);
+//   - a filing lands before the visits it covers, a cancellation before the
+//     visits that begin after it;
+//   - claim ids and dcla_dates follow history order within a person, so
+//     "earlier" by (dcla_date, claim_id) is earlier in history order;
+//   - a claim for a settled visit comes after the settlement (ALREADY_SETTLED
+//     in every split; the other order is ALREADY_REIMBURSED, which exists
+//     only across nights and has its own test);
+//   - a pending first version of a claim is sent only when a split puts its
+//     completion on a later night.
+
+// genRow is one row of the generated history.
+type genRow struct {
+	key        string // place in history order; rows sort by it
+	person     int    // index of the person, -1 for none
+	setl       *record.Settlement
+	claim      *record.Claim
+	filing     *record.Filing
+	pendingFor string // on a pending first version: the key of its completion
+}
+
+// genHistory is a generated history: rows in history order.
+type genHistory struct {
+	rows []genRow
+}
+
+// genPerson is a fictional insured person and what kind of history to give them.
+type genPerson struct {
+	certno, name      string
+	insuplc, insutype string
+	psnType           string
+	kind              string // employee, resident, xingtai, chronic, emergency
+	area              string // where the person is treated
+}
+
+var genNames = []string{"赵一鸣", "钱二丫", "孙三石", "李四海", "周五岳", "吴六合", "郑七星", "王八方", "冯九思", "陈十全"}
+
+// genIDNo completes a 17-digit prefix with its GB 11643 check character.
+func genIDNo(prefix17 string) string {
+	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(prefix17[i]-'0') * w
+	}
+	return prefix17 + string("10X98765432"[sum%11])
+}
+
+func genKey(date record.Date, tier int, rest string) string {
+	return fmt.Sprintf("%s|%d|%s", date, tier, rest)
+}
+
+// generateHistory builds the history of one seed.
+func generateHistory(seed int64) genHistory {
+	r := rand.New(rand.NewSource(seed))
+	var h genHistory
+	kinds := []string{"employee", "resident", "xingtai", "chronic", "emergency", "employee", "resident"}
+	nPeople := 3 + r.Intn(4)
+	people := make([]genPerson, nPeople)
+	for i := range people {
+		p := genPerson{kind: kinds[r.Intn(len(kinds))], insuplc: "130100", insutype: "310", psnType: "1101", area: "120101"}
+		switch p.kind {
+		case "resident":
+			p.insutype, p.psnType = "390", "居民"
+		case "xingtai":
+			p.insuplc = "130500"
+		case "chronic":
+			p.psnType = "1201"
+		case "emergency":
+			p.insuplc, p.area = "130600", "110105"
+		}
+		p.certno = genIDNo(fmt.Sprintf("%s19%02d%02d%02d%03d", p.insuplc[:4]+"02", 50+r.Intn(40), 1+r.Intn(12), 1+r.Intn(28), seed%1000))
+		p.certno = genIDNo(p.certno[:14] + fmt.Sprintf("%03d", (int(seed)*7+i)%1000))
+		p.name = genNames[(int(seed)+i)%len(genNames)]
+		people[i] = p
+	}
+
+	var seqS, seqX, seqF, seqInv int
+	for pi, p := range people {
+		// Filings (SPEC 2.3), each landing before the visits it covers.
+		addFiling := func(f record.Filing, at record.Date) {
+			seqF++
+			f.FilingID = fmt.Sprintf("F%d-%03d", seed, seqF)
+			f.Certno = p.certno
+			if f.FiledDate.IsZero() {
+				f.FiledDate = f.Begndate
+			}
+			f.Status = record.FilingValid
+			f.Src = record.Source{File: "filings.csv", Row: seqF + 1}
+			h.rows = append(h.rows, genRow{key: genKey(at, 0, f.FilingID), person: pi, filing: &f})
+			// A cancellation (SPEC 2.3: a newer version of the same filing),
+			// landing before the visits that begin after it.
+			if r.Intn(6) == 0 {
+				c := f
+				c.Status, c.CancelDate = record.FilingCancelled, at.AddDays(1+r.Intn(240))
+				c.Src.File = "filings_changes.csv"
+				h.rows = append(h.rows, genRow{key: genKey(c.CancelDate, 0, f.FilingID+"/c"), person: pi, filing: &c})
+			}
+		}
+		start := record.D(2025, 1, 2)
+		switch p.kind {
+		case "employee", "resident":
+			if r.Intn(4) > 0 {
+				addFiling(record.Filing{FilingKind: record.FilingLongTerm, MdtrtareaAdmvs: "120000", Begndate: record.D(2024, 6, 1)}, start)
+			} else {
+				addFiling(record.Filing{FilingKind: record.FilingReferral, MdtrtareaAdmvs: "120100",
+					Begndate: record.D(2025, 1, 1), Enddate: record.D(2025, 12, 31)}, start)
+			}
+		case "xingtai":
+			// Xingtai's temporary filings are single-use (temp_filing_single_use).
+			addFiling(record.Filing{FilingKind: record.FilingTemporary, MdtrtareaAdmvs: "120000", Begndate: record.D(2025, 1, 1)}, start)
+		case "chronic":
+			addFiling(record.Filing{FilingKind: record.FilingLongTerm, MdtrtareaAdmvs: "120000", Begndate: record.D(2024, 1, 1)}, start)
+			if r.Intn(3) > 0 {
+				addFiling(record.Filing{FilingKind: record.FilingChronic, MdtrtareaAdmvs: "120000",
+					Begndate: record.D(2025, time.Month(1+r.Intn(6)), 1), DiseCode: "M03900"}, start)
+			}
+		}
+
+		// The person's visits, one after another.
+		day := start.AddDays(r.Intn(20))
+		dcla := record.Date{}
+		nVisits := 4 + r.Intn(7)
+		var lastClaim *record.Claim
+		for v := 0; v < nVisits && day.Year == 2025; v++ {
+			medType, hospLv := "21", 1+r.Intn(3)
+			switch p.kind {
+			case "employee":
+				medType = []string{"21", "11", "11", "13", "24"}[r.Intn(5)]
+			case "xingtai":
+				medType = []string{"21", "11"}[r.Intn(2)]
+			case "chronic":
+				medType = []string{"14", "14", "21", "11"}[r.Intn(4)]
+			case "emergency":
+				medType = []string{"13", "24"}[r.Intn(2)]
+			}
+			begn := day
+			end := begn
+			if strings.HasPrefix(medType, "2") {
+				end = begn.AddDays(1 + r.Intn(15))
+			}
+			if end.Year != 2025 {
+				break
+			}
+			day = end.AddDays(1 + r.Intn(40))
+			if p.kind == "emergency" && r.Intn(2) == 0 {
+				// An emergency filing made after the visit: on time within 10 days, else FILING_LATE.
+				addFiling(record.Filing{FilingKind: record.FilingEmergency, MdtrtareaAdmvs: "110000",
+					Begndate: begn, Enddate: end, FiledDate: begn.AddDays([]int{2, 10, 14}[r.Intn(3)])}, begn)
+			}
+			inscope := 200 + r.Intn(30000)
+			if p.kind == "resident" && r.Intn(2) == 0 {
+				inscope = 20000 + r.Intn(250000) // 大病 bands and the annual cap
+			}
+			if !strings.HasPrefix(medType, "2") {
+				inscope = 50 + r.Intn(3000) // outpatient: the yearly deductible
+			}
+			in := decimal.New(int64(inscope)*100+int64(r.Intn(100)), -2)
+			medfee := in.Add(decimal.New(int64(r.Intn(50000)), -2))
+			inst := fmt.Sprintf("H12%07d", 10+r.Intn(3))
+			if p.kind == "emergency" {
+				inst = fmt.Sprintf("H11%07d", 10+r.Intn(3))
+			}
+
+			if r.Intn(10) < 7 {
+				// A settlement, perhaps refunded, re-sent, or claimed by hand as well.
+				seqS++
+				s := record.Settlement{
+					SetlID: fmt.Sprintf("S%d-%04d", seed, seqS), MdtrtID: fmt.Sprintf("M%d-%04d", seed, seqS),
+					PsnName: p.name, Certno: p.certno, Insutype: p.insutype, PsnType: p.psnType,
+					InsuplcAdmdvs: p.insuplc, MdtrtareaAdmvs: p.area, FixmedinsCode: inst, FixmedinsName: "医院" + inst[len(inst)-2:],
+					HospLv: hospLv, MedType: medType, Begndate: begn, Enddate: end,
+					SetlTime:     time.Date(end.Year, end.Month, end.Day, 10, 0, 0, 0, time.UTC),
+					MedfeeSumamt: medfee, InscpScpAmt: in, ActPayDedc: decimal.Zero,
+					HifpPay: in.Mul(decimal.New(int64(40+r.Intn(50)), -2)).Round(2), HifmiPay: decimal.Zero,
+					AcctPay: decimal.Zero,
+					Src:     record.Source{File: "settlements.csv", Row: seqS + 1},
+				}
+				s.FundPaySumamt = s.HifpPay
+				s.PsnCashPay = medfee.Sub(s.HifpPay)
+				key := genKey(end, 1, begn.String()+"|"+s.SetlID)
+				h.rows = append(h.rows, genRow{key: key, person: pi, setl: &s})
+				claimed := r.Intn(8) == 0
+				// A refund or re-send lands on its original's night or later, but
+				// before the person's next visit, which begins on day; before a
+				// claim for the same visit, right after the original.
+				later := func(tag string) string {
+					if claimed || !day.After(end) {
+						return key + "/" + tag
+					}
+					return genKey(end.AddDays(r.Intn(int(day.Time().Sub(end.Time()).Hours()/24))), 2, tag+"|"+s.SetlID)
+				}
+				if r.Intn(8) == 0 {
+					re := s
+					re.Src.File = "settlements_resend.csv"
+					h.rows = append(h.rows, genRow{key: later("s"), person: pi, setl: &re})
+				}
+				if r.Intn(6) == 0 {
+					seqS++
+					rf := s
+					rf.SetlID, rf.RefdSetlFlag, rf.InitSetlID = fmt.Sprintf("S%d-%04d", seed, seqS), true, s.SetlID
+					rf.SetlTime = rf.SetlTime.Add(48 * time.Hour)
+					rf.MedfeeSumamt, rf.InscpScpAmt, rf.HifpPay = s.MedfeeSumamt.Neg(), s.InscpScpAmt.Neg(), s.HifpPay.Neg()
+					rf.FundPaySumamt, rf.PsnCashPay = s.FundPaySumamt.Neg(), s.PsnCashPay.Neg()
+					rf.Src = record.Source{File: "settlements.csv", Row: seqS + 1}
+					h.rows = append(h.rows, genRow{key: later("r"), person: pi, setl: &rf})
+				}
+				if claimed {
+					// The same visit claimed by hand: ALREADY_SETTLED, or not when refunded.
+					c := genClaim(r, p, &seqX, &seqInv, seed, begn, end, inst, medType, hospLv, in, medfee, &dcla)
+					h.rows = append(h.rows, genRow{key: genKey(end, 1, begn.String()+"|"+c.ClaimID), person: pi, claim: c})
+				}
+				continue
+			}
+
+			// A manual claim, perhaps pending first, perhaps with a twin at another institution.
+			c := genClaim(r, p, &seqX, &seqInv, seed, begn, end, inst, medType, hospLv, in, medfee, &dcla)
+			if lastClaim != nil && r.Intn(6) == 0 {
+				// DUPLICATE_INVOICE: an invoice of the person's earlier claim again.
+				c.Invoices[0].BillCode, c.Invoices[0].BillNo = lastClaim.Invoices[0].BillCode, lastClaim.Invoices[0].BillNo
+			}
+			key := genKey(end, 1, begn.String()+"|"+c.ClaimID)
+			h.rows = append(h.rows, genRow{key: key, person: pi, claim: c})
+			if r.Intn(4) == 0 {
+				first := *c
+				first.MaterialsComplete = false
+				// Handed in after the person's previous visit and the filings
+				// that cover this one, before its completion.
+				h.rows = append(h.rows, genRow{key: genKey(begn, 0, "~p|"+c.ClaimID), person: pi, claim: &first, pendingFor: key})
+			}
+			if r.Intn(5) == 0 {
+				// SUSPECTED_DUPLICATE: the same dates and medfee at another institution, handed in later.
+				twin := genClaim(r, p, &seqX, &seqInv, seed, begn, end, fmt.Sprintf("H12%07d", 20+r.Intn(3)), medType, hospLv, in, medfee, &dcla)
+				h.rows = append(h.rows, genRow{key: genKey(end, 1, begn.String()+"|"+twin.ClaimID), person: pi, claim: twin})
+			}
+			lastClaim = c
+		}
+	}
+	slices.SortStableFunc(h.rows, func(a, b genRow) int { return strings.Compare(a.key, b.key) })
+	return h
+}
+
+// genClaim makes a claim for a visit. Claim ids and dcla_dates follow
+// history order within the person; now and then a claim is late, has
+// incomplete materials, or is from a non-designated institution, and about
+// one in four has a second invoice.
+func genClaim(r *rand.Rand, p genPerson, seqX, seqInv *int, seed int64, begn, end record.Date, inst, medType string,
+	hospLv int, in, medfee decimal.Decimal, dcla *record.Date) *record.Claim {
+	*seqX++
+	d := end.AddDays(r.Intn(20))
+	if r.Intn(12) == 0 {
+		d = end.AddDays(35 + r.Intn(400)) // late for an outpatient visit, sometimes for a stay
+	}
+	if d.Before(*dcla) {
+		d = *dcla
+	}
+	*dcla = d
+	c := &record.Claim{
+		ClaimID: fmt.Sprintf("X%d-%04d", seed, *seqX), Certno: p.certno, PsnName: p.name,
+		Insutype: p.insutype, PsnType: p.psnType, InsuplcAdmdvs: p.insuplc, MdtrtareaAdmvs: p.area,
+		FixmedinsCode: inst, FixmedinsName: "医院" + inst[len(inst)-2:], HospLv: hospLv,
+		Designated: r.Intn(15) > 0, MedType: medType, Emergency: medType == "13" || medType == "24",
+		Begndate: begn, Enddate: end, DclaDate: d, MaterialsComplete: true,
+		MedfeeSumamt: medfee, InscpScpAmt: in,
+	}
+	parts := 1
+	if r.Intn(4) == 0 {
+		parts = 2
+	}
+	for i := 0; i < parts; i++ {
+		*seqInv++
+		inv := record.Invoice{BillCode: "1120601", BillNo: fmt.Sprintf("%d%06d", seed, *seqInv),
+			MedfeeSumamt: medfee, InscpScpAmt: in, Src: record.Source{File: "claims.xlsx", Sheet: "申请明细", Row: *seqInv + 1}}
+		if parts == 2 {
+			// Two invoices that add up to the claim.
+			half := in.Div(decimal.NewFromInt(2)).Round(2)
+			halfFee := medfee.Div(decimal.NewFromInt(2)).Round(2)
+			if i == 0 {
+				inv.InscpScpAmt, inv.MedfeeSumamt = half, halfFee
+			} else {
+				inv.InscpScpAmt, inv.MedfeeSumamt = in.Sub(half), medfee.Sub(halfFee)
+			}
+		}
+		c.Invoices = append(c.Invoices, inv)
+	}
+	return c
+}
+
+// split cuts the history into n nights at n−1 distinct random places, in
+// order. A pending first version is kept only where its completion lands on
+// a later night (in the same night the two would be rows of one claim).
+func (h genHistory) split(r *rand.Rand, n int) []record.Batch {
+	rows := h.rows
+	cuts := map[int]bool{}
+	for len(cuts) < n-1 && len(cuts) < len(rows)-1 {
+		cuts[1+r.Intn(len(rows)-1)] = true
+	}
+	night := make([]int, len(rows))
+	at := map[string]int{}
+	k := 0
+	for i := range rows {
+		if cuts[i] {
+			k++
+		}
+		night[i] = k
+		at[rows[i].key] = k
+	}
+	nights := make([]record.Batch, k+1)
+	for i, row := range rows {
+		if row.pendingFor != "" && at[row.pendingFor] == night[i] {
+			continue
+		}
+		row.addTo(&nights[night[i]])
+	}
+	return nights
+}
+
+// whole is the history as one run: every row but the pending first versions.
+func (h genHistory) whole() record.Batch {
+	var b record.Batch
+	for _, row := range h.rows {
+		if row.pendingFor == "" {
+			row.addTo(&b)
+		}
+	}
+	return b
+}
+
+func (row genRow) addTo(b *record.Batch) {
+	switch {
+	case row.setl != nil:
+		b.Settlements = append(b.Settlements, *row.setl)
+	case row.claim != nil:
+		c := *row.claim
+		c.Invoices = slices.Clone(c.Invoices)
+		b.Claims = append(b.Claims, c)
+	case row.filing != nil:
+		b.Filings = append(b.Filings, *row.filing)
+	}
+}

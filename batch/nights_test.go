@@ -1,0 +1,212 @@
+package batch
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"math/rand"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/marcboeker/go-duckdb/v2"
+
+	"medrecon/batch/ledger"
+	"medrecon/batch/policy"
+	"medrecon/batch/record"
+	"medrecon/fixtures"
+)
+
+var nightSeeds = flag.Int("nights.seeds", 200, "seeds of the across-nights property test")
+
+// TestAcrossNights is SPEC 3.6's property: rows that arrive over several
+// nights in history order give the same current assessments, findings (run
+// ids aside) and totals as one run of all of them. Each seed's history is
+// split into 2, 3 and 7 nights. A failure names the seed and the smallest
+// subject that differs; -nights.seeds sets how many seeds run.
+func TestAcrossNights(t *testing.T) {
+	pol, err := policy.LoadFS(fixtures.Policy(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeds := make(chan int64)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failed []string
+	dir := t.TempDir()
+	for w := 0; w < 2; w++ {
+		wg.Go(func() {
+			for seed := range seeds {
+				if msg := checkSeed(t.Context(), dir, pol, seed); msg != "" {
+					mu.Lock()
+					failed = append(failed, msg)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for seed := int64(1); seed <= int64(*nightSeeds); seed++ {
+		seeds <- seed
+	}
+	close(seeds)
+	wg.Wait()
+	slices.Sort(failed)
+	for i, msg := range failed {
+		if i == 5 {
+			t.Errorf("… and %d more seeds", len(failed)-5)
+			break
+		}
+		t.Error(msg)
+	}
+}
+
+// checkSeed runs one seed's history as one run and split three ways, and
+// returns what differs ("" when nothing does).
+func checkSeed(ctx context.Context, dir string, pol *policy.Policy, seed int64) string {
+	h := generateHistory(seed)
+	want, err := runNights(ctx, filepath.Join(dir, fmt.Sprintf("s%d-1.duckdb", seed)), pol, []record.Batch{h.whole()})
+	if err != nil {
+		return fmt.Sprintf("seed %d, one run: %v", seed, err)
+	}
+	r := rand.New(rand.NewSource(seed))
+	for _, n := range []int{2, 3, 7} {
+		nights := h.split(r, n)
+		got, err := runNights(ctx, filepath.Join(dir, fmt.Sprintf("s%d-%d.duckdb", seed, n)), pol, nights)
+		if err != nil {
+			return fmt.Sprintf("seed %d, %d nights: %v", seed, n, err)
+		}
+		if d := want.diff(got); d != "" {
+			return fmt.Sprintf("seed %d, %d nights (go test ./batch -run TestAcrossNights -nights.seeds %d to reproduce): %s", seed, n, seed, d)
+		}
+	}
+	return ""
+}
+
+// ledgerState is what SPEC 3.6 compares: every subject's current
+// assessment, the findings without their run ids, and the totals.
+type ledgerState struct {
+	current  map[string]string // "kind id" → the current assessment's money and statuses
+	findings map[string]bool   // "kind id code severity detail"
+	totals   map[string]string // "kind status" → count and sum of payable
+}
+
+// runNights commits each batch as one night into a new ledger and reads back its state.
+func runNights(ctx context.Context, path string, pol *policy.Policy, nights []record.Batch) (ledgerState, error) {
+	l, err := ledger.Open(ctx, path)
+	if err != nil {
+		return ledgerState{}, err
+	}
+	clock := time.Date(2026, 1, 10, 2, 30, 0, 0, time.UTC)
+	cfg := Config{Policy: pol, AsOf: record.D(2026, 1, 10), Version: "test"}
+	for i, b := range nights {
+		clock = clock.Add(24 * time.Hour)
+		now := func() time.Time { return clock }
+		files := []record.InputFile{{Path: fmt.Sprintf("night%d.csv", i+1), Kind: record.InputSettlements, SHA256: fmt.Sprintf("%064d", i+1)}}
+		if _, _, err := commitNight(ctx, l, night{batch: b, files: files}, cfg, clock, now, func(string, ...any) {}); err != nil {
+			l.Close()
+			return ledgerState{}, fmt.Errorf("night %d: %w", i+1, err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		return ledgerState{}, err
+	}
+	return readState(ctx, path)
+}
+
+func readState(ctx context.Context, path string) (ledgerState, error) {
+	st := ledgerState{current: map[string]string{}, findings: map[string]bool{}, totals: map[string]string{}}
+	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
+	if err != nil {
+		return st, err
+	}
+	defer db.Close()
+	const current = `
+		SELECT a.* FROM assessments a JOIN run_order o USING (run_id)
+		QUALIFY row_number() OVER (PARTITION BY a.subject_kind, a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1`
+	queries := []struct {
+		sql  string
+		into func(k, v string)
+	}{
+		{`SELECT subject_kind || ' ' || subject_id,
+			concat_ws(' ', status, coalesce(filing_status, '-'), deductible, ratio, basic_pay, serious_pay, payable)
+			FROM (` + current + `)`, func(k, v string) { st.current[k] = v }},
+		{`SELECT DISTINCT concat_ws(' ', subject_kind, subject_id, code, severity, detail), '' FROM findings`,
+			func(k, _ string) { st.findings[k] = true }},
+		{`SELECT subject_kind || ' ' || status, count(*) || ' ' || sum(payable) FROM (` + current + `) GROUP BY ALL`,
+			func(k, v string) { st.totals[k] = v }},
+	}
+	for _, q := range queries {
+		rows, err := db.QueryContext(ctx, q.sql)
+		if err != nil {
+			return st, err
+		}
+		for rows.Next() {
+			var k, v string
+			if err := rows.Scan(&k, &v); err != nil {
+				rows.Close()
+				return st, err
+			}
+			q.into(k, v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// diff says how got differs from want, naming the smallest subject first.
+func (want ledgerState) diff(got ledgerState) string {
+	var out []string
+	for _, k := range sortedUnion(want.current, got.current) {
+		if want.current[k] != got.current[k] {
+			out = append(out, fmt.Sprintf("%s: current assessment %q, one run gives %q", k, got.current[k], want.current[k]))
+			break
+		}
+	}
+	var missing, extra []string
+	for f := range want.findings {
+		if !got.findings[f] {
+			missing = append(missing, f)
+		}
+	}
+	for f := range got.findings {
+		if !want.findings[f] {
+			extra = append(extra, f)
+		}
+	}
+	slices.Sort(missing)
+	slices.Sort(extra)
+	if len(missing) > 0 {
+		out = append(out, fmt.Sprintf("finding of the one run missing: %s", missing[0]))
+	}
+	if len(extra) > 0 {
+		out = append(out, fmt.Sprintf("finding the one run lacks: %s", extra[0]))
+	}
+	for _, k := range sortedUnion(want.totals, got.totals) {
+		if want.totals[k] != got.totals[k] {
+			out = append(out, fmt.Sprintf("totals of %s: %q, one run gives %q", k, got.totals[k], want.totals[k]))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+func sortedUnion(a, b map[string]string) []string {
+	var keys []string
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, func(x, y string) int { return cmp.Compare(x, y) })
+	return keys
+}
