@@ -139,6 +139,25 @@ func readState(ctx context.Context, path string) (ledgerState, error) {
 			func(k, _ string) { st.findings[k] = true }},
 		{`SELECT subject_kind || ' ' || status, count(*) || ' ' || sum(payable) FROM (` + current + `) GROUP BY ALL`,
 			func(k, v string) { st.totals[k] = v }},
+		// year_totals is a cache of what the current assessments count
+		// (SPEC 4.4): every key must agree with the sum over the rows.
+		{`WITH cur AS (` + current + `),
+			med AS (SELECT DISTINCT 'settlement' AS kind, setl_id AS id, med_type FROM settlements
+				UNION SELECT DISTINCT 'claim', claim_id, med_type FROM claims),
+			v AS (SELECT c.certno, c.year,
+					CASE WHEN starts_with(m.med_type, '2') THEN 'inpatient' WHEN m.med_type = '14' THEN 'chronic' ELSE 'outpatient' END AS med_cat,
+					c.deductible, c.basic_pay, c.eligible_base, c.serious_pay
+				FROM cur c JOIN med m ON m.kind = c.subject_kind AND m.id = c.subject_id
+				WHERE c.status IN ('balanced', 'mismatch', 'approved', 'review')),
+			rows AS (SELECT certno, year, med_cat, sum(deductible) AS d, sum(basic_pay) AS b, sum(eligible_base) AS e,
+					sum(serious_pay) AS s, count(*) AS n FROM v GROUP BY ALL),
+			cache AS (SELECT * FROM year_totals WHERE visits <> 0)
+			SELECT 'year_totals', count(*) || ' keys differ from the rows'
+			FROM rows FULL JOIN cache USING (certno, year, med_cat)
+			WHERE rows.d IS DISTINCT FROM cache.deductible_borne OR rows.b IS DISTINCT FROM cache.basic_paid
+				OR rows.e IS DISTINCT FROM cache.eligible_base OR rows.s IS DISTINCT FROM cache.serious_paid
+				OR rows.n IS DISTINCT FROM cache.visits`,
+			func(k, v string) { st.totals[k] = v }},
 	}
 	for _, q := range queries {
 		rows, err := db.QueryContext(ctx, q.sql)
@@ -188,6 +207,9 @@ func (want ledgerState) diff(got ledgerState) string {
 	}
 	if len(extra) > 0 {
 		out = append(out, fmt.Sprintf("finding the one run lacks: %s", extra[0]))
+	}
+	if v := got.totals["year_totals"]; !strings.HasPrefix(v, "0 ") {
+		out = append(out, "year_totals: "+v)
 	}
 	for _, k := range sortedUnion(want.totals, got.totals) {
 		if want.totals[k] != got.totals[k] {
