@@ -1,12 +1,3 @@
-// Package ledger keeps medrecon's DuckDB ledger (SPEC 4.2): the runs, what
-// each run read, the assessments and findings it concluded and the running
-// totals later runs build on. It is the only package that speaks SQL; its
-// functions take and return the domain types of package record.
-//
-// A run is written by Commit in one transaction, bulk rows through DuckDB's
-// Appender on the same connection, so that a run is in the ledger entirely or
-// not at all. Reads that depend on many keys (History) load the keys into
-// temporary tables and join, so their cost follows the batch, not the ledger.
 package ledger
 
 import (

@@ -1,0 +1,63 @@
+// Package ledger keeps medrecon's DuckDB ledger (SPEC 4.2): the runs, what
+// each run read, the assessments and findings it concluded, and what later
+// runs build on. It is the only package that speaks SQL; its functions take
+// and return the domain types of package record.
+//
+// # One run, one transaction
+//
+// A run is written by Commit in one transaction, bulk rows through DuckDB's
+// Appender on the same connection, so that a run is in the ledger entirely or
+// not at all. Reads that depend on many keys (History) load the keys into
+// temporary tables and join, so their cost follows the batch, not the ledger.
+//
+// # The history is summed from the rows
+//
+// What a night needs of earlier nights (SPEC 3.2 "already paid this year",
+// SPEC 3.6 "the same facts give the same money whatever night each row
+// arrives on") is read from the rows themselves: every settlement and claim
+// of the batch's people with its current assessment (the latest run's, then
+// the last written). A visit adds what its current assessment counted, its
+// deductible, basic_pay, eligible_base and serious_pay, when record.Counts
+// says it counts, and nothing once it is refunded, rejected or pending. So a
+// refund or a decision takes back exactly what the visit added, whichever
+// night it arrived, and nothing is reconstructed from other columns:
+// eligible_base (schema version 3) stores the serious-illness base each
+// visit added, because a visit that pays nothing adds none of its in-scope
+// amount. Single-use filings are read the same way: the first use by a
+// visit that still counts.
+//
+// year_totals is a cache of those sums, replaced per (certno, year, med_cat)
+// by every run that touches a key; no run reads it, and the across-nights
+// property test holds it to the sums over the rows. Assessments with status
+// 'conflict', written before a conflict became a finding only (SPEC 3.3), are
+// passed over, so the first version's assessment stays current.
+//
+// # Storage
+//
+// The ledger is opened with DuckDB's row-group vacuum off
+// (max_vacuum_tasks=0): each night's rows stay in row groups of their own
+// instead of being merged into full ones at some later night's checkpoint,
+// which made one night in three two seconds slower and 300 MiB larger on the
+// soak. Results do not depend on it; the file came out smaller without it.
+//
+// The tables that gain only a few rows a night (runs, input_files,
+// statements, filing_uses, up to 122,880 rows each) are instead rewritten
+// whole, in order, inside each run's transaction, so each stays one row
+// group: otherwise every night read one storage block per earlier night just
+// to list the runs. For that, schema version 2 drops the primary key on
+// runs.run_id (DuckDB keeps deleted rows for as long as a table has an
+// index); the commit checks for a duplicate run id itself.
+//
+// DuckDB keeps every storage block it reads until its memory limit (80% of
+// RAM) forces it out. A run's history lookups, and the commit's search for
+// the filings and running totals it replaces, scan key columns of the
+// largest tables, which nothing later in the run reads again; kept, those
+// blocks made a night's peak memory grow with the ledger (1.5 MiB a night on
+// the soak). So after each of the two the ledger has DuckDB drop its cache
+// (dropCache): DuckDB has no statement for that, so the memory limit is
+// lowered for a moment and set back to the value DuckDB showed when the
+// ledger was opened.
+//
+// The first medrecon run on a ledger of an older schema version upgrades it,
+// in one transaction (migrations in ledger.go, one SQL file a version).
+package ledger
