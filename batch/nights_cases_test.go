@@ -352,3 +352,23 @@ func TestSettlementAfterAnApprovedClaim(t *testing.T) {
 		t.Errorf("BB3 findings %v, want ALREADY_SETTLED", got)
 	}
 }
+
+// SPEC 3.6: a settlement refunded in the run it arrives in is assessed as
+// it would have been on a night before its refund (here AMOUNT_MISMATCH:
+// 70000.00 reported, 70650.00 expected), then refunded; the run counts it
+// by its refunded row, with no discrepancy.
+func TestSettlementRefundedInItsOwnRun(t *testing.T) {
+	c := newCaseLedger(t)
+	sum := c.night(map[string]string{"filings.csv": longTermFiling("FS1", caseEmployee), "settlements.csv": setlHeader +
+		setlRow("SS1", caseEmployee, "H12010300001", "3", "21", "2025-05-01", "2025-05-10", "100000.00", "80000.00", "70000.00", "") +
+		setlRow("RS1", caseEmployee, "H12010300001", "3", "21", "2025-05-01", "2025-05-10", "-100000.00", "-80000.00", "-70000.00", "SS1")})
+	if got := c.current("settlement", "SS1"); !strings.HasPrefix(got, "refunded 0.00") {
+		t.Errorf("SS1 is %q, want refunded", got)
+	}
+	if got := codes(c.findings("settlement", "SS1")); strings.Join(got, ",") != "AMOUNT_MISMATCH" {
+		t.Errorf("SS1 findings %v, want AMOUNT_MISMATCH", got)
+	}
+	if sum.Settlements[record.SetlRefunded] != 1 || sum.Settlements[record.SetlMismatch] != 0 || sum.Discrepancy != "0.00" {
+		t.Errorf("summary settlements %v, net discrepancy %s; want SS1 counted once, refunded, with no discrepancy", sum.Settlements, sum.Discrepancy)
+	}
+}

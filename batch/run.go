@@ -392,7 +392,11 @@ func shas(files []record.InputFile) []string {
 
 func summarise(sum *Summary, out committedNight) {
 	payable, disc := decimal.Zero, decimal.Zero
-	for _, a := range out.Assessments {
+	for i, a := range out.Assessments {
+		if next := i + 1; next < len(out.Assessments) &&
+			out.Assessments[next].SubjectKind == a.SubjectKind && out.Assessments[next].SubjectID == a.SubjectID {
+			continue // a subject counts by its last row of the run: a settlement refunded in it by its refunded row
+		}
 		switch a.SubjectKind {
 		case record.KindClaim:
 			sum.Claims[a.Status]++

@@ -140,6 +140,11 @@ func totalsOf(d record.RunData) runTotals {
 			t.statement += c.N
 		}
 	}
+	// Conflicts are findings since SPEC 3.3 made them so; only a run of an
+	// older ledger has settlements with status conflict to show.
+	if last := setls[len(setls)-1]; last.status == record.SetlConflict && last.count == 0 {
+		setls = setls[:len(setls)-1]
+	}
 	t.claims, t.settlements = claims, setls
 	return t
 }
@@ -191,7 +196,11 @@ func Summarize(d record.RunData) *record.RunSummary {
 	s := &record.RunSummary{Rejects: len(d.Rejects)}
 	statuses := map[[2]string]int{} // position in s.Statuses
 	insts := map[string]int{}       // position in s.Institutions
-	for _, a := range d.Assessments {
+	for i, a := range d.Assessments {
+		if next := i + 1; next < len(d.Assessments) &&
+			d.Assessments[next].SubjectKind == a.SubjectKind && d.Assessments[next].SubjectID == a.SubjectID {
+			continue // a subject counts by its last row of the run (see RunData.Assessments)
+		}
 		k := [2]string{a.SubjectKind, a.Status}
 		i, ok := statuses[k]
 		if !ok {

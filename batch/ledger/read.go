@@ -231,17 +231,25 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 	return d, nil
 }
 
-// runSummary counts and sums a run's assessments per kind and status, its
+// runSummary counts and sums a run's subjects per kind and status (each by
+// its last row of the run), its
 // settlements' discrepancies per institution, and its rejects: what
 // reports.Summarize computes from a full RunData, here without reading the
 // rows out of DuckDB. An institution's code and name are those of the
 // settlement rows RunData joins; its name is the first non-empty one in
 // RunData's order (subject_id, then insertion).
+// lastRows selects each subject's last assessment row of the run (run_id
+// is the query's first argument), with its rowid as rid: its state at the
+// run's end. A settlement refunded in the run it arrived in has two rows,
+// its assessment and then its refunded row; only the refunded one counts.
+const lastRows = `SELECT a.*, a.rowid AS rid FROM assessments a WHERE a.run_id = ?
+	QUALIFY row_number() OVER (PARTITION BY a.subject_kind, a.subject_id ORDER BY a.rowid DESC) = 1`
+
 func runSummary(ctx context.Context, conn *sql.Conn, runID string) (*record.RunSummary, error) {
 	s := &record.RunSummary{}
 	err := each(ctx, conn, `
 		SELECT subject_kind, status, count(*), sum(payable), sum(discrepancy), sum(abs(discrepancy))
-		FROM assessments WHERE run_id = ?
+		FROM (`+lastRows+`)
 		GROUP BY subject_kind, status`, []any{runID}, func(r *sql.Rows) error {
 		var (
 			st                 record.StatusTotal
@@ -260,8 +268,8 @@ func runSummary(ctx context.Context, conn *sql.Conn, runID string) (*record.RunS
 	}
 	err = each(ctx, conn, `
 		WITH a AS (
-			SELECT a.subject_id, a.rowid AS rid, a.discrepancy FROM assessments a
-			WHERE a.run_id = ? AND a.subject_kind = 'settlement' AND a.discrepancy IS NOT NULL),
+			SELECT a.subject_id, a.rid, a.discrepancy FROM (`+lastRows+`) a
+			WHERE a.subject_kind = 'settlement' AND a.discrepancy IS NOT NULL),
 		s AS (
 			SELECT s.setl_id, s.fixmedins_code, s.fixmedins_name FROM settlements s
 			WHERE s.setl_id IN (SELECT subject_id FROM a))

@@ -52,6 +52,16 @@ func TestRunReportDataSummarizes(t *testing.T) {
 		}
 		out.Assessments = append(out.Assessments, a)
 	}
+	// A settlement refunded in the run it arrived in: assessed (a mismatch
+	// of 999.99), then refunded. It counts by its last row, refunded.
+	s10 := settlement("S10", zhangSan, record.D(2026, 3, 9))
+	s10.FixmedinsCode, s10.FixmedinsName = "H2", "第二医院"
+	out.Settlements = append(out.Settlements, s10)
+	interim := assessment(record.KindSettlement, "S10", zhangSan, 2026, record.SetlMismatch)
+	interim.Discrepancy = nd("999.99")
+	refunded := assessment(record.KindSettlement, "S10", zhangSan, 2026, record.SetlRefunded)
+	refunded.Discrepancy, refunded.ReportedPay, refunded.Payable = decimal.NullDecimal{}, decimal.NullDecimal{}, d("0")
+	out.Assessments = append(out.Assessments, interim, refunded)
 	for _, id := range []string{"C7", "C3", "C5", "C4"} {
 		c := claim(id, liSi, record.D(2026, 2, 1), record.D(2026, 4, 1))
 		out.Claims = append(out.Claims, c)
@@ -120,6 +130,14 @@ func TestRunReportDataSummarizes(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, sample.Summary, decEqual); diff != "" {
 		t.Errorf("summary in SQL differs from reports.Summarize (-go +sql):\n%s", diff)
+	}
+	if h2 := want.Institutions[1]; h2.Code != "H2" || !h2.Discrepancy.Equal(d("-2.25")) {
+		t.Errorf("H2's discrepancy %+v, want -2.25: S10 was refunded in its own run", h2)
+	}
+	for _, st := range want.Statuses {
+		if st.SubjectKind == record.KindSettlement && st.Status == record.SetlRefunded && st.Count != 2 {
+			t.Errorf("%d refunded settlements, want 2 (S2 and S10)", st.Count)
+		}
 	}
 	if n := len(want.Institutions); n != 3 || want.Institutions[1].Name != "第二医院" || want.Institutions[2].Name != "第三医院" {
 		t.Errorf("institutions %+v; the test expects three (H4 has no discrepancy), named from their first named settlement", want.Institutions)

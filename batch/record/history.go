@@ -270,7 +270,7 @@ type AssessedRow struct {
 type RunData struct {
 	Run         RunInfo
 	Files       []InputFile
-	Assessments []AssessedRow // ordered by subject_kind, subject_id
+	Assessments []AssessedRow // by subject_kind, subject_id, then as written: a subject's last row of the run is its state at the run's end
 	Findings    []Finding     // ordered by subject_kind, subject_id, code
 	Rejects     []Reject      // ordered by file, row, col
 	// FindingCounts, when not nil, counts every finding of the run by
