@@ -132,8 +132,8 @@ func FilingStatus(v Visit, filings []record.Filing, p *policy.Policy, region pol
 		case record.FilingReferral, record.FilingTemporary:
 			if region.TempFilingSingleUse {
 				if u, ok := used[f.FilingID]; ok && (u.SubjectKind != v.Kind || u.SubjectID != v.ID) {
-					add(record.FilingUsed, "%s备案 %s 为一次性备案, 已由 %s %s (就诊日 %s) 使用",
-						statusName(f.FilingKind), f.FilingID, u.SubjectKind, u.SubjectID, u.Begndate)
+					add(record.FilingUsed, "%s备案 %s 为一次性备案, 已由%s %s (就诊日 %s) 使用",
+						statusName(f.FilingKind), f.FilingID, usedByName(u.SubjectKind), u.SubjectID, u.Begndate)
 					continue
 				}
 				why += ", 一次性备案"
@@ -188,4 +188,14 @@ func FilingStatus(v Visit, filings []record.Filing, p *policy.Policy, region pol
 		j.Trace += ";非定点机构, 急诊可支付"
 	}
 	return j
+}
+
+// usedByName names, in the FILING_USED detail, the kind of visit that used a
+// single-use filing up, so that the Chinese sentence carries no English
+// subject_kind ("已由直接结算 S1 …", "已由手工报销申请 C1 …").
+func usedByName(kind string) string {
+	if kind == record.KindSettlement {
+		return "直接结算"
+	}
+	return "手工报销申请"
 }
