@@ -19,7 +19,7 @@ func pdfPages(t *testing.T, pdf []byte) []string {
 	t.Helper()
 	bin, err := exec.LookPath("pdftotext")
 	if err != nil {
-		t.Skip("pdftotext (poppler-utils) is not installed")
+		t.Skipf("pdftotext not found: %v; install poppler-utils to read the PDF text back", err)
 	}
 	path := filepath.Join(t.TempDir(), "r.pdf")
 	if err := os.WriteFile(path, pdf, 0o644); err != nil {

@@ -232,10 +232,8 @@ func TestDemo(t *testing.T) {
 	t.Run("no full ID outside the ledger", func(t *testing.T) {
 		ids := query(t, db, "SELECT DISTINCT certno FROM claims UNION SELECT DISTINCT certno FROM settlements")
 		texts := map[string]string{"demo stdout": r.stdout, "demo stderr": r.stderr}
-		if out, err := exec.Command("pdftotext", "-layout", filepath.Join(dir, "report.pdf"), "-").Output(); err == nil {
-			texts["report.pdf"] = string(out)
-		} else {
-			t.Errorf("pdftotext: %v", err)
+		if text, ok := pdfText(t, filepath.Join(dir, "report.pdf")); ok {
+			texts["report.pdf"] = text
 		}
 		j := mustRun(t, "explain", "--db", db, query(t, db, "SELECT min(setl_id) FROM settlements")[0])
 		texts["explain"] = j.stdout

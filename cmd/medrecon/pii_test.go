@@ -5,7 +5,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,11 +25,9 @@ func TestNoFullIDOutsideLedger(t *testing.T) {
 	}
 
 	for _, pdf := range []string{"report.pdf", "deadlines.pdf"} {
-		out, err := exec.Command("pdftotext", "-layout", filepath.Join(demo, pdf), "-").Output()
-		if err != nil {
-			t.Fatalf("pdftotext %s: %v", pdf, err)
+		if text, ok := pdfText(t, filepath.Join(demo, pdf)); ok {
+			outputs[pdf] = text
 		}
-		outputs[pdf] = string(out)
 	}
 	for _, x := range []string{"export/payouts.xlsx", "export/findings.xlsx", "deadlines.xlsx"} {
 		outputs[x] = xlsxText(t, filepath.Join(demo, x))
