@@ -370,9 +370,10 @@ func (w writer) assessments(as []record.Assessment) error {
 }
 
 func (w writer) findings(fs []record.Finding) error {
-	return w.appendRows("", "findings", len(fs), 6, func(i int, v []driver.Value) {
+	return w.appendRows("", "findings", len(fs), 8, func(i int, v []driver.Value) {
 		f := &fs[i]
 		v[0], v[1], v[2], v[3], v[4], v[5] = w.run, f.SubjectKind, f.SubjectID, f.Code, f.Severity, f.Detail
+		v[6], v[7] = nullMoney(f.Amount), nullText(f.FixmedinsCode)
 	})
 }
 

@@ -149,3 +149,54 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Errorf("Commit of a run id the ledger holds = %v, want an error saying it is already in the ledger", err)
 	}
 }
+
+// TestMigrateBackfills upgrades a version 2 ledger holding rows of every
+// kind: version 3 gives each assessment the serious-illness base it added
+// (nothing for a visit that paid nothing), version 4 gives each finding its
+// subject's institution and an AMOUNT_MISMATCH its discrepancy.
+func TestMigrateBackfills(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.duckdb")
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		schemaSQL, migrateV2SQL,
+		`INSERT INTO meta VALUES ('schema_version', '2')`,
+		`INSERT INTO runs VALUES ('R20260410-001', '2026-04-10 02:00:00', NULL, '2026-04-10', 'committed', 'v2', NULL)`,
+		`INSERT INTO settlements (setl_id, certno, fixmedins_code, refd_setl_flag, run_id) VALUES
+			('S1', 'x', 'H1', false, 'R20260410-001'), ('S2', 'x', 'H2', false, 'R20260410-001')`,
+		`INSERT INTO claims (claim_id, certno, fixmedins_code, designated, emergency, materials_complete, run_id) VALUES
+			('C1', 'x', 'H3', true, false, true, 'R20260410-001')`,
+		// S1 paid: base 80000 − 70650; S2 paid nothing (ratio 0): base 0.
+		`INSERT INTO assessments (run_id, subject_kind, subject_id, certno, year, inscope, deductible, ratio, basic_pay,
+				serious_pay, payable, discrepancy, status) VALUES
+			('R20260410-001', 'settlement', 'S1', 'x', 2026, 80000, 1500, 0.9, 70650, 0, 70650, -12.34, 'mismatch'),
+			('R20260410-001', 'settlement', 'S2', 'x', 2026, 1600, 0, 0, 0, 0, 0, 0, 'balanced')`,
+		`INSERT INTO findings VALUES
+			('R20260410-001', 'settlement', 'S1', 'AMOUNT_MISMATCH', 'error', '差额'),
+			('R20260410-001', 'claim', 'C1', 'LATE_SUBMISSION', 'warning', '超期'),
+			('R20260410-001', 'statement', 'H9', 'DETAIL_ONLY', 'error', '明细多')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	got := column(t, l.db, `SELECT subject_id || ' ' || eligible_base FROM assessments ORDER BY subject_id`)
+	if want := []string{"S1 9350.00", "S2 0.00"}; !slices.Equal(got, want) {
+		t.Errorf("eligible_base after the upgrade = %v, want %v", got, want)
+	}
+	got = column(t, l.db, `SELECT concat_ws(' ', subject_id, fixmedins_code, coalesce(CAST(amount AS VARCHAR), '-')) FROM findings ORDER BY subject_id`)
+	if want := []string{"C1 H3 -", "H9 H9 -", "S1 H1 -12.34"}; !slices.Equal(got, want) {
+		t.Errorf("findings after the upgrade = %v, want %v", got, want)
+	}
+}

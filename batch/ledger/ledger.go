@@ -7,19 +7,96 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/marcboeker/go-duckdb/v2"
 
 	"medrecon/batch/record"
 )
 
-// ErrLocked reports that another process has the ledger file open.
-var ErrLocked = errors.New("another medrecon process holds the ledger")
+// ErrLocked reports that another process has the ledger file open. The
+// error that wraps it is a *LockError, which says what holds the file.
+var ErrLocked = errors.New("the ledger is locked by another process")
+
+// LockError is the refusal to open a ledger that another process holds:
+// another medrecon, or any DuckDB session (an auditor's duckdb CLI holds
+// the file even read-only). DuckDB names the holder's program and process
+// id in its message; what it names is kept here.
+type LockError struct {
+	Path    string
+	Program string // the holder's executable, "" when DuckDB did not name it
+	PID     int    // 0 when DuckDB did not name it
+	Reading bool   // the holder has the file open read-only
+}
+
+func (e *LockError) Error() string {
+	holder := "another process"
+	switch {
+	case e.Program == "":
+	case strings.Contains(filepath.Base(e.Program), "medrecon"):
+		holder = fmt.Sprintf("another medrecon (%s, PID %d)", e.Program, e.PID)
+	default:
+		holder = fmt.Sprintf("a DuckDB session in %s (PID %d)", e.Program, e.PID)
+	}
+	how := "holds it"
+	if e.Reading {
+		how = "has it open read-only (an auditor's duckdb, for example), which keeps a run from writing it"
+	}
+	return fmt.Sprintf("ledger %s is locked: %s %s", e.Path, holder, how)
+}
+
+// Is makes errors.Is(err, ErrLocked) true for a *LockError.
+func (e *LockError) Is(target error) bool { return target == ErrLocked }
+
+// lockHolder reads DuckDB's "Conflicting lock is held in PROGRAM (PID N)".
+var lockHolder = regexp.MustCompile(`Conflicting lock is held in (.+?) \(PID (\d+)\)`)
+
+// lockError builds the *LockError of DuckDB's lock message. DuckDB adds
+// "you would be able to open this database in read-only mode" when the
+// holder only reads it.
+func lockError(path string, err error) *LockError {
+	e := &LockError{Path: path, Reading: strings.Contains(err.Error(), "read-only mode")}
+	if m := lockHolder.FindStringSubmatch(err.Error()); m != nil {
+		e.Program = m[1]
+		e.PID, _ = strconv.Atoi(m[2])
+	}
+	return e
+}
+
+// OpenWait calls open (Open or OpenReadOnly) until the ledger is no longer
+// locked or wait has passed, so that a nightly run outlasts an auditor's
+// session instead of failing. A wait of 0 tries once. When the time is up
+// the error still wraps ErrLocked.
+func OpenWait(ctx context.Context, path string, wait time.Duration, open func(context.Context, string) (*Ledger, error)) (*Ledger, error) {
+	deadline := time.Now().Add(wait)
+	delay := 100 * time.Millisecond
+	for {
+		l, err := open(ctx, path)
+		if err == nil || !errors.Is(err, ErrLocked) {
+			return l, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			if wait > 0 {
+				return nil, fmt.Errorf("%w (waited %s)", err, wait)
+			}
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (stopped waiting: %v)", err, ctx.Err())
+		case <-time.After(min(delay, left)):
+		}
+		delay = min(2*delay, 2*time.Second)
+	}
+}
 
 // schemaVersion is the version that schema.sql plus every migration yields.
-const schemaVersion = 3
+const schemaVersion = 4
 
 //go:embed schema.sql
 var schemaSQL string
@@ -30,9 +107,12 @@ var migrateV2SQL string
 //go:embed migrate_v3.sql
 var migrateV3SQL string
 
+//go:embed migrate_v4.sql
+var migrateV4SQL string
+
 // migrations[v] upgrades a ledger from version v-1 to v; migrations[1]
 // creates it. A new schema version appends its statements here.
-var migrations = []string{1: schemaSQL, 2: migrateV2SQL, 3: migrateV3SQL}
+var migrations = []string{1: schemaSQL, 2: migrateV2SQL, 3: migrateV3SQL, 4: migrateV4SQL}
 
 // Ledger is an open ledger file.
 type Ledger struct {
@@ -48,6 +128,7 @@ type Ledger struct {
 // Open opens the ledger at path for reading and writing, creating the file
 // and its schema when it does not exist and upgrading an older schema.
 // It returns an error wrapping ErrLocked when another process has the file.
+// The file is mode 0600 when Open returns (see Protect).
 func Open(ctx context.Context, path string) (*Ledger, error) {
 	l, err := open(ctx, path, false)
 	if err != nil {
@@ -58,7 +139,26 @@ func Open(ctx context.Context, path string) (*Ledger, error) {
 		l.conn.Close()
 		return nil, fmt.Errorf("ledger %s: %w", path, err)
 	}
+	if err := l.Protect(); err != nil {
+		l.db.Close()
+		l.conn.Close()
+		return nil, err
+	}
 	return l, nil
+}
+
+// Protect sets the ledger file and its write-ahead log, when there is one,
+// to mode 0600: they hold full ID numbers (SPEC 4.2). DuckDB creates both
+// files with the process's umask and makes the WAL anew after every
+// checkpoint, so the mode is set after the fact: by Open, and by the run
+// after its commit, while the WAL holds the night's rows.
+func (l *Ledger) Protect() error {
+	for _, p := range []string{l.path, l.path + ".wal"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("ledger %s: %w", l.path, err)
+		}
+	}
+	return nil
 }
 
 // OpenReadOnly opens an existing ledger for reports, explain and deadlines.
@@ -102,7 +202,7 @@ func open(ctx context.Context, path string, readOnly bool) (*Ledger, error) {
 	c, err := duckdb.NewConnector(dsn, nil)
 	if err != nil {
 		if isLockError(err) {
-			return nil, fmt.Errorf("ledger %s: %w", path, ErrLocked)
+			return nil, lockError(path, err)
 		}
 		return nil, fmt.Errorf("ledger %s: %w", path, err)
 	}

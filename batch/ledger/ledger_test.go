@@ -183,7 +183,7 @@ var spec42 = map[string][]string{
 	"assessments": {"run_id", "subject_kind", "subject_id", "certno", "year", "filing_status", "inscope", "deductible",
 		"ratio", "basic_pay", "serious_pay", "payable", "reported_pay", "discrepancy", "status", "deadline", "trace",
 		"eligible_base"},
-	"findings":    {"run_id", "subject_kind", "subject_id", "code", "severity", "detail"},
+	"findings":    {"run_id", "subject_kind", "subject_id", "code", "severity", "detail", "amount", "fixmedins_code"},
 	"rejects":     {"run_id", "file", "sheet", "row", "col", "value", "reason"},
 	"year_totals": {"certno", "year", "med_cat", "deductible_borne", "basic_paid", "eligible_base", "serious_paid", "visits"},
 	"filing_uses": {"filing_id", "subject_kind", "subject_id", "begndate", "run_id"},

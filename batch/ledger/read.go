@@ -183,11 +183,11 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 
 	// The same order with or without the sample: within one code, the
 	// first lim.FindingsPerCode of that order.
-	findingsQuery := `SELECT subject_kind, subject_id, code, severity, detail FROM findings
+	findingsQuery := `SELECT ` + findingCols + ` FROM findings
 		WHERE run_id = ? ORDER BY subject_kind, subject_id, code, detail, severity`
 	args := []any{runID}
 	if lim != nil {
-		findingsQuery = `SELECT subject_kind, subject_id, code, severity, detail FROM findings
+		findingsQuery = `SELECT ` + findingCols + ` FROM findings
 		WHERE run_id = ?
 		QUALIFY row_number() OVER (PARTITION BY code ORDER BY subject_kind, subject_id, code, detail, severity) <= ?
 		ORDER BY subject_kind, subject_id, code, detail, severity`
@@ -301,13 +301,17 @@ func runSummary(ctx context.Context, conn *sql.Conn, runID string) (*record.RunS
 	return s, nil
 }
 
+// findingCols are the columns scanFinding reads.
+const findingCols = `subject_kind, subject_id, code, severity, detail, amount, fixmedins_code`
+
 func scanFinding(sc scanner) (record.Finding, error) {
 	var (
-		f      record.Finding
-		detail str
+		f            record.Finding
+		detail, code str
+		amount       dec
 	)
-	err := sc.Scan(&f.SubjectKind, &f.SubjectID, &f.Code, &f.Severity, &detail)
-	f.Detail = string(detail)
+	err := sc.Scan(&f.SubjectKind, &f.SubjectID, &f.Code, &f.Severity, &detail, &amount, &code)
+	f.Detail, f.FixmedinsCode, f.Amount = string(detail), string(code), amount.NullDecimal
 	return f, err
 }
 
@@ -385,7 +389,7 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 	}
 
 	err = each(ctx, conn, `
-		SELECT f.subject_kind, f.subject_id, f.code, f.severity, f.detail
+		SELECT `+findingCols+`
 		FROM findings f JOIN run_order o ON o.run_id = f.run_id
 		WHERE f.subject_kind = ? AND f.subject_id = ? ORDER BY o.ord, f.code, f.detail`, []any{e.SubjectKind, id},
 		func(r *sql.Rows) error {

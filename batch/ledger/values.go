@@ -44,6 +44,14 @@ func nullMoney(d decimal.NullDecimal) driver.Value {
 	return money(d.Decimal)
 }
 
+// nullText converts a string for a VARCHAR column that may be unknown; "" is NULL.
+func nullText(s string) driver.Value {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 // date converts a civil date for a DATE column; the zero Date is NULL.
 func date(d record.Date) driver.Value {
 	if d.IsZero() {

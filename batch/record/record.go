@@ -237,6 +237,17 @@ type Finding struct {
 	Code        string
 	Severity    string
 	Detail      string // Chinese first, numbers in full; ID numbers masked
+	// Amount is the money a money finding is about, so that it can be
+	// totalled and sorted: AMOUNT_MISMATCH the discrepancy (reported −
+	// expected), ALREADY_REIMBURSED the amount to recover, TOTALS_INCONSISTENT
+	// medfee − the parts, STATEMENT_MISMATCH the fund payments' difference
+	// (statement − detail; the medical fees' where the funds agree),
+	// STATEMENT_ONLY the statement's fund payments, DETAIL_ONLY the detail's
+	// medical fees. Not valid for the other codes.
+	Amount decimal.NullDecimal
+	// FixmedinsCode is the institution of the subject: the settlement's or
+	// the claim's, or the statement line's.
+	FixmedinsCode string
 }
 
 // Assessment is the outcome for one settlement or one claim (SPEC 4.2).

@@ -141,6 +141,7 @@ func Evaluate(b record.Batch, h record.History, cfg Config) (record.Outcome, err
 	e.statement(b.Statement)
 
 	e.out.Totals = e.totals
+	e.institutions(b)
 	o := &e.out
 	slices.SortFunc(o.Settlements, func(a, b record.Settlement) int { return cmp.Compare(a.SetlID, b.SetlID) })
 	slices.SortFunc(o.Claims, func(a, b record.Claim) int { return cmp.Compare(a.ClaimID, b.ClaimID) })
@@ -154,6 +155,41 @@ func Evaluate(b record.Batch, h record.History, cfg Config) (record.Outcome, err
 	})
 	sortFindings(o.Findings)
 	return e.out, nil
+}
+
+// institutions gives every finding the institution of its subject
+// (record.Finding.FixmedinsCode): a statement line's is its subject id; a
+// settlement's or claim's comes from the batch, or from the ledger for a
+// subject of an earlier night (a held claim assessed again, a conflict).
+func (e *evaluation) institutions(b record.Batch) {
+	codes := make(map[[2]string]string, len(b.Settlements)+len(b.Claims))
+	for i := range b.Settlements {
+		codes[[2]string{record.KindSettlement, b.Settlements[i].SetlID}] = b.Settlements[i].FixmedinsCode
+	}
+	for i := range b.Claims {
+		codes[[2]string{record.KindClaim, b.Claims[i].ClaimID}] = b.Claims[i].FixmedinsCode
+	}
+	for id, k := range e.h.Settlements {
+		codes[[2]string{record.KindSettlement, id}] = k.Settlement.FixmedinsCode
+	}
+	for id, k := range e.h.Claims {
+		codes[[2]string{record.KindClaim, id}] = k.Claim.FixmedinsCode
+	}
+	for _, vs := range e.h.Visits {
+		for _, v := range vs {
+			if k := [2]string{v.SubjectKind, v.SubjectID}; codes[k] == "" {
+				codes[k] = v.FixmedinsCode
+			}
+		}
+	}
+	for i := range e.out.Findings {
+		f := &e.out.Findings[i]
+		if f.SubjectKind == record.KindStatement {
+			f.FixmedinsCode = f.SubjectID
+		} else {
+			f.FixmedinsCode = codes[[2]string{f.SubjectKind, f.SubjectID}]
+		}
+	}
 }
 
 // overlayFilings lays the batch's filings over the ledger's: the same
@@ -376,9 +412,9 @@ func (e *evaluation) alreadyPaid(setls []record.Settlement, batchClaims []record
 			}
 			switch pv.Current.Status {
 			case record.ClaimApproved:
-				e.addFinding(finding(record.KindSettlement, s.SetlID, record.AlreadyReimbursed,
+				e.addFinding(withAmount(finding(record.KindSettlement, s.SetlID, record.AlreadyReimbursed,
 					"就诊 %s 至 %s 已由手工报销申请 %s 核准支付 %s, 本结算重复支付, 应追回 %s",
-					pv.Begndate, pv.Enddate, pv.SubjectID, yuan(pv.Current.Payable), yuan(pv.Current.Payable)))
+					pv.Begndate, pv.Enddate, pv.SubjectID, yuan(pv.Current.Payable), yuan(pv.Current.Payable)), pv.Current.Payable))
 			case record.ClaimReview, record.ClaimPending:
 				if inBatch[pv.SubjectID] || rejected[pv.SubjectID] {
 					continue

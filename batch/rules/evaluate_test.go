@@ -380,3 +380,30 @@ func TestSettlementEmergencyFlag(t *testing.T) {
 		})
 	}
 }
+
+// Money findings carry their amount and every finding its subject's
+// institution (record.Finding), so that what to recover can be totalled per
+// hospital without reading the detail text.
+func TestFindingsCarryAmountAndInstitution(t *testing.T) {
+	// No filing: unfiled −10%, 62800.00 expected against 70650.00 reported;
+	// medfee 100000.00 against parts 70650.00 + 0 + 29000.00.
+	o := evaluate(t, record.Batch{Settlements: []record.Settlement{setl("S1", func(s *record.Settlement) { s.PsnCashPay = dec("29000") })}}, record.NewHistory())
+	want := map[string]string{
+		record.AmountMismatch:     "7850.00",
+		record.TotalsInconsistent: "350.00",
+		record.NoValidFiling:      "-",
+	}
+	for _, f := range o.Findings {
+		amount := "-"
+		if f.Amount.Valid {
+			amount = f.Amount.Decimal.StringFixed(2)
+		}
+		if w, ok := want[f.Code]; !ok || amount != w || f.FixmedinsCode != "H12000001" {
+			t.Errorf("%s: amount %s, institution %q; want %s, H12000001", f.Code, amount, f.FixmedinsCode, w)
+		}
+		delete(want, f.Code)
+	}
+	if len(want) > 0 {
+		t.Errorf("findings missing: %v", want)
+	}
+}

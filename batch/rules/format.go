@@ -173,6 +173,12 @@ func finding(kind, id, code, format string, args ...any) record.Finding {
 	}
 }
 
+// withAmount gives a money finding its amount (record.Finding.Amount).
+func withAmount(f record.Finding, amount decimal.Decimal) record.Finding {
+	f.Amount = decimal.NewNullDecimal(amount)
+	return f
+}
+
 // maskText is record.MaskText, skipping the regular expression when s has no
 // run of 15 digits: an ID-like number needs one, and most details have none.
 func maskText(s string) string {

@@ -80,8 +80,8 @@ type Reconciliation struct {
 // (basic + serious) and checks that its own totals add up.
 func Reconcile(s record.Settlement, expected, tolerance decimal.Decimal) Reconciliation {
 	var r Reconciliation
-	add := func(code, format string, args ...any) {
-		r.Findings = append(r.Findings, finding(record.KindSettlement, s.SetlID, code, format, args...))
+	add := func(code string, amount decimal.Decimal, format string, args ...any) {
+		r.Findings = append(r.Findings, withAmount(finding(record.KindSettlement, s.SetlID, code, format, args...), amount))
 	}
 	// Decision: reported = hifp_pay + hifmi_pay, because expected includes the
 	// serious-illness payment; for people without serious-illness insurance
@@ -98,12 +98,12 @@ func Reconcile(s record.Settlement, expected, tolerance decimal.Decimal) Reconci
 		if r.Discrepancy.IsNegative() {
 			side = "少付"
 		}
-		add(record.AmountMismatch, "申报基金支付 %s, 按政策应付 %s, 差额 %s (%s)", yuan(r.Reported), yuan(expected), yuan(r.Discrepancy), side)
+		add(record.AmountMismatch, r.Discrepancy, "申报基金支付 %s, 按政策应付 %s, 差额 %s (%s)", yuan(r.Reported), yuan(expected), yuan(r.Discrepancy), side)
 	}
 	// SPEC 3.3: medfee_sumamt ≠ fund_pay_sumamt + acct_pay + psn_cash_pay → TOTALS_INCONSISTENT.
 	parts := s.FundPaySumamt.Add(s.AcctPay).Add(s.PsnCashPay)
 	if s.MedfeeSumamt.Sub(parts).Abs().GreaterThan(tolerance) {
-		add(record.TotalsInconsistent, "医疗费总额 %s ≠ 基金支付 %s + 个人账户 %s + 个人现金 %s = %s",
+		add(record.TotalsInconsistent, s.MedfeeSumamt.Sub(parts), "医疗费总额 %s ≠ 基金支付 %s + 个人账户 %s + 个人现金 %s = %s",
 			yuan(s.MedfeeSumamt), yuan(s.FundPaySumamt), yuan(s.AcctPay), yuan(s.PsnCashPay), yuan(parts))
 	}
 	return r
@@ -149,8 +149,8 @@ func CompareStatement(stmt []record.StatementRow, detail []record.DetailTotal, t
 		}
 		period := fmt.Sprintf("%s 至 %s 险种 %s 清算类别 %s", r.StmtBegndate, r.StmtEnddate, r.Insutype, r.ClrType)
 		if !seen {
-			out = append(out, finding(record.KindStatement, r.FixmedinsCode, record.StatementOnly,
-				"%s: 对总账有 %d 笔, 医疗费 %s, 明细无记录 (医保中心多)", period, r.FixmedinsSetlCnt, yuan(r.MedfeeSumamt)))
+			out = append(out, withAmount(finding(record.KindStatement, r.FixmedinsCode, record.StatementOnly,
+				"%s: 对总账有 %d 笔, 医疗费 %s, 明细无记录 (医保中心多)", period, r.FixmedinsSetlCnt, yuan(r.MedfeeSumamt)), r.FundPaySumamt))
 			continue
 		}
 		var diffs []string
@@ -166,8 +166,12 @@ func CompareStatement(stmt []record.StatementRow, detail []record.DetailTotal, t
 			}
 		}
 		if len(diffs) > 0 {
-			out = append(out, finding(record.KindStatement, r.FixmedinsCode, record.StatementMismatch,
-				"%s: 对总账 − 明细: %s", period, strings.Join(diffs, "; ")))
+			amount := r.FundPaySumamt.Sub(fund)
+			if amount.IsZero() {
+				amount = r.MedfeeSumamt.Sub(med)
+			}
+			out = append(out, withAmount(finding(record.KindStatement, r.FixmedinsCode, record.StatementMismatch,
+				"%s: 对总账 − 明细: %s", period, strings.Join(diffs, "; ")), amount))
 		}
 	}
 	// SPEC 3.3: detail rows the statement lacks, inside the periods it covers.
@@ -205,9 +209,9 @@ func CompareStatement(stmt []record.StatementRow, detail []record.DetailTotal, t
 		}
 	}
 	for _, l := range lacks {
-		out = append(out, finding(record.KindStatement, l.k.code, record.DetailOnly,
+		out = append(out, withAmount(finding(record.KindStatement, l.k.code, record.DetailOnly,
 			"%s 至 %s 险种 %s 清算类别 %s: 明细有 %d 笔, 医疗费 %s, 对总账无记录 (医疗机构多)",
-			l.from, l.to, l.k.insutype, l.k.clr, l.cnt, yuan(l.med)))
+			l.from, l.to, l.k.insutype, l.k.clr, l.cnt, yuan(l.med)), l.med))
 	}
 	sortFindings(out)
 	return out

@@ -86,8 +86,8 @@ func compareStatementQuadratic(stmt []record.StatementRow, detail []record.Detai
 		}
 		period := fmt.Sprintf("%s 至 %s 险种 %s 清算类别 %s", r.StmtBegndate, r.StmtEnddate, r.Insutype, r.ClrType)
 		if !seen {
-			out = append(out, finding(record.KindStatement, r.FixmedinsCode, record.StatementOnly,
-				"%s: 对总账有 %d 笔, 医疗费 %s, 明细无记录 (医保中心多)", period, r.FixmedinsSetlCnt, yuan(r.MedfeeSumamt)))
+			out = append(out, withAmount(finding(record.KindStatement, r.FixmedinsCode, record.StatementOnly,
+				"%s: 对总账有 %d 笔, 医疗费 %s, 明细无记录 (医保中心多)", period, r.FixmedinsSetlCnt, yuan(r.MedfeeSumamt)), r.FundPaySumamt))
 			continue
 		}
 		var diffs []string
@@ -103,8 +103,12 @@ func compareStatementQuadratic(stmt []record.StatementRow, detail []record.Detai
 			}
 		}
 		if len(diffs) > 0 {
-			out = append(out, finding(record.KindStatement, r.FixmedinsCode, record.StatementMismatch,
-				"%s: 对总账 − 明细: %s", period, strings.Join(diffs, "; ")))
+			amount := r.FundPaySumamt.Sub(fund)
+			if amount.IsZero() {
+				amount = r.MedfeeSumamt.Sub(med)
+			}
+			out = append(out, withAmount(finding(record.KindStatement, r.FixmedinsCode, record.StatementMismatch,
+				"%s: 对总账 − 明细: %s", period, strings.Join(diffs, "; ")), amount))
 		}
 	}
 	// SPEC 3.3: detail rows the statement lacks, inside the periods it covers.
@@ -148,9 +152,9 @@ func compareStatementQuadratic(stmt []record.StatementRow, detail []record.Detai
 		}
 	}
 	for _, l := range lacks {
-		out = append(out, finding(record.KindStatement, l.k.code, record.DetailOnly,
+		out = append(out, withAmount(finding(record.KindStatement, l.k.code, record.DetailOnly,
 			"%s 至 %s 险种 %s 清算类别 %s: 明细有 %d 笔, 医疗费 %s, 对总账无记录 (医疗机构多)",
-			l.from, l.to, l.k.insutype, l.k.clr, l.cnt, yuan(l.med)))
+			l.from, l.to, l.k.insutype, l.k.clr, l.cnt, yuan(l.med)), l.med))
 	}
 	sortFindings(out)
 	return out
