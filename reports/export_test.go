@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
 	"medrecon/batch/record"
@@ -124,9 +125,13 @@ func TestExportRun(t *testing.T) {
 	dir := t.TempDir()
 	d := sampleRun()
 	d.Findings = append(d.Findings, record.Finding{
+		SubjectKind: record.KindSettlement, SubjectID: "S2025-0009", Code: record.AmountMismatch, Severity: record.SeverityError,
+		Detail: "差额 -1234.50", Amount: decimal.NewNullDecimal(decimal.RequireFromString("-1234.50")), FixmedinsCode: "H12010100001",
+	}, record.Finding{
 		SubjectKind: record.KindClaim, SubjectID: "C2025-0003", Code: record.DuplicateInvoice, Severity: record.SeverityError,
 		Detail: "=HYPERLINK(\"http://example.invalid\",\"点击\") 证件 " + idWang,
 	})
+	d.Rejects = append(d.Rejects, record.Reject{File: "claims.xlsx", Sheet: "申请明细", Row: 7, Col: "证件号码", Value: record.MaskID(idWang), Reason: "校验位错误 / bad checksum"})
 	if err := ExportRun(dir, d); err != nil {
 		t.Fatal(err)
 	}
@@ -138,12 +143,12 @@ func TestExportRun(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if got := strings.Join(names, " "); got != "findings.xlsx payouts.xlsx" {
-		t.Errorf("export dir holds %q, want only the two workbooks", got)
+	if got := strings.Join(names, " "); got != "findings.xlsx payouts.xlsx rejects.xlsx" {
+		t.Errorf("export dir holds %q, want only the three workbooks", got)
 	}
 
 	f := openXLSX(t, filepath.Join(dir, "payouts.xlsx"))
-	rows := checkSheet(t, f, "核准支付", []string{"申请编号", "姓名", "证件号码", "医疗机构", "年度", "应付金额", "基本医疗统筹", "大病保险", "计算过程"})
+	rows := checkSheet(t, f, "核准支付", []string{"运行编号", "申请编号", "姓名", "证件号码", "医疗机构", "年度", "应付金额", "基本医疗统筹", "大病保险", "计算过程"})
 	if len(rows) != 3 {
 		t.Fatalf("payouts has %d rows, want the header and 2 approved claims", len(rows))
 	}
@@ -151,14 +156,15 @@ func TestExportRun(t *testing.T) {
 		name, ref, want, raw  string
 		number, money, quoted bool
 	}{
-		{"claim id", "A2", "C2025-0001", "", false, false, false},
-		{"masked ID", "C2", record.MaskID(idZhang), "", false, false, false},
-		{"year is a number", "E2", "2025", "2025", true, false, false},
-		{"payable is a number with two decimals", "F2", "70,650.00", "70650", true, true, false},
-		{"basic", "G3", "13,200.00", "13200", true, true, false},
-		{"serious", "H3", "0.00", "0", true, true, false},
-		{"institution starting with @ keeps its value under a quote prefix", "D3", "@天津医科大学总医院", "", false, false, true},
-		{"trace is masked", "I2", "(80000.00 − 1500.00) × 0.90 = 70650.00；证件 " + record.MaskID(idZhang), "", false, false, false},
+		{"run id", "A2", d.Run.RunID, "", false, false, false},
+		{"claim id", "B2", "C2025-0001", "", false, false, false},
+		{"masked ID", "D2", record.MaskID(idZhang), "", false, false, false},
+		{"year is a number", "F2", "2025", "2025", true, false, false},
+		{"payable is a number with two decimals", "G2", "70,650.00", "70650", true, true, false},
+		{"basic", "H3", "13,200.00", "13200", true, true, false},
+		{"serious", "I3", "0.00", "0", true, true, false},
+		{"institution starting with @ keeps its value under a quote prefix", "E3", "@天津医科大学总医院", "", false, false, true},
+		{"trace is masked", "J2", "(80000.00 − 1500.00) × 0.90 = 70650.00；证件 " + record.MaskID(idZhang), "", false, false, false},
 	}
 	for _, c := range cells {
 		t.Run("payouts "+c.name, func(t *testing.T) {
@@ -197,18 +203,39 @@ func TestExportRun(t *testing.T) {
 			}
 		})
 	}
-	if w, err := f.GetColWidth("核准支付", "I"); err != nil || w < 30 {
+	if w, err := f.GetColWidth("核准支付", "J"); err != nil || w < 30 {
 		t.Errorf("trace column width %.1f (%v), want it to fit the trace", w, err)
 	}
 
 	g := openXLSX(t, filepath.Join(dir, "findings.xlsx"))
-	rows = checkSheet(t, g, "问题清单", []string{"对象类型", "对象编号", "问题代码", "问题", "级别", "说明"})
+	rows = checkSheet(t, g, "问题清单", []string{"运行编号", "对象类型", "对象编号", "医疗机构编码", "问题代码", "问题", "级别", "金额", "说明"})
 	if len(rows) != len(d.Findings)+1 {
 		t.Fatalf("findings has %d rows, want %d", len(rows), len(d.Findings)+1)
 	}
 	last := rows[len(rows)-1]
-	if want := "=HYPERLINK(\"http://example.invalid\",\"点击\") 证件 " + record.MaskID(idWang); last[5] != want {
-		t.Errorf("formula-like detail = %q, want %q", last[5], want)
+	if want := "=HYPERLINK(\"http://example.invalid\",\"点击\") 证件 " + record.MaskID(idWang); last[8] != want {
+		t.Errorf("formula-like detail = %q, want %q", last[8], want)
+	}
+	// The AMOUNT_MISMATCH row: its institution, and its amount as a number finance can total.
+	mismatch := rows[len(rows)-2]
+	if mismatch[0] != d.Run.RunID || mismatch[3] != "H12010100001" || mismatch[7] != "-1,234.50" {
+		t.Errorf("AMOUNT_MISMATCH row = %q, want the run id, institution H12010100001 and amount -1,234.50", mismatch)
+	}
+	ref, _ := excelize.CoordinatesToCellName(8, len(rows)-1)
+	if typ, _ := g.GetCellType("问题清单", ref); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+		t.Errorf("%s type %v, want a number", ref, typ)
+	}
+	if raw, _ := g.GetCellValue("问题清单", ref, excelize.Options{RawCellValue: true}); raw != "-1234.50" {
+		t.Errorf("%s raw = %q, want the number -1234.50", ref, raw)
+	}
+
+	r := openXLSX(t, filepath.Join(dir, "rejects.xlsx"))
+	rows = checkSheet(t, r, "拒收行", []string{"运行编号", "文件", "工作表", "行", "列", "值", "原因"})
+	if len(rows) != len(d.Rejects)+1 {
+		t.Fatalf("rejects has %d rows, want %d", len(rows), len(d.Rejects)+1)
+	}
+	if got := strings.Join(rows[len(rows)-1], "|"); got != d.Run.RunID+"|claims.xlsx|申请明细|7|证件号码|"+record.MaskID(idWang)+"|校验位错误 / bad checksum" {
+		t.Errorf("last reject row = %s", got)
 	}
 }
 
@@ -257,7 +284,7 @@ func TestExportQuotePrefix(t *testing.T) {
 	}
 	f := openXLSX(t, filepath.Join(dir, "payouts.xlsx"))
 	for i, n := range names {
-		ref, _ := excelize.CoordinatesToCellName(2, i+2) // 姓名
+		ref, _ := excelize.CoordinatesToCellName(3, i+2) // 姓名
 		t.Run(fmt.Sprintf("%q", n.name), func(t *testing.T) {
 			got, err := f.GetCellValue("核准支付", ref)
 			if err != nil {
@@ -297,7 +324,7 @@ func TestExportRunByteIdentical(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, name := range []string{"payouts.xlsx", "findings.xlsx"} {
+	for _, name := range []string{"payouts.xlsx", "findings.xlsx", "rejects.xlsx"} {
 		a, err := os.ReadFile(filepath.Join(first, name))
 		if err != nil {
 			t.Fatal(err)
