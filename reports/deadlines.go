@@ -6,7 +6,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"time"
+	"strings"
 
 	"medrecon/batch/record"
 )
@@ -26,7 +26,10 @@ type WorkItem struct {
 }
 
 // Worklist picks the claims the claims office must chase (SPEC 1, 3.4), as
-// of asOf with a window of within days:
+// of asOf with a window of within days. Only claims handed in by asOf
+// (dcla_date ≤ asOf) count, so that a past as-of date lists what the counter
+// held then, not the claims handed in since (issue 14); the claims' states
+// are those the states passed in say. Of those:
 //   - "pending": a pending claim whose deadline is not past;
 //   - "due": a pending or review claim whose deadline is 0 … within days
 //     away (a deadline exactly within days away is included);
@@ -41,6 +44,9 @@ func Worklist(states []record.ClaimState, asOf record.Date, within int) []WorkIt
 	var items []WorkItem
 	index := map[string]int{} // position in items by claim id
 	for _, s := range states {
+		if s.DclaDate.After(asOf) {
+			continue // handed in after asOf: not at the counter yet
+		}
 		days := asOf.DaysUntil(s.Deadline)
 		hasDeadline := !s.Deadline.IsZero()
 		pending := s.Status == record.ClaimPending
@@ -102,18 +108,40 @@ func categoryLabel(cat string) string {
 	return cat
 }
 
-// WriteDeadlinesPDF renders the worklist for the file: the counts per
-// category and a table sorted as Worklist sorts it. generated is printed and
-// stamped into the PDF's metadata; the caller decides it.
-func WriteDeadlinesPDF(w io.Writer, items []WorkItem, asOf record.Date, within int, generated time.Time) error {
-	doc := newDocument("手工报销申报期限清单 "+asOf.String(), "申报期限清单 · 基准日 "+asOf.String(), generated)
+// medTypeLabel names a med_type code (SPEC 2.1) as the counter's forms do;
+// an unknown code is shown as it is.
+func medTypeLabel(code string) string {
+	switch code {
+	case "11":
+		return "普通门诊"
+	case "13":
+		return "急诊"
+	case "14":
+		return "门诊慢特病"
+	case "21":
+		return "普通住院"
+	case "22":
+		return "外伤住院"
+	case "24":
+		return "急诊转住院"
+	case "41":
+		return "药店购药"
+	}
+	return code
+}
+
+// WriteDeadlinesPDF renders the worklist for the file: the as-of date (截至),
+// the counts per category and a table sorted as Worklist sorts it. The PDF
+// carries no clock time: its metadata date is the as-of date, so the same
+// worklist gives the same bytes.
+func WriteDeadlinesPDF(w io.Writer, items []WorkItem, asOf record.Date, within int) error {
+	doc := newDocument("手工报销申报期限清单 截至 "+asOf.String(), "申报期限清单 · 截至 "+asOf.String(), asOf.Time())
 	doc.newPage()
 	doc.title("手工报销申报期限清单")
 	doc.keyValues([]pair{
-		{"基准日", asOf.String()},
+		{"截至", asOf.String() + "（只列截至当日已提交的申请）"},
 		{"提醒窗口", fmt.Sprintf("%d 天（截止日在 %s 至 %s 之间为即将到期；%s 至 %s 逾期为已逾期）",
 			within, asOf.String(), asOf.AddDays(within).String(), asOf.AddDays(-within).String(), asOf.String())},
-		{"生成时间", clock(generated)},
 	}, 28)
 	counts := map[string]int{}
 	for _, it := range items {
@@ -136,16 +164,83 @@ func WriteDeadlinesPDF(w io.Writer, items []WorkItem, asOf record.Date, within i
 			rows = append(rows, []string{
 				categoryLabel(it.Category), record.MaskText(it.ClaimID), it.PsnName, record.MaskID(it.Certno),
 				it.FixmedinsName, it.Enddate.String(), it.DclaDate.String(), it.Deadline.String(),
-				strconv.Itoa(it.DaysLeft), statusLabel(it.Status),
+				strconv.Itoa(it.DaysLeft), statusName(it.Status),
 			})
 		}
-		doc.table([]column{
-			{"类别", 13, "L"}, {"申请编号", 18, "L"}, {"姓名", 12, "L"}, {"证件号码", 29, "L"}, {"医疗机构", 27, "L"},
-			{"出院日期", 16, "C"}, {"申请日期", 16, "C"}, {"截止日期", 16, "C"}, {"剩余天数", 13, "R"}, {"状态", 20, "L"},
-		}, rows)
+		doc.table(doc.fitColumns([]column{
+			{"类别", 0, "L"}, {"申请编号", 0, "L"}, {"姓名", 12, "L"}, {"证件号码", 0, "L"}, {"医疗机构", 27, "L"},
+			{"出院日期", 0, "C"}, {"申请日期", 0, "C"}, {"截止日期", 0, "C"}, {"剩余天数", 0, "R"}, {"状态", 0, "L"},
+		}, rows, claimIDColumn), rows)
 	}
 	if err := doc.write(w); err != nil {
 		return fmt.Errorf("deadlines as of %s: %w", asOf, err)
 	}
 	return nil
+}
+
+// statusName is statusLabel without the ledger's word: the list is for the
+// claims office, and the room goes to the claim id.
+func statusName(s string) string { return strings.TrimSuffix(statusLabel(s), " "+s) }
+
+// claimIDColumn is the list's 申请编号 column, which never wraps.
+const claimIDColumn = 1
+
+// minFlexWidth is the narrowest a wrapping column gets, in millimetres: a
+// three-character name still fits.
+const minFlexWidth = 11.0
+
+// fitColumns sizes a table to the page width for its rows at the table
+// font. A column given width 0 holds one short value per row (an id, a
+// date, a number, a status) and is made as wide as its widest cell or
+// heading, so that it never wraps (issue 14: claim ids wrapped). The other
+// columns (names) share what is left in proportion to their given widths
+// and wrap. Should the fitted columns leave the wrapping ones less than
+// minFlexWidth each, the fitted columns but keep give up room in proportion
+// to their width (and may wrap); keep never does.
+func (d *document) fitColumns(cols []column, rows [][]string, keep int) []column {
+	d.pdf.SetFont(fontFamily, "", tableFont)
+	defer d.pdf.SetFont(fontFamily, "", textFont)
+	// 0.5 mm beyond the cell margins: wrap breaks only where a line is wider.
+	pad := 2*d.pdf.GetCellMargin() + 0.5
+	out := make([]column, len(cols))
+	copy(out, cols)
+	var fitted, others, flexGiven float64
+	nflex := 0
+	for i, c := range cols {
+		if c.width > 0 {
+			nflex++
+			flexGiven += c.width
+			continue
+		}
+		w := d.pdf.GetStringWidth(c.head)
+		for _, r := range rows {
+			if i < len(r) {
+				w = max(w, d.pdf.GetStringWidth(r[i]))
+			}
+		}
+		out[i].width = w + pad
+		fitted += out[i].width
+		if i != keep {
+			others += out[i].width
+		}
+	}
+	room := bodyW - fitted
+	need := float64(nflex) * minFlexWidth
+	if room < need && others > 0 {
+		// Squeeze the fitted columns but keep to leave the wrapping ones their minimum.
+		scale := max(0, others-(need-room)) / others
+		for i := range out {
+			if cols[i].width == 0 && i != keep {
+				out[i].width *= scale
+			}
+		}
+		room = need
+	}
+	// Each wrapping column gets its minimum and a share of the rest.
+	for i, c := range cols {
+		if c.width > 0 {
+			out[i].width = minFlexWidth + (room-need)*c.width/flexGiven
+		}
+	}
+	return out
 }

@@ -64,10 +64,8 @@ func runDeadlines(ctx context.Context, o deadlinesOptions, stdout io.Writer) err
 	}
 	items := reports.Worklist(states, asOf, o.within)
 	if o.report != "" {
-		// The PDF's date is the as-of date, so the same worklist gives the same file.
-		gen := asOf.Time()
 		if err := batch.WriteAtomic(o.report, func(w io.Writer) error {
-			return reports.WriteDeadlinesPDF(w, items, asOf, o.within, gen)
+			return reports.WriteDeadlinesPDF(w, items, asOf, o.within)
 		}); err != nil {
 			return err
 		}
