@@ -250,7 +250,7 @@ func TestDeadlinesXLSX(t *testing.T) {
 	if len(rows) != len(items)+1 {
 		t.Fatalf("%d rows, want %d", len(rows), len(items)+1)
 	}
-	want := []string{"已逾期", "C-05", "赵雨桐", record.MaskID(idZhao), "天津市第一中心医院", "21", "2025-12-20", "2026-03-12", "2026-02-28", "-20", "不予支付 rejected", "1,234.50", "2026-03-20"}
+	want := []string{"已逾期", "C-05", "赵雨桐", record.MaskID(idZhao), "天津市第一中心医院", "普通住院", "2025-12-20", "2026-03-12", "2026-02-28", "-20", "不予支付 rejected", "1,234.50", "2026-03-20"}
 	if got := strings.Join(rows[1], "|"); got != strings.Join(want, "|") {
 		t.Errorf("first row\n got %s\nwant %s", got, strings.Join(want, "|"))
 	}

@@ -199,7 +199,10 @@ func (s *sheet) write(w io.Writer) error {
 	return s.f.Close()
 }
 
-// WriteDeadlinesXLSX writes the worklist as a spreadsheet for outreach.
+// WriteDeadlinesXLSX writes the worklist as a spreadsheet for outreach. The
+// dates (出院日期, 申请日期, 截止日期, 基准日) are Excel dates formatted
+// yyyy-mm-dd, so that the office can sort and filter by them, and 医疗类别
+// is named (普通住院), not coded.
 func WriteDeadlinesXLSX(w io.Writer, items []WorkItem, asOf record.Date) error {
 	s, err := newSheet("申报期限", []string{
 		"类别", "申请编号", "姓名", "证件号码", "医疗机构", "医疗类别", "出院日期", "申请日期", "截止日期", "剩余天数", "状态", "应付金额", "基准日",
@@ -207,17 +210,56 @@ func WriteDeadlinesXLSX(w io.Writer, items []WorkItem, asOf record.Date) error {
 	if err != nil {
 		return fmt.Errorf("deadlines xlsx: %w", err)
 	}
+	dateFmt := "yyyy-mm-dd"
+	dateStyle, err := s.f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt})
+	if err != nil {
+		return fmt.Errorf("deadlines xlsx: date style: %w", err)
+	}
 	for _, it := range items {
+		// The dates go in as text first, which sizes their columns, and
+		// are then made date cells.
 		if err := s.add([]cell{
 			text(categoryLabel(it.Category)), text(record.MaskText(it.ClaimID)), text(it.PsnName), text(record.MaskID(it.Certno)),
-			text(it.FixmedinsName), text(it.MedType), text(it.Enddate.String()), text(it.DclaDate.String()),
+			text(it.FixmedinsName), text(medTypeLabel(it.MedType)), text(it.Enddate.String()), text(it.DclaDate.String()),
 			text(it.Deadline.String()), integer(it.DaysLeft), text(statusLabel(it.Status)), amount(it.Payable), text(asOf.String()),
 		}); err != nil {
 			return fmt.Errorf("deadlines xlsx: %w", err)
 		}
+		for _, d := range []struct {
+			col int
+			day record.Date
+		}{{7, it.Enddate}, {8, it.DclaDate}, {9, it.Deadline}, {13, asOf}} {
+			if err := setDateCell(s, d.col, d.day, dateStyle); err != nil {
+				return fmt.Errorf("deadlines xlsx: %w", err)
+			}
+		}
 	}
 	if err := s.write(w); err != nil {
 		return fmt.Errorf("deadlines xlsx: %w", err)
+	}
+	return nil
+}
+
+// excelEpoch is day 0 of Excel's 1900 date system as Excel counts it (with
+// its phantom 29 February 1900, so serials from March 1900 on are right).
+var excelEpoch = record.D(1899, 12, 30)
+
+// setDateCell makes column col (1-based) of the sheet's last row the date
+// day: its serial day number, exact, under the date style; a zero date
+// leaves the cell blank.
+func setDateCell(s *sheet, col int, day record.Date, style int) error {
+	ref, err := excelize.CoordinatesToCellName(col, s.row)
+	if err != nil {
+		return err
+	}
+	if day.IsZero() {
+		return s.f.SetCellDefault(s.name, ref, "")
+	}
+	if err := s.f.SetCellDefault(s.name, ref, strconv.Itoa(excelEpoch.DaysUntil(day))); err != nil {
+		return fmt.Errorf("sheet %s cell %s: %w", s.name, ref, err)
+	}
+	if err := s.f.SetCellStyle(s.name, ref, ref, style); err != nil {
+		return fmt.Errorf("sheet %s cell %s: %w", s.name, ref, err)
 	}
 	return nil
 }
