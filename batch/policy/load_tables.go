@@ -66,7 +66,7 @@ func parseRegions(t *table) (map[string]Region, error) {
 			TempFilingSingleUse: c.boolean("temp_filing_single_use"),
 			InpatientDeadline:   c.deadline("inpatient_deadline"),
 			OutpatientDeadline:  c.deadline("outpatient_deadline"),
-			Tolerance:           c.amount("tolerance", &zero, nil),
+			Tolerance:           c.money("tolerance", &zero, nil),
 		}
 		if c.err != nil {
 			return nil, c.err
@@ -107,10 +107,10 @@ func parseRates(t *table, regions map[string]Region) ([]Rate, error) {
 			MedCat:          c.oneOf("med_cat", record.MedInpatient, record.MedOutpatient, record.MedChronic),
 			HospLv:          c.hospLv("hosp_lv"),
 			ValidFrom:       c.date("valid_from"),
-			Deductible:      c.amount("deductible", &zero, nil),
+			Deductible:      c.money("deductible", &zero, nil),
 			DeductibleBasis: c.oneOf("deductible_basis", BasisVisit, BasisYear),
-			Ratio:           c.amount("ratio", &zero, &one),
-			AnnualCap:       c.amount("annual_cap", &zero, nil),
+			Ratio:           c.ratio("ratio", &zero, &one),
+			AnnualCap:       c.money("annual_cap", &zero, nil),
 		}
 		if c.err != nil {
 			return nil, c.err
@@ -148,7 +148,7 @@ func parseAdjustments(t *table, regions map[string]Region) (map[string]map[strin
 		c := cells{t: t, i: i}
 		admdvs := c.region("insuplc_admdvs")
 		status := c.oneOf("filing_status", filingStatuses...)
-		delta := c.amount("ratio_delta", &minusOne, &one)
+		delta := c.ratio("ratio_delta", &minusOne, &one)
 		if c.err != nil {
 			return nil, c.err
 		}
@@ -188,14 +188,14 @@ func parseSerious(t *table, regions map[string]Region) (map[string]SeriousIllnes
 		s := SeriousIllness{
 			InsuplcAdmdvs: c.region("insuplc_admdvs"),
 			Insutype:      c.oneOf("insutype", insutypes...),
-			Threshold:     c.amount("threshold", &zero, nil),
+			Threshold:     c.money("threshold", &zero, nil),
 		}
 		b := band{row: i}
-		b.From = c.amount("band_from", &zero, nil)
-		to, closed := c.optAmount("band_to", &zero)
+		b.From = c.money("band_from", &zero, nil)
+		to, closed := c.optMoney("band_to", &zero)
 		b.To, b.open = to, !closed
-		b.Ratio = c.amount("ratio", &zero, &one)
-		s.AnnualCap = c.amount("annual_cap", &zero, nil)
+		b.Ratio = c.ratio("ratio", &zero, &one)
+		s.AnnualCap = c.money("annual_cap", &zero, nil)
 		if c.err != nil {
 			return nil, c.err
 		}

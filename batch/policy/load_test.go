@@ -141,6 +141,16 @@ func TestLoadValidation(t *testing.T) {
 		{"unknown insutype", "rates", ratesHeader +
 			"130100,320,active,inpatient,3,2024-01-01,1500,visit,0.9,500000\n", ErrBadValue, 2, "insutype", "320"},
 		{"unknown filing_status", "adjustments", adjustmentsHeader + "130100,holiday,-0.1\n", ErrBadValue, 2, "filing_status", "holiday"},
+		{"a ratio finer than a basis point", "rates", ratesHeader +
+			"130100,310,active,inpatient,3,2024-01-01,1500,visit,0.90005,500000\n", ErrBadValue, 2, "ratio", "0.90005"},
+		{"a deductible finer than a fen", "rates", ratesHeader +
+			"130100,310,active,inpatient,3,2024-01-01,1500.005,visit,0.9,500000\n", ErrBadValue, 2, "deductible", "1500.005"},
+		{"a cap beyond what the integer form holds", "rates", ratesHeader +
+			"130100,310,active,inpatient,3,2024-01-01,1500,visit,0.9,1000000000000.01\n", ErrBadValue, 2, "annual_cap", "1000000000000.01"},
+		{"an adjustment finer than a basis point", "adjustments", adjustmentsHeader +
+			"130100,referral,-0.100001\n", ErrBadValue, 2, "ratio_delta", "-0.100001"},
+		{"a band edge finer than a fen", "serious_illness", seriousHeader +
+			"130100,390,15000,0,100000.001,0.60,400000\n", ErrBadValue, 2, "band_to", "100000.001"},
 		{"hosp_lv 4", "rates", ratesHeader +
 			"130100,310,active,inpatient,4,2024-01-01,1500,visit,0.9,500000\n", ErrBadValue, 2, "hosp_lv", "4"},
 		{"valid_from not ISO", "rates", ratesHeader +

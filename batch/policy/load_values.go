@@ -80,12 +80,36 @@ func (c *cells) amount(col string, min, max *decimal.Decimal) decimal.Decimal {
 	return d
 }
 
-// optAmount is amount, but blank is allowed and reported by ok.
-func (c *cells) optAmount(col string, min *decimal.Decimal) (d decimal.Decimal, ok bool) {
+// money is amount that the rules' integer form holds exactly: whole fen
+// (record.FenOf), so that the integer calculation equals the decimal one.
+func (c *cells) money(col string, min, max *decimal.Decimal) decimal.Decimal {
+	d := c.amount(col, min, max)
+	if c.err == nil {
+		if _, err := record.FenOf(d); err != nil {
+			c.fail(col, "%v", err)
+		}
+	}
+	return d
+}
+
+// ratio is amount that the rules' integer form holds exactly: whole basis
+// points (record.BpOf).
+func (c *cells) ratio(col string, min, max *decimal.Decimal) decimal.Decimal {
+	d := c.amount(col, min, max)
+	if c.err == nil {
+		if _, err := record.BpOf(d); err != nil {
+			c.fail(col, "%v", err)
+		}
+	}
+	return d
+}
+
+// optMoney is money, but blank is allowed and reported by ok.
+func (c *cells) optMoney(col string, min *decimal.Decimal) (d decimal.Decimal, ok bool) {
 	if c.t.cell(c.i, col) == "" {
 		return decimal.Zero, false
 	}
-	return c.amount(col, min, nil), true
+	return c.money(col, min, nil), true
 }
 
 // integer is a required whole number in [min, max].

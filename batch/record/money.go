@@ -1,0 +1,96 @@
+package record
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+)
+
+// Fen is an amount of money as a whole number of fen (0.01 yuan): the
+// integer form of the hot path (SPEC 3.2's amounts are to the fen), as
+// financial ledgers that must be fast keep an integer of the smallest unit.
+// decimal.Decimal stays at the edges: parsing, policy files, exports.
+type Fen int64
+
+// Bp is a ratio in basis points (1/10000): 0.90 is 9000, −0.10 is −1000.
+// The ledger keeps ratios to four decimals, so a basis point is exact for
+// every ratio it can hold.
+type Bp int64
+
+// Limits of the integer forms. An amount beyond maxFen yuan (10^12 yuan)
+// could overflow an int64 once multiplied by a ratio in basis points.
+const (
+	maxFen   = Fen(100_000_000_000_000) // 10^12 yuan
+	maxBp    = Bp(1_000_000)            // a ratio of 100
+	bpPerOne = 10000
+)
+
+// ErrNotExact reports a decimal that the integer form cannot hold exactly.
+var ErrNotExact = errors.New("cannot be held exactly")
+
+// FenOf converts a decimal amount to fen. It refuses an amount with more
+// than two decimals or beyond ±10^12 yuan.
+func FenOf(d decimal.Decimal) (Fen, error) {
+	f := d.Shift(2)
+	if !f.IsInteger() {
+		return 0, fmt.Errorf("amount %s has more than two decimals: %w", d, ErrNotExact)
+	}
+	if f.Abs().GreaterThan(decimal.NewFromInt(int64(maxFen))) {
+		return 0, fmt.Errorf("amount %s is beyond ±10^12 yuan: %w", d, ErrNotExact)
+	}
+	return Fen(f.IntPart()), nil
+}
+
+// BpOf converts a decimal ratio to basis points. It refuses a ratio with
+// more than four decimals or beyond ±100.
+func BpOf(d decimal.Decimal) (Bp, error) {
+	b := d.Shift(4)
+	if !b.IsInteger() {
+		return 0, fmt.Errorf("ratio %s has more than four decimals: %w", d, ErrNotExact)
+	}
+	if b.Abs().GreaterThan(decimal.NewFromInt(int64(maxBp))) {
+		return 0, fmt.Errorf("ratio %s is beyond ±100: %w", d, ErrNotExact)
+	}
+	return Bp(b.IntPart()), nil
+}
+
+// Decimal returns the amount in yuan, with two decimals.
+func (f Fen) Decimal() decimal.Decimal { return decimal.New(int64(f), -2) }
+
+// Decimal returns the ratio, with four decimals.
+func (b Bp) Decimal() decimal.Decimal { return decimal.New(int64(b), -4) }
+
+// String writes the amount as yuan with two decimals ("-1234.50"), without fmt.
+func (f Fen) String() string { return string(f.Append(nil)) }
+
+// Append appends the amount as String writes it.
+func (f Fen) Append(b []byte) []byte {
+	u := uint64(f)
+	if f < 0 {
+		b = append(b, '-')
+		u = uint64(-f)
+		if f == math.MinInt64 {
+			u = uint64(math.MaxInt64) + 1
+		}
+	}
+	b = strconv.AppendUint(b, u/100, 10)
+	c := u % 100
+	return append(b, '.', byte('0'+c/10), byte('0'+c%10))
+}
+
+// MulBp returns f × r rounded half-up to the fen (half away from zero, as
+// decimal's Round: for the non-negative amounts of SPEC 3.2 that is
+// half-up). f and r must be within the limits of FenOf and BpOf.
+func (f Fen) MulBp(r Bp) Fen { return RoundBp(int64(f) * int64(r)) }
+
+// RoundBp rounds an amount in fen·basis points (a sum of f × r products)
+// half away from zero to the fen.
+func RoundBp(x int64) Fen {
+	if x < 0 {
+		return -Fen((-x + bpPerOne/2) / bpPerOne)
+	}
+	return Fen((x + bpPerOne/2) / bpPerOne)
+}
