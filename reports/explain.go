@@ -38,6 +38,12 @@ func WriteExplanation(w io.Writer, e record.Explanation) error {
 	}
 	for _, f := range e.Findings {
 		fmt.Fprintf(&b, "  [%s %s] %s %s\n", severityLabel(f.Severity), f.Severity, f.Code, codeLabel(f.Code))
+		if f.Code == record.SettlementConflict {
+			if head, fields, tail, ok := conflictFields(f.Detail); ok {
+				writeConflict(&b, head, fields, tail)
+				continue
+			}
+		}
 		writeIndented(&b, "    ", f.Detail)
 	}
 
@@ -166,4 +172,57 @@ func yesNo(v bool) string {
 		return "是"
 	}
 	return "否"
+}
+
+// conflictFields splits a SETTLEMENT_CONFLICT detail, "结算 S1 再次出现但内容
+// 不同: hifp_pay 120.00 → 150.00; psn_name 张三 → 李四; 以首次版本为准" (the
+// form batch/rules writes, one "name old → new" per field that differs, see
+// rules.SettlementDiff), into its opening sentence, its fields and its closing
+// words. ok is false for a detail of another form (an older ledger's), which
+// is then printed as it stands.
+func conflictFields(detail string) (head string, fields []string, tail string, ok bool) {
+	head, rest, found := strings.Cut(detail, ": ")
+	if !found || !strings.Contains(rest, " → ") {
+		return "", nil, "", false
+	}
+	parts := strings.Split(rest, "; ")
+	if n := len(parts); n > 1 && !strings.Contains(parts[n-1], " → ") {
+		tail, parts = parts[n-1], parts[:n-1]
+	}
+	for _, p := range parts {
+		if !strings.Contains(p, " → ") {
+			return "", nil, "", false
+		}
+	}
+	return head, parts, tail, true
+}
+
+// writeConflict prints a settlement conflict one field a line, under the
+// sentence that names it: the field's Chinese label and name, then the
+// standing (first) value → the value sent again.
+func writeConflict(b *strings.Builder, head string, fields []string, tail string) {
+	if tail != "" {
+		head += ", " + tail
+	}
+	fmt.Fprintf(b, "    %s; 不同的字段 (首次 → 再次):\n", head)
+	for _, f := range fields {
+		name, change, _ := strings.Cut(f, " ")
+		label := name
+		if zh, ok := settlementFieldLabels[name]; ok {
+			label = zh + " " + name
+		}
+		fmt.Fprintf(b, "      %s%s%s\n", label, strings.Repeat(" ", max(2, 30-int(displayWidth(label)))), change)
+	}
+}
+
+// settlementFieldLabels are the Chinese labels of a settlement's fields
+// (SPEC 2.1), as a conflict names them.
+var settlementFieldLabels = map[string]string{
+	"setl_id": "结算ID", "mdtrt_id": "就诊ID", "psn_no": "人员编号", "psn_name": "人员姓名", "certno": "证件号码",
+	"insutype": "险种类型", "psn_type": "人员类别", "insuplc_admdvs": "参保地医保区划", "mdtrtarea_admvs": "就医地医保区划",
+	"fixmedins_code": "定点医药机构编号", "fixmedins_name": "定点医药机构名称", "hosp_lv": "医院等级", "med_type": "医疗类别",
+	"begndate": "开始日期", "enddate": "结束日期", "setl_time": "结算时间", "medfee_sumamt": "医疗费总额",
+	"inscp_scp_amt": "符合政策范围金额", "act_pay_dedc": "实际支付起付线", "hifp_pay": "统筹基金支出",
+	"hifmi_pay": "居民大病保险资金支出", "fund_pay_sumamt": "基金支付总额", "acct_pay": "个人账户支出",
+	"psn_cash_pay": "个人现金支出", "refd_setl_flag": "退费结算标志", "init_setl_id": "原结算ID",
 }

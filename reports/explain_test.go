@@ -59,6 +59,7 @@ func TestWriteExplanation(t *testing.T) {
 	}{
 		{"claim with invoices, trace and earlier visits", explainClaim(), "explain_claim.golden"},
 		{"settlement with a mismatch and no earlier visits", explainSettlement(), "explain_settlement.golden"},
+		{"settlement sent again with other content", explainConflict(), "explain_conflict.golden"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,6 +71,46 @@ func TestWriteExplanation(t *testing.T) {
 				t.Errorf("explanation shows an unmasked ID %s", m)
 			}
 			golden(t, tt.golden, []byte(b.String()))
+		})
+	}
+}
+
+// explainConflict is a settlement sent again on a later night with other
+// amounts and another name: the detail as batch/rules writes it.
+func explainConflict() record.Explanation {
+	e := explainSettlement()
+	e.Findings = append(e.Findings, record.Finding{
+		SubjectKind: record.KindSettlement, SubjectID: "S0002", Code: record.SettlementConflict, Severity: record.SeverityError,
+		Detail: "结算 S0002 再次出现但内容不同: psn_name 李建国 → 李建华; certno " + record.MaskID(idLi) + " → " + record.MaskID(idZhang) +
+			"; hifp_pay 1150.00 → 1,300.00; psn_no (空) → P01; 以首次版本为准",
+	})
+	return e
+}
+
+func TestConflictFields(t *testing.T) {
+	tests := []struct {
+		name   string
+		detail string
+		head   string
+		fields []string
+		tail   string
+		ok     bool
+	}{
+		{"one field", "结算 S1 再次出现但内容不同: hifp_pay 120.00 → 150.00; 以首次版本为准",
+			"结算 S1 再次出现但内容不同", []string{"hifp_pay 120.00 → 150.00"}, "以首次版本为准", true},
+		{"several fields", "结算 S1 再次出现但内容不同: psn_name 张三 → 李四; acct_pay 0.00 → 10.00; 以首次版本为准",
+			"结算 S1 再次出现但内容不同", []string{"psn_name 张三 → 李四", "acct_pay 0.00 → 10.00"}, "以首次版本为准", true},
+		{"no closing words", "结算 S1 再次出现但内容不同: hifp_pay 120.00 → 150.00",
+			"结算 S1 再次出现但内容不同", []string{"hifp_pay 120.00 → 150.00"}, "", true},
+		{"an older ledger's detail without fields", "结算 S1 再次出现但内容不同, 以首次版本为准", "", nil, "", false},
+		{"a part that is no field", "结算 S1: 内容不同; hifp_pay 1 → 2; 以首次版本为准", "", nil, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			head, fields, tail, ok := conflictFields(tt.detail)
+			if ok != tt.ok || head != tt.head || tail != tt.tail || strings.Join(fields, "|") != strings.Join(tt.fields, "|") {
+				t.Errorf("conflictFields = %q, %q, %q, %v; want %q, %q, %q, %v", head, fields, tail, ok, tt.head, tt.fields, tt.tail, tt.ok)
+			}
 		})
 	}
 }
