@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"medrecon/batch/ingest"
 	"medrecon/batch/record"
 )
 
@@ -62,14 +63,7 @@ type genPerson struct {
 var genNames = []string{"赵一鸣", "钱二丫", "孙三石", "李四海", "周五岳", "吴六合", "郑七星", "王八方", "冯九思", "陈十全"}
 
 // genIDNo completes a 17-digit prefix with its GB 11643 check character.
-func genIDNo(prefix17 string) string {
-	weights := []int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
-	sum := 0
-	for i, w := range weights {
-		sum += int(prefix17[i]-'0') * w
-	}
-	return prefix17 + string("10X98765432"[sum%11])
-}
+func genIDNo(prefix17 string) string { return ingest.WithCheckDigit(prefix17) }
 
 func genKey(date record.Date, tier int, rest string) string {
 	return fmt.Sprintf("%s|%d|%s", date, tier, rest)

@@ -401,6 +401,17 @@ var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 
 const idCheckDigits = "10X98765432"
 
+// WithCheckDigit completes the first 17 digits of body, a resident ID
+// number's, with their GB 11643 check character: for fictional people in
+// generated batches and tests.
+func WithCheckDigit(body string) string {
+	sum := 0
+	for i := range 17 {
+		sum += int(body[i]-'0') * idWeights[i]
+	}
+	return body[:17] + string(idCheckDigits[sum%11])
+}
+
 // ValidID checks a resident ID number against GB 11643: 18 characters, 17
 // digits and a check digit 0-9 or X (a lowercase x is taken as X), the
 // checksum, a region code that does not start with 0, and a real birth date

@@ -83,21 +83,20 @@ func (c *cells) amount(col string, min, max *decimal.Decimal) decimal.Decimal {
 // money is amount that the rules' integer form holds exactly: whole fen
 // (record.FenOf), so that the integer calculation equals the decimal one.
 func (c *cells) money(col string, min, max *decimal.Decimal) decimal.Decimal {
-	d := c.amount(col, min, max)
-	if c.err == nil {
-		if _, err := record.FenOf(d); err != nil {
-			c.fail(col, "%v", err)
-		}
-	}
-	return d
+	return c.exact(col, min, max, func(d decimal.Decimal) error { _, err := record.FenOf(d); return err })
 }
 
 // ratio is amount that the rules' integer form holds exactly: whole basis
 // points (record.BpOf).
 func (c *cells) ratio(col string, min, max *decimal.Decimal) decimal.Decimal {
+	return c.exact(col, min, max, func(d decimal.Decimal) error { _, err := record.BpOf(d); return err })
+}
+
+// exact is amount that check accepts.
+func (c *cells) exact(col string, min, max *decimal.Decimal, check func(decimal.Decimal) error) decimal.Decimal {
 	d := c.amount(col, min, max)
 	if c.err == nil {
-		if _, err := record.BpOf(d); err != nil {
+		if err := check(d); err != nil {
 			c.fail(col, "%v", err)
 		}
 	}
