@@ -69,15 +69,19 @@ func lockError(path string, err error) *LockError {
 
 // OpenWait calls open (Open or OpenReadOnly) until the ledger is no longer
 // locked or wait has passed, so that a nightly run outlasts an auditor's
-// session instead of failing. A wait of 0 tries once. When the time is up
+// session instead of failing. A wait of 0 tries once. waiting, when not nil,
+// is told the first refusal, before the waiting begins. When the time is up
 // the error still wraps ErrLocked.
-func OpenWait(ctx context.Context, path string, wait time.Duration, open func(context.Context, string) (*Ledger, error)) (*Ledger, error) {
+func OpenWait(ctx context.Context, path string, wait time.Duration, open func(context.Context, string) (*Ledger, error), waiting func(error)) (*Ledger, error) {
 	deadline := time.Now().Add(wait)
 	delay := 100 * time.Millisecond
-	for {
+	for first := true; ; first = false {
 		l, err := open(ctx, path)
 		if err == nil || !errors.Is(err, ErrLocked) {
 			return l, err
+		}
+		if first && wait > 0 && waiting != nil {
+			waiting(err)
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
