@@ -21,8 +21,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -52,13 +54,20 @@ type Config struct {
 	Policy         *policy.Policy
 	AsOf           record.Date
 	Inputs         []Input
-	MaxRejectRatio float64 // of one file's data rows; SPEC 3.5 default 0.05
-	ReportPath     string  // write the run's PDF here after the commit ("" = none)
-	ExportDir      string  // write payouts.xlsx and findings.xlsx here ("" = none)
+	MaxRejectRatio float64       // of one file's data rows; SPEC 3.5 default 0.05
+	ReportPath     string        // write the run's PDF here after the commit ("" = none)
+	ExportDir      string        // write the run's export files into ExportDir/RUN_ID/ ("" = none)
+	Wait           time.Duration // how long to wait for a ledger another process holds
 	Version        string
 	Logger         *slog.Logger
 	Now            func() time.Time // the clock for started_at / finished_at
+	Progress       Progress         // told of each phase; nil = silent
 }
+
+// Progress is told where a run is: the phase it starts and the rows read
+// so far (every row of the night once reading is done). cmd/medrecon draws
+// it on a terminal.
+type Progress func(phase string, rows int)
 
 // FileSummary says what happened to one input file.
 type FileSummary struct {
@@ -70,21 +79,40 @@ type FileSummary struct {
 	AlreadyImported string `json:"already_imported,omitempty"` // run id that imported the same bytes
 }
 
+// What a run came to, Summary.Result.
+const (
+	ResultCommitted   = "committed"     // a run was committed
+	ResultNothingNew  = "nothing_new"   // every file was imported before: no run, no report
+	ResultNothingToDo = "nothing_to_do" // no input file at all (an empty night)
+)
+
 // Summary is what a run reports on its one summary line (or in --json).
 type Summary struct {
-	RunID       string         `json:"run_id,omitempty"` // "" when nothing was new
-	AsOf        string         `json:"as_of"`
-	Committed   bool           `json:"committed"`
-	Files       []FileSummary  `json:"files"`
-	Claims      map[string]int `json:"claims"`      // by status
-	Settlements map[string]int `json:"settlements"` // by status
-	Payable     string         `json:"approved_payable"`
-	Discrepancy string         `json:"net_discrepancy"`
-	Findings    int            `json:"findings"`
-	Rejects     int            `json:"rejects"`
-	Ignored     int            `json:"ignored_reimports"`
-	Report      string         `json:"report,omitempty"`
-	ReportError string         `json:"report_error,omitempty"`
+	Result      string          `json:"result"`           // ResultCommitted, ResultNothingNew or ResultNothingToDo
+	RunID       string          `json:"run_id,omitempty"` // "" when nothing was new
+	AsOf        string          `json:"as_of"`
+	Committed   bool            `json:"committed"`
+	Files       []FileSummary   `json:"files"`
+	Skipped     []string        `json:"skipped,omitempty"` // files of the drop folder that are not inputs (set by the caller that chose them)
+	Claims      map[string]int  `json:"claims"`            // by status
+	Settlements map[string]int  `json:"settlements"`       // by status
+	Payable     string          `json:"approved_payable"`
+	Discrepancy string          `json:"net_discrepancy"`
+	Findings    int             `json:"findings"`
+	Rejects     int             `json:"rejects"`
+	Ignored     int             `json:"ignored_reimports"`
+	Report      string          `json:"report,omitempty"` // the PDF written
+	Export      string          `json:"export,omitempty"` // the folder the exports were written into
+	Failed      []OutputFailure `json:"failed_outputs,omitempty"`
+}
+
+// OutputFailure is an output of a committed run (its PDF or its exports)
+// that could not be written. The run stands; Rerun writes the output again.
+type OutputFailure struct {
+	Output string `json:"output"` // "report" or "export"
+	Path   string `json:"path"`   // the PDF, or the export folder DIR/RUN_ID
+	Reason string `json:"reason"`
+	Rerun  string `json:"rerun"` // the medrecon command that writes it again from the ledger
 }
 
 // ErrTooManyRejects is wrapped when a file's share of bad rows passes the limit.
@@ -95,7 +123,9 @@ var ErrTooManyRejects = errors.New("too many rejected rows")
 // exactly as it was; then it assesses the batch against the ledger's history
 // and commits everything in one transaction. The PDF and exports are written
 // after the commit from what the ledger holds; if they fail, the run stands
-// and the error says how to regenerate them.
+// and Summary.Failed says which and how to write them again. A run with no
+// input at all is an empty night, and one whose files were all imported
+// before commits nothing; neither writes a report.
 func Run(ctx context.Context, cfg Config) (Summary, error) {
 	log := cfg.Logger
 	if log == nil {
@@ -106,7 +136,15 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		now = time.Now
 	}
 	started := now().UTC()
-	sum := Summary{AsOf: cfg.AsOf.String(), Claims: map[string]int{}, Settlements: map[string]int{}}
+	sum := Summary{AsOf: cfg.AsOf.String(), Claims: map[string]int{}, Settlements: map[string]int{}, Files: []FileSummary{}}
+	progress := cfg.Progress
+	if progress == nil {
+		progress = func(string, int) {}
+	}
+	if len(cfg.Inputs) == 0 {
+		sum.Result = ResultNothingToDo // an empty night: the ledger is not even opened
+		return sum, nil
+	}
 
 	// 1. Read every file; any fatal error stops here, before the ledger is opened.
 	var (
@@ -117,11 +155,19 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	// Each phase logs how long it took (with --verbose), so an operator
 	// can see where a night's time went without a profiler.
 	phase := time.Now()
+	rows := 0
 	took := func(what string, args ...any) {
 		log.Info(what, append(args, "took", time.Since(phase).Round(time.Millisecond))...)
 		phase = time.Now()
+		if next, ok := nextPhase[what]; ok {
+			progress(next, rows)
+		}
 	}
-	reads, sums, err := readInputs(ctx, cfg.Inputs, cfg.AsOf)
+	progress("reading", 0)
+	reads, sums, err := readInputs(ctx, cfg.Inputs, cfg.AsOf, func(r *ingest.Result) {
+		rows += r.Rows
+		progress("reading", rows)
+	})
 	if err != nil {
 		return sum, err
 	}
@@ -143,7 +189,9 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 
 	// 2. Open the ledger and drop the files it already holds.
 	created := !exists(cfg.Ledger)
-	l, err := ledger.Open(ctx, cfg.Ledger)
+	l, err := ledger.OpenWait(ctx, cfg.Ledger, cfg.Wait, ledger.Open, func(err error) {
+		log.Warn("waiting for the ledger", "err", err, "wait", cfg.Wait)
+	})
 	if err != nil {
 		return sum, err
 	}
@@ -177,7 +225,8 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		sum.Files = append(sum.Files, fsum)
 	}
 	if len(newFiles) == 0 {
-		return sum, nil // SPEC 3.5: the same files again change nothing
+		sum.Result = ResultNothingNew // SPEC 3.5: the same files again change nothing
+		return sum, nil
 	}
 	batch, rejects = assemble(newReads)
 
@@ -187,22 +236,34 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		return sum, err
 	}
 	committed = true
+	// The WAL that the commit wrote holds the night's rows until Close
+	// checkpoints it; DuckDB made it with the umask's mode.
+	if err := l.Protect(); err != nil {
+		log.Warn("ledger file mode", "err", err)
+	}
 	took("run committed", "run", runID)
-	sum.RunID, sum.Committed = runID, true
+	sum.Result, sum.RunID, sum.Committed = ResultCommitted, runID, true
 	summarise(&sum, out)
 
-	// 5. Reports, from the ledger; failures here never undo the run.
+	// 5. Reports, from the ledger; failures here never undo the run, and
+	// one failed output never keeps the others from being written.
 	if cfg.ReportPath != "" || cfg.ExportDir != "" {
-		if err := writeReports(ctx, l, runID, cfg.ReportPath, cfg.ExportDir); err != nil {
-			sum.ReportError = fmt.Sprintf("%v; the run is committed: regenerate with `medrecon report --db %s --run %s --out %s`",
-				err, cfg.Ledger, runID, orDefault(cfg.ReportPath, "run.pdf"))
-			log.Error("report failed", "run", runID, "err", err)
-		} else {
-			sum.Report = cfg.ReportPath
-			took("reports written")
-		}
+		writeOutputs(ctx, l, cfg, runID, &sum)
+		took("outputs written")
 	}
 	return sum, nil
+}
+
+// nextPhase names the phase that starts when a step of took ends, for the
+// progress line.
+var nextPhase = map[string]string{
+	"inputs read":     "opening ledger",
+	"ledger opened":   "checking policy",
+	"policy checked":  "loading history",
+	"history loaded":  "assessing",
+	"batch assessed":  "committing",
+	"run committed":   "writing outputs",
+	"outputs written": "done",
 }
 
 // night is what one run adds: the records of its new files, the files
@@ -262,12 +323,16 @@ type committedNight struct {
 // night's settlements CSV and claims workbook parse side by side), and
 // returns the results in input order. The error is that of the first
 // failing input in input order, so the message does not depend on timing.
-func readInputs(ctx context.Context, inputs []Input, asOf record.Date) ([]*ingest.Result, []string, error) {
+// read, when not nil, is called with each file read, one call at a time.
+func readInputs(ctx context.Context, inputs []Input, asOf record.Date, read func(*ingest.Result)) ([]*ingest.Result, []string, error) {
 	reads := make([]*ingest.Result, len(inputs))
 	shas := make([]string, len(inputs))
 	errs := make([]error, len(inputs))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+	)
 	for i, in := range inputs {
 		wg.Add(1)
 		go func() {
@@ -275,6 +340,11 @@ func readInputs(ctx context.Context, inputs []Input, asOf record.Date) ([]*inges
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			reads[i], shas[i], errs[i] = readInput(ctx, in, asOf)
+			if errs[i] == nil && read != nil {
+				mu.Lock()
+				read(reads[i])
+				mu.Unlock()
+			}
 		}()
 	}
 	wg.Wait()
@@ -420,44 +490,120 @@ func ReportLimits() ledger.ReportLimits {
 	return ledger.ReportLimits{FindingsPerCode: reports.MaxFindingsPerCode, Payouts: reports.MaxPayoutRows, Rejects: reports.MaxRejectRows}
 }
 
-// writeReports renders the run's PDF and exports from the ledger. The PDF
-// goes to a temporary file first and is renamed into place, so a reader
-// never sees half a report.
-func writeReports(ctx context.Context, l *ledger.Ledger, runID, pdfPath, exportDir string) error {
-	// The exports carry each payout's trace; the PDF prints none.
+// writeOutputs writes the run's PDF and its exports from the ledger, each
+// whatever became of the other, and records in sum what was written and
+// what failed, with the command that writes it again.
+func writeOutputs(ctx context.Context, l *ledger.Ledger, cfg Config, runID string, sum *Summary) {
+	// The exports carry each payout's trace; the PDF prints none, and
+	// renders the same from either.
 	var data record.RunData
 	var err error
-	if exportDir != "" {
+	if cfg.ExportDir != "" {
 		data, err = l.RunData(ctx, runID)
 	} else {
 		data, err = l.RunReportData(ctx, runID, ReportLimits())
 	}
-	if err != nil {
+	if cfg.ReportPath != "" {
+		perr := err
+		if perr == nil {
+			perr = WritePDF(cfg.ReportPath, data)
+		}
+		if perr != nil {
+			sum.Failed = append(sum.Failed, OutputFailure{
+				Output: "report", Path: cfg.ReportPath, Reason: record.MaskText(reason(perr)),
+				Rerun: command("report", cfg.Ledger, runID, cfg.ReportPath),
+			})
+		} else {
+			sum.Report = cfg.ReportPath
+		}
+	}
+	if cfg.ExportDir != "" {
+		dir, eerr := filepath.Join(cfg.ExportDir, runID), err
+		if eerr == nil {
+			dir, eerr = ExportData(cfg.ExportDir, data)
+		}
+		if eerr != nil {
+			sum.Failed = append(sum.Failed, OutputFailure{
+				Output: "export", Path: dir, Reason: record.MaskText(reason(eerr)),
+				Rerun: command("export", cfg.Ledger, runID, cfg.ExportDir),
+			})
+		} else {
+			sum.Export = dir
+		}
+	}
+}
+
+// WritePDF writes a run's PDF to path, creating its folder if need be.
+func WritePDF(path string, data record.RunData) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	if pdfPath != "" {
-		if err := WriteAtomic(pdfPath, func(w io.Writer) error { return reports.WriteRunPDF(w, data) }); err != nil {
-			return err
-		}
+	return WriteAtomic(path, func(w io.Writer) error { return reports.WriteRunPDF(w, data) })
+}
+
+// Export writes a past run's export files again, from the ledger, into
+// dir/RUN_ID/ (SPEC 4.3), byte-identical to what the run wrote, and
+// returns that folder.
+func Export(ctx context.Context, l *ledger.Ledger, runID, dir string) (string, error) {
+	data, err := l.RunData(ctx, runID)
+	if err != nil {
+		return "", err
 	}
-	if exportDir != "" {
-		if err := os.MkdirAll(exportDir, 0o755); err != nil {
-			return err
-		}
-		if err := reports.ExportRun(exportDir, data); err != nil {
-			return fmt.Errorf("export to %s: %w", exportDir, err)
-		}
+	return ExportData(dir, data)
+}
+
+// ExportData writes the export files of a run's data into dir/RUN_ID/, a
+// folder of the run's own, so that one night never overwrites another's.
+func ExportData(dir string, data record.RunData) (string, error) {
+	out := filepath.Join(dir, data.Run.RunID)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return out, err
 	}
-	return nil
+	return out, reports.ExportRun(out, data)
+}
+
+// reason is what an output's error says for an operator: the cause, never
+// the temporary file the output was being written through (the message
+// names the output itself).
+func reason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && tempName.MatchString(pe.Path) {
+		return pe.Op + ": " + pe.Err.Error()
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		return le.Err.Error()
+	}
+	return tempName.ReplaceAllString(err.Error(), "a temporary file")
+}
+
+// tempName matches the temporary files WriteAtomic and the exports write
+// through ("reports/.run.pdf.123456").
+var tempName = regexp.MustCompile(`\S*\.[^/\s]+\.\d{3,}\b`)
+
+// command is the medrecon command line that writes a run's report or
+// exports again.
+func command(what, db, runID, out string) string {
+	return strings.Join([]string{"medrecon", what, "--db", shellQuote(db), "--run", runID, "--out", shellQuote(out)}, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it holds anything but plain
+// path characters, so the command can be pasted as it is printed.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // WriteAtomic writes a file through a temporary sibling and renames it into
-// place, so that path holds either the old file or the whole new one.
+// place, so that path holds either the old file or the whole new one. Its
+// errors name path, never the temporary file.
 func WriteAtomic(path string, render func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %s", path, reason(err))
 	}
 	defer os.Remove(tmp.Name())
 	if err := render(tmp); err != nil {
@@ -465,10 +611,10 @@ func WriteAtomic(path string, render func(io.Writer) error) error {
 		return fmt.Errorf("render %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %s", path, reason(err))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %s", path, reason(err))
 	}
 	return nil
 }
@@ -476,11 +622,4 @@ func WriteAtomic(path string, render func(io.Writer) error) error {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -4,18 +4,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"medrecon/batch"
 	"medrecon/batch/ledger"
-	"medrecon/reports"
 )
 
 type reportOptions struct {
 	db    string
 	runID string
 	out   string
+	wait  time.Duration
 }
 
 func newReportCommand(g *globalOptions) *cobra.Command {
@@ -23,7 +24,7 @@ func newReportCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "report --db LEDGER [--run ID] --out PDF",
 		Short: "Regenerate a run's PDF from the ledger, byte-identical to the one the run wrote",
-		Args:  cobra.NoArgs,
+		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runReport(cmd.Context(), o, cmd.OutOrStdout())
 		},
@@ -31,7 +32,8 @@ func newReportCommand(g *globalOptions) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&o.db, "db", "", "the DuckDB ledger file")
 	f.StringVar(&o.runID, "run", "", "the run id (default: the latest run)")
-	f.StringVar(&o.out, "out", "", "the PDF file to write")
+	f.StringVar(&o.out, "out", "", "the PDF file to write (its folder is created)")
+	f.DurationVar(&o.wait, "wait", 0, "when another process holds the ledger, retry this long before giving up")
 	return cmd
 }
 
@@ -39,7 +41,10 @@ func runReport(ctx context.Context, o reportOptions, stdout io.Writer) error {
 	if o.db == "" || o.out == "" {
 		return usagef("report needs --db and --out")
 	}
-	l, err := ledger.OpenReadOnly(ctx, o.db)
+	if o.wait < 0 {
+		return usagef("--wait %s is negative", o.wait)
+	}
+	l, err := ledger.OpenWait(ctx, o.db, o.wait, ledger.OpenReadOnly, waitingNote)
 	if err != nil {
 		return err
 	}
@@ -54,7 +59,7 @@ func runReport(ctx context.Context, o reportOptions, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := batch.WriteAtomic(o.out, func(w io.Writer) error { return reports.WriteRunPDF(w, data) }); err != nil {
+	if err := batch.WritePDF(o.out, data); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(stdout, "run %s: %s\n", runID, o.out)

@@ -33,7 +33,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "medrecon")
-	build := exec.Command("go", "build", "-o", binary, ".")
+	// -buildvcs=auto, whatever GOFLAGS says: the binary stamps its commit
+	// as a release build's would (TestVersionStamped).
+	build := exec.Command("go", "build", "-buildvcs=auto", "-o", binary, ".")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build medrecon:", err)

@@ -4,24 +4,28 @@
 // depend on.
 //
 // Exit codes: 0 the command did its work (a run committed; findings are
-// normal), 1 an error (nothing was committed), 2 a usage error, 3 another
-// medrecon process holds the ledger.
+// normal), 1 an error (nothing was committed), 2 a usage error, 3 the ledger
+// is locked by another process, 4 a run committed but an output (its PDF or
+// exports) was not written.
 package main
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
+	"path/filepath"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // Asia/Shanghai must resolve on machines without zoneinfo
 
 	"github.com/spf13/cobra"
 
+	"medrecon/batch"
 	"medrecon/batch/ledger"
 	"medrecon/batch/record"
 )
@@ -31,25 +35,47 @@ type globalOptions struct {
 	verbose bool
 }
 
+// started is set once the command line has been parsed and checked and a
+// command begins its work: an error before that is a usage error.
+var started bool
+
 func newRootCommand() *cobra.Command {
 	var g globalOptions
 	root := &cobra.Command{
-		Use:           "medrecon",
+		Use:           "medrecon COMMAND",
 		Short:         "Reconcile cross-region medical settlements and manual claims into a DuckDB ledger",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version(),
+		Version:       versionString(),
+		PersistentPreRun: func(*cobra.Command, []string) {
+			started = true
+		},
+		RunE: func(*cobra.Command, []string) error {
+			return usagef("which command? %s", strings.Join(commandNames, ", "))
+		},
 	}
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log progress to stderr")
 	root.AddCommand(
 		newRunCommand(&g),
 		newDemoCommand(&g),
 		newReportCommand(&g),
+		newExportCommand(&g),
 		newExplainCommand(&g),
 		newDeadlinesCommand(&g),
 		newGenCommand(&g),
 	)
 	return root
+}
+
+// commandNames lists the commands, for the root's usage error.
+var commandNames = []string{"run", "deadlines", "report", "export", "explain", "demo", "gen"}
+
+// noArgs is cobra.NoArgs with a usage error that names the stray argument.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected argument %q: %s takes only flags", args[0], cmd.CommandPath())
+	}
+	return nil
 }
 
 // logger returns the process's logger: warnings only, unless --verbose.
@@ -68,11 +94,24 @@ type usageError struct{ error }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
+// outputError is a committed run whose PDF or exports could not be written
+// (exit code 4): the message names each and the command that writes it again.
+type outputError struct {
+	runID  string
+	failed []batch.OutputFailure
+}
+
+func (e outputError) Error() string {
+	var lines []string
+	for _, f := range e.failed {
+		what := "PDF report was not written to " + f.Path
+		if f.Output == "export" {
+			what = "exports were not written to " + f.Path + string(filepath.Separator)
+		}
+		lines = append(lines, fmt.Sprintf("run %s is committed, but its %s (%s); write it again with: %s",
+			e.runID, what, f.Reason, f.Rerun))
 	}
-	return "dev"
+	return strings.Join(lines, "\n")
 }
 
 func main() {
@@ -81,9 +120,12 @@ func main() {
 	root := newRootCommand()
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	stopProfile := startProfile()
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	stopProfile()
-	os.Exit(exitCode(err))
+	if err != nil && !started {
+		err = usageError{err} // an unknown command, a stray argument
+	}
+	os.Exit(exitCode(os.Stderr, cmd, err))
 }
 
 // startProfile writes a CPU profile of the whole command to the file that
@@ -108,19 +150,42 @@ func startProfile() func() {
 	}
 }
 
-// exitCode is the one place that turns errors into exit codes.
-func exitCode(err error) int {
+// waitingNote tells the operator why a command with --wait is not yet
+// doing anything.
+func waitingNote(err error) {
+	fmt.Fprintln(os.Stderr, "medrecon:", record.MaskText(err.Error())+"; waiting for it")
+}
+
+// exitCode is the one place that turns errors into exit codes. It prints
+// the error, ID numbers masked, and for a usage error the command's usage
+// line.
+func exitCode(stderr io.Writer, cmd *cobra.Command, err error) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(os.Stderr, "medrecon:", record.MaskText(err.Error()))
-	var ue usageError
+	msg := err.Error()
+	var (
+		ue usageError
+		oe outputError
+	)
+	code := 1
 	switch {
 	case errors.As(err, &ue):
-		return 2
+		code = 2
 	case errors.Is(err, ledger.ErrLocked):
-		return 3
-	default:
-		return 1
+		code = 3
+		if !strings.Contains(msg, "waited") && cmd != nil && cmd.Flags().Lookup("wait") != nil {
+			msg += "; try again later, or give --wait 10m to wait for it"
+		}
+	case errors.As(err, &oe):
+		code = 4
 	}
+	for _, line := range strings.Split(record.MaskText(msg), "\n") {
+		fmt.Fprintln(stderr, "medrecon:", line)
+	}
+	if code == 2 && cmd != nil {
+		fmt.Fprintln(stderr, "usage:", cmd.UseLine())
+		fmt.Fprintf(stderr, "run '%s --help' for every flag\n", cmd.CommandPath())
+	}
+	return code
 }

@@ -29,7 +29,7 @@ func TestNoFullIDOutsideLedger(t *testing.T) {
 			outputs[pdf] = text
 		}
 	}
-	for _, x := range []string{"export/payouts.xlsx", "export/findings.xlsx", "deadlines.xlsx"} {
+	for _, x := range []string{"export/R20260410-001/payouts.xlsx", "export/R20260410-001/findings.xlsx", "export/R20260410-001/rejects.xlsx", "deadlines.xlsx"} {
 		outputs[x] = xlsxText(t, filepath.Join(demo, x))
 	}
 	for _, id := range query(t, db, "SELECT subject_id FROM assessments ORDER BY subject_id") {
@@ -70,22 +70,17 @@ func TestNoFullIDOutsideLedger(t *testing.T) {
 	}
 }
 
-// TestReportFailureKeepsRun: a PDF that cannot be written never undoes the
-// run; the warning says how to regenerate it.
-func TestReportFailureKeepsRun(t *testing.T) {
+// TestReportIntoMissingFolder: --report creates its folder, as --export
+// does (a failed output is TestOutputFailureExit4).
+func TestReportIntoMissingFolder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	demo := filepath.Join(dir, "demo")
-	mustRun(t, "demo", "--dir", demo)
-	db := filepath.Join(demo, "ledger.duckdb")
-	runs := count(t, db, "SELECT count(*) FROM runs")
+	db := filepath.Join(dir, "ledger.duckdb")
 	f := writeSettlements(t, dir, "night.csv", 5, 700, "")
-	r := mustRun(t, "run", "--db", db, "--policy", filepath.Join(demo, "policy"), "--as-of", "2026-04-11",
-		"--settlements", f, "--report", filepath.Join(dir, "no-such-dir", "run.pdf"))
-	if n := count(t, db, "SELECT count(*) FROM runs"); n != runs+1 {
-		t.Errorf("runs = %d after the run, want %d", n, runs+1)
-	}
-	if !strings.Contains(r.stderr, "medrecon report --db") || !strings.Contains(r.stderr, "R20260411-001") {
-		t.Errorf("the warning does not say how to regenerate the PDF:\n%s", r.stderr)
+	pdf := filepath.Join(dir, "no-such-dir", "run.pdf")
+	r := mustRun(t, "run", "--db", db, "--policy", policyDir(t), "--as-of", "2026-04-11", "--settlements", f, "--report", pdf)
+	if _, err := os.Stat(pdf); err != nil || !strings.Contains(r.stdout, "report "+pdf) {
+		t.Errorf("the report into a missing folder: %v\n%s", err, r.stdout)
 	}
 }
 
