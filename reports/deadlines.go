@@ -140,8 +140,9 @@ func WriteDeadlinesPDF(w io.Writer, items []WorkItem, asOf record.Date, within i
 	doc.title("手工报销申报期限清单")
 	doc.keyValues([]pair{
 		{"截至", asOf.String() + "（只列截至当日已提交的申请）"},
-		{"提醒窗口", fmt.Sprintf("%d 天（截止日在 %s 至 %s 之间为即将到期；%s 至 %s 逾期为已逾期）",
-			within, asOf.String(), asOf.AddDays(within).String(), asOf.AddDays(-within).String(), asOf.String())},
+		{"提醒窗口", fmt.Sprintf("%d 天", within)},
+		{"即将到期", fmt.Sprintf("截止日在 %s 至 %s 之间", asOf, asOf.AddDays(within))},
+		{"已逾期", fmt.Sprintf("%s 至 %s 之间逾期（截止日已过仍待补材料，或逾期提交被拒）", asOf.AddDays(-within), asOf)},
 	}, 28)
 	counts := map[string]int{}
 	for _, it := range items {
@@ -193,8 +194,8 @@ const minFlexWidth = 11.0
 // font. A column given width 0 holds one short value per row (an id, a
 // date, a number, a status) and is made as wide as its widest cell or
 // heading, so that it never wraps (issue 14: claim ids wrapped). The other
-// columns (names) share what is left in proportion to their given widths
-// and wrap. Should the fitted columns leave the wrapping ones less than
+// columns (names) share what is left and wrap where they must (see
+// shareColumns). Should the fitted columns leave the wrapping ones less than
 // minFlexWidth each, the fitted columns but keep give up room in proportion
 // to their width (and may wrap); keep never does.
 func (d *document) fitColumns(cols []column, rows [][]string, keep int) []column {
@@ -204,28 +205,29 @@ func (d *document) fitColumns(cols []column, rows [][]string, keep int) []column
 	pad := 2*d.pdf.GetCellMargin() + 0.5
 	out := make([]column, len(cols))
 	copy(out, cols)
-	var fitted, others, flexGiven float64
-	nflex := 0
+	natural := make([]float64, len(cols))
+	var fitted, others float64
+	var flex []int
 	for i, c := range cols {
-		if c.width > 0 {
-			nflex++
-			flexGiven += c.width
-			continue
-		}
 		w := d.pdf.GetStringWidth(c.head)
 		for _, r := range rows {
 			if i < len(r) {
 				w = max(w, d.pdf.GetStringWidth(r[i]))
 			}
 		}
-		out[i].width = w + pad
+		natural[i] = w + pad
+		if c.width > 0 {
+			flex = append(flex, i)
+			continue
+		}
+		out[i].width = natural[i]
 		fitted += out[i].width
 		if i != keep {
 			others += out[i].width
 		}
 	}
 	room := bodyW - fitted
-	need := float64(nflex) * minFlexWidth
+	need := float64(len(flex)) * minFlexWidth
 	if room < need && others > 0 {
 		// Squeeze the fitted columns but keep to leave the wrapping ones their minimum.
 		scale := max(0, others-(need-room)) / others
@@ -236,11 +238,51 @@ func (d *document) fitColumns(cols []column, rows [][]string, keep int) []column
 		}
 		room = need
 	}
-	// Each wrapping column gets its minimum and a share of the rest.
-	for i, c := range cols {
-		if c.width > 0 {
-			out[i].width = minFlexWidth + (room-need)*c.width/flexGiven
+	shareColumns(out, flex, natural, room)
+	return out
+}
+
+// shareColumns gives the wrapping columns flex (indexes into cols) room
+// millimetres between them. Each gets its given width scaled by one factor,
+// but never less than minFlexWidth nor more than its widest cell needs, so
+// a short column hands its spare room to a long one; room left when every
+// column fits is shared by the given widths.
+func shareColumns(cols []column, flex []int, natural []float64, room float64) {
+	hi := func(i int) float64 { return max(natural[i], minFlexWidth) }
+	width := func(i int, f float64) float64 { return min(max(f*cols[i].width, minFlexWidth), hi(i)) }
+	var given, most float64
+	for _, i := range flex {
+		given += cols[i].width
+		most += hi(i)
+	}
+	if most <= room {
+		// Every column fits: the room to spare goes by the given widths.
+		for _, i := range flex {
+			cols[i].width = hi(i) + (room-most)*cols[i].width/given
+		}
+		return
+	}
+	// The total is monotone in the factor: bisect for the one that fills room.
+	total := func(f float64) float64 {
+		var t float64
+		for _, i := range flex {
+			t += width(i, f)
+		}
+		return t
+	}
+	a, b := 0.0, 1.0
+	for total(b) < room {
+		b *= 2
+	}
+	for range 100 {
+		m := (a + b) / 2
+		if total(m) < room {
+			a = m
+		} else {
+			b = m
 		}
 	}
-	return out
+	for _, i := range flex {
+		cols[i].width = width(i, b)
+	}
 }

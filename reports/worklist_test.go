@@ -201,6 +201,11 @@ func TestFitColumns(t *testing.T) {
 				if c.width < minFlexWidth-1e-9 && cols[i].width > 0 {
 					t.Errorf("column %s is %.1f mm, narrower than %.0f", c.head, c.width, minFlexWidth)
 				}
+				if i == 4 && !tt.wrapsMore && tt.id != "MZ-130100-2026-03-0000123" {
+					if lines := d.wrap(rows[0][i], c.width); len(lines) != 1 {
+						t.Errorf("医疗机构 wraps %q into %q in %.1f mm though there is room", rows[0][i], lines, c.width)
+					}
+				}
 				if cols[i].width == 0 && !tt.wrapsMore {
 					for _, r := range rows {
 						if lines := d.wrap(r[i], c.width); len(lines) != 1 {
