@@ -196,10 +196,10 @@ func (w writer) runRow(run record.RunInfo) error {
 	if n > 0 {
 		return fmt.Errorf("runs row: run id %s is already in the ledger", run.RunID)
 	}
-	err := w.exec(`INSERT INTO runs (run_id, started_at, finished_at, as_of, status, version, policy_sha256)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	err := w.exec(`INSERT INTO runs (run_id, started_at, finished_at, as_of, status, version, policy_sha256, ignored)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		run.RunID, timestamp(run.StartedAt), timestamp(run.FinishedAt), date(run.AsOf),
-		record.RunCommitted, run.Version, run.PolicySHA256)
+		record.RunCommitted, run.Version, run.PolicySHA256, int32(run.Ignored))
 	if err != nil {
 		return fmt.Errorf("runs row: %w", err)
 	}
@@ -250,9 +250,10 @@ func (w writer) compactSmall() error {
 }
 
 func (w writer) inputFiles(files []record.InputFile) error {
-	return w.appendRows("", "input_files", len(files), 6, func(i int, v []driver.Value) {
+	return w.appendRows("", "input_files", len(files), 7, func(i int, v []driver.Value) {
 		f := files[i]
 		v[0], v[1], v[2], v[3], v[4], v[5] = w.run, f.Path, f.Kind, f.SHA256, int32(f.Rows), int32(f.Rejected)
+		v[6] = nullText(f.AlreadyImported)
 	})
 }
 

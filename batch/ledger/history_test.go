@@ -278,3 +278,33 @@ func TestExplainAndClaimStates(t *testing.T) {
 		t.Errorf("ClaimStates (-want +got):\n%s", diff)
 	}
 }
+
+// A run records the files it was given again (with the run that imported
+// them first) and the rows it ignored as identical re-sends, so its report
+// can show them; the first import stays the one KnownFiles names.
+func TestRunRecordsReimportedFilesAndIgnoredRows(t *testing.T) {
+	ctx := context.Background()
+	l, _ := newLedger(t)
+	run, files, out, rejects := firstRun()
+	mustCommit(t, l, run, files, out, rejects)
+	second := runInfo("R20260411-001", record.D(2026, 4, 11), run.StartedAt.Add(24*time.Hour))
+	second.Ignored = 3
+	again := files[0]
+	again.RunID, again.AlreadyImported = second.RunID, run.RunID
+	fresh := record.InputFile{RunID: second.RunID, Path: "in/filings.csv", Kind: record.InputFilings, SHA256: strings.Repeat("3", 64), Rows: 1}
+	mustCommit(t, l, second, []record.InputFile{again, fresh}, record.Outcome{}, nil)
+	d, err := l.RunData(ctx, second.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Run.Ignored != 3 || len(d.Files) != 2 || d.Files[1].AlreadyImported != run.RunID || d.Files[0].AlreadyImported != "" {
+		t.Errorf("run %+v files %+v; want 3 ignored, in/settlements.csv already imported by %s", d.Run, d.Files, run.RunID)
+	}
+	known, err := l.KnownFiles(ctx, []string{again.SHA256, fresh.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if known[again.SHA256] != run.RunID || known[fresh.SHA256] != second.RunID {
+		t.Errorf("KnownFiles = %v, want the first import of each", known)
+	}
+}

@@ -100,7 +100,7 @@ func OpenWait(ctx context.Context, path string, wait time.Duration, open func(co
 }
 
 // schemaVersion is the version that schema.sql plus every migration yields.
-const schemaVersion = 4
+const schemaVersion = 5
 
 //go:embed schema.sql
 var schemaSQL string
@@ -114,9 +114,12 @@ var migrateV3SQL string
 //go:embed migrate_v4.sql
 var migrateV4SQL string
 
+//go:embed migrate_v5.sql
+var migrateV5SQL string
+
 // migrations[v] upgrades a ledger from version v-1 to v; migrations[1]
 // creates it. A new schema version appends its statements here.
-var migrations = []string{1: schemaSQL, 2: migrateV2SQL, 3: migrateV3SQL, 4: migrateV4SQL}
+var migrations = []string{1: schemaSQL, 2: migrateV2SQL, 3: migrateV3SQL, 4: migrateV4SQL, 5: migrateV5SQL}
 
 // Ledger is an open ledger file.
 type Ledger struct {

@@ -58,8 +58,9 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 		asOf              day
 		version, sum      str
 	)
-	err = conn.QueryRowContext(ctx, `SELECT run_id, started_at, finished_at, as_of, status, version, policy_sha256
-		FROM runs WHERE run_id = ?`, runID).Scan(&d.Run.RunID, &started, &finished, &asOf, &d.Run.Status, &version, &sum)
+	var ignored num
+	err = conn.QueryRowContext(ctx, `SELECT run_id, started_at, finished_at, as_of, status, version, policy_sha256, ignored
+		FROM runs WHERE run_id = ?`, runID).Scan(&d.Run.RunID, &started, &finished, &asOf, &d.Run.Status, &version, &sum, &ignored)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, errors.New("no such run")
 	}
@@ -67,18 +68,19 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 		return d, err
 	}
 	d.Run.StartedAt, d.Run.FinishedAt, d.Run.AsOf = started.Time, finished.Time, asOf.Date
-	d.Run.Version, d.Run.PolicySHA256 = string(version), string(sum)
+	d.Run.Version, d.Run.PolicySHA256, d.Run.Ignored = string(version), string(sum), int(ignored)
 
-	err = each(ctx, conn, `SELECT run_id, path, kind, sha256, rows, rejected FROM input_files
+	err = each(ctx, conn, `SELECT run_id, path, kind, sha256, rows, rejected, already_imported FROM input_files
 		WHERE run_id = ? ORDER BY path, kind, sha256`, []any{runID}, func(r *sql.Rows) error {
 		var (
 			f              record.InputFile
 			rows, rejected num
+			earlier        str
 		)
-		if err := r.Scan(&f.RunID, &f.Path, &f.Kind, &f.SHA256, &rows, &rejected); err != nil {
+		if err := r.Scan(&f.RunID, &f.Path, &f.Kind, &f.SHA256, &rows, &rejected, &earlier); err != nil {
 			return err
 		}
-		f.Rows, f.Rejected = int(rows), int(rejected)
+		f.Rows, f.Rejected, f.AlreadyImported = int(rows), int(rejected), string(earlier)
 		d.Files = append(d.Files, f)
 		return nil
 	})

@@ -236,6 +236,7 @@ type RunInfo struct {
 	Status       string
 	Version      string
 	PolicySHA256 string
+	Ignored      int // settlements and claims sent again with identical content, ignored (SPEC 3.3, 3.5)
 }
 
 // Input kinds, told from a file's header row.
@@ -254,6 +255,10 @@ type InputFile struct {
 	SHA256   string
 	Rows     int // data rows read (rejected ones included)
 	Rejected int
+	// AlreadyImported is the run that imported the same bytes first, for a
+	// file this run was given again and did not read into the ledger; ""
+	// for a file this run imported.
+	AlreadyImported string
 }
 
 // AssessedRow is an assessment with the names a report shows beside it.
