@@ -510,8 +510,9 @@ func writeOutputs(ctx context.Context, l *ledger.Ledger, cfg Config, runID strin
 		}
 		if perr != nil {
 			sum.Failed = append(sum.Failed, OutputFailure{
-				Output: "report", Path: cfg.ReportPath, Reason: record.MaskText(reason(perr)),
-				Rerun: command("report", cfg.Ledger, runID, cfg.ReportPath),
+				Output: "report", Path: cfg.ReportPath,
+				Reason: record.MaskText(strings.TrimPrefix(reason(perr), "write "+cfg.ReportPath+": ")),
+				Rerun:  command("report", cfg.Ledger, runID, cfg.ReportPath),
 			})
 		} else {
 			sum.Report = cfg.ReportPath

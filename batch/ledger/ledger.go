@@ -34,19 +34,24 @@ type LockError struct {
 }
 
 func (e *LockError) Error() string {
-	holder := "another process"
+	medrecon := strings.Contains(filepath.Base(e.Program), "medrecon")
+	var who string
 	switch {
 	case e.Program == "":
-	case strings.Contains(filepath.Base(e.Program), "medrecon"):
-		holder = fmt.Sprintf("another medrecon (%s, PID %d)", e.Program, e.PID)
+		who = "another process"
+	case medrecon:
+		who = fmt.Sprintf("another medrecon (%s, PID %d)", e.Program, e.PID)
 	default:
-		holder = fmt.Sprintf("a DuckDB session in %s (PID %d)", e.Program, e.PID)
+		who = fmt.Sprintf("a DuckDB session (%s, PID %d)", e.Program, e.PID)
 	}
-	how := "holds it"
-	if e.Reading {
-		how = "has it open read-only (an auditor's duckdb, for example), which keeps a run from writing it"
+	switch {
+	case !e.Reading:
+		return fmt.Sprintf("ledger %s is locked: %s holds it", e.Path, who)
+	case medrecon:
+		return fmt.Sprintf("ledger %s is locked: %s is reading it (a report, export or explain), which keeps a run from writing it", e.Path, who)
+	default:
+		return fmt.Sprintf("ledger %s is locked: %s has it open read-only (an auditor's duckdb, for example), which keeps a run from writing it", e.Path, who)
 	}
-	return fmt.Sprintf("ledger %s is locked: %s %s", e.Path, holder, how)
 }
 
 // Is makes errors.Is(err, ErrLocked) true for a *LockError.

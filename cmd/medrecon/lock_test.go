@@ -73,7 +73,7 @@ func TestWaitForLedger(t *testing.T) {
 
 	auditor := openReadOnly(t, db)
 	r := medrecon(t, runArgs("a.csv", 810)...)
-	if r.code != 3 || !strings.Contains(r.stderr, "read-only") || !strings.Contains(r.stderr, "--wait") {
+	if r.code != 3 || !strings.Contains(r.stderr, "is reading it") || !strings.Contains(r.stderr, "--wait") {
 		t.Errorf("run beside a read-only session: exit %d, stderr %q; want exit 3 saying the session reads it and --wait", r.code, r.stderr)
 	}
 	r = medrecon(t, runArgs("b.csv", 820, "--wait", "300ms")...)
@@ -150,7 +150,8 @@ func TestLockMessages(t *testing.T) {
 		want string
 	}{
 		{"another medrecon", ledger.LockError{Path: "l.duckdb", Program: "/srv/medrecon/medrecon", PID: 41}, "ledger l.duckdb is locked: another medrecon (/srv/medrecon/medrecon, PID 41) holds it"},
-		{"an auditor's duckdb", ledger.LockError{Path: "l.duckdb", Program: "/usr/local/bin/duckdb", PID: 7, Reading: true}, "ledger l.duckdb is locked: a DuckDB session in /usr/local/bin/duckdb (PID 7) has it open read-only"},
+		{"an auditor's duckdb", ledger.LockError{Path: "l.duckdb", Program: "/usr/local/bin/duckdb", PID: 7, Reading: true}, "ledger l.duckdb is locked: a DuckDB session (/usr/local/bin/duckdb, PID 7) has it open read-only (an auditor's duckdb, for example)"},
+		{"a medrecon report", ledger.LockError{Path: "l.duckdb", Program: "/srv/medrecon/medrecon", PID: 9, Reading: true}, "ledger l.duckdb is locked: another medrecon (/srv/medrecon/medrecon, PID 9) is reading it"},
 		{"a holder DuckDB did not name", ledger.LockError{Path: "l.duckdb"}, "ledger l.duckdb is locked: another process holds it"},
 	} {
 		if got := tt.err.Error(); !strings.HasPrefix(got, tt.want) {
