@@ -83,7 +83,7 @@ func writeSettlement(b *strings.Builder, s *record.Settlement) {
 	field(b, "就医地", s.MdtrtareaAdmvs)
 	field(b, "医疗机构", s.FixmedinsName+" ("+s.FixmedinsCode+")")
 	field(b, "医院等级", fmt.Sprint(s.HospLv))
-	field(b, "医疗类别", s.MedType)
+	field(b, "医疗类别", medTypeField(s.MedType))
 	field(b, "入院/出院", s.Begndate.String()+" ~ "+s.Enddate.String())
 	if !s.SetlTime.IsZero() {
 		field(b, "结算时间", s.SetlTime.Format("2006-01-02 15:04:05"))
@@ -114,7 +114,7 @@ func writeClaim(b *strings.Builder, c *record.Claim) {
 	field(b, "医疗机构", c.FixmedinsName+" ("+c.FixmedinsCode+")")
 	field(b, "医院等级", fmt.Sprint(c.HospLv))
 	field(b, "是否定点", yesNo(c.Designated))
-	field(b, "医疗类别", c.MedType)
+	field(b, "医疗类别", medTypeField(c.MedType))
 	field(b, "是否急诊", yesNo(c.Emergency))
 	field(b, "入院/出院", c.Begndate.String()+" ~ "+c.Enddate.String())
 	field(b, "申请日期", c.DclaDate.String())
@@ -128,6 +128,14 @@ func writeClaim(b *strings.Builder, c *record.Claim) {
 		}
 		field(b, "票据", line)
 	}
+}
+
+// medTypeField shows a med_type code with its name, "21 普通住院".
+func medTypeField(code string) string {
+	if name := medTypeLabel(code); name != code {
+		return code + " " + name
+	}
+	return code
 }
 
 func writeAssessment(b *strings.Builder, a record.RunAssessment) {
