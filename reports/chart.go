@@ -15,6 +15,7 @@ const (
 	barRowH   = 7.0
 	barLabelW = 58.0
 	barTextW  = 30.0
+	minBarW   = 0.8
 )
 
 // barChart draws horizontal bars with gofpdf's rectangles, lines and text:
@@ -63,7 +64,12 @@ func (d *document) barChart(bars []bar) {
 			pdf.CellFormat(barLabelW, 3.2, l, "", 0, "R", false, 0, "")
 		}
 		v := b.value.InexactFloat64()
+		// A bar of one finding beside one of thousands would be thinner
+		// than a hairline; every value but zero keeps a visible bar.
 		w := areaW * abs(v) / span
+		if v != 0 {
+			w = max(w, minBarW)
+		}
 		if v >= 0 {
 			pdf.SetFillColor(52, 101, 164)
 			pdf.Rect(zeroX, y+1.5, w, barRowH-3, "F")

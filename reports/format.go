@@ -168,3 +168,72 @@ func codeLabel(code string) string {
 	}
 	return code
 }
+
+// groupDigits puts thousands separators into the amounts inside a finding's
+// text, as the PDF prints it: "差额 16650.00, 应付 …" reads "差额 16,650.00,
+// 应付 …". The stored text keeps its plain digits. Only a run of four or
+// more digits with a decimal fraction is an amount; digits that are part of
+// a word (an id such as S2509050018, a masked ID number), of a date or of a
+// dotted version, or that are grouped already, are left as they are.
+func groupDigits(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if !isDigit(s[i]) || joinedBefore(s, i) {
+			b.WriteByte(s[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+		k := j // end of the fraction, if any
+		if j+1 < len(s) && s[j] == '.' && isDigit(s[j+1]) {
+			for k = j + 1; k < len(s) && isDigit(s[k]); k++ {
+			}
+		}
+		if k == j || j-i < 4 || joinedAfter(s, k) {
+			b.WriteString(s[i:j])
+			i = j
+			continue
+		}
+		for n, c := range s[i:j] {
+			if n > 0 && (j-i-n)%3 == 0 {
+				b.WriteByte(',')
+			}
+			b.WriteRune(c)
+		}
+		b.WriteString(s[j:k])
+		i = k
+	}
+	return b.String()
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// wordByte reports whether an ASCII byte next to digits makes them part of
+// a word: a letter, a digit, an underscore or the * of a masked ID number.
+func wordByte(c byte) bool {
+	return isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c == '*'
+}
+
+// joinedBefore reports whether the digits from s[i] continue what precedes
+// them: a word, or a dot or comma right after a digit ("1.2", "1,234").
+func joinedBefore(s string, i int) bool {
+	if i == 0 {
+		return false
+	}
+	c := s[i-1]
+	return wordByte(c) || (c == '.' || c == ',') && i >= 2 && isDigit(s[i-2])
+}
+
+// joinedAfter reports whether what follows an amount ending before s[k]
+// continues it: a word, or a dot or comma followed by a digit. A comma or a
+// full stop that ends a clause does not.
+func joinedAfter(s string, k int) bool {
+	if k == len(s) {
+		return false
+	}
+	c := s[k]
+	return wordByte(c) || (c == '.' || c == ',') && k+1 < len(s) && isDigit(s[k+1])
+}

@@ -92,18 +92,35 @@ func (d *document) title(s string) {
 }
 
 // heading prints a section heading, first moving to a new page if fewer
-// than need millimetres would remain below it.
+// than need millimetres would remain below it: what follows a heading up to
+// its table's first row (tableLead) stays on the heading's page. Every
+// heading is an entry of the PDF's outline (bookmarks).
 func (d *document) heading(s string, need float64) {
-	if d.pdf.GetY()+9+need > bodyBottom {
+	if d.pdf.GetY()+headingH+need > bodyBottom {
 		d.newPage()
 	}
 	d.section = s
 	d.pdf.Ln(2)
+	d.pdf.Bookmark(s, 0, -1)
 	d.pdf.SetFont(fontFamily, "", 13)
 	d.pdf.SetFillColor(226, 234, 244)
 	d.pdf.CellFormat(bodyW, 8, s, "", 1, "L", true, 0, "")
 	d.pdf.SetFont(fontFamily, "", textFont)
 	d.pdf.Ln(1.5)
+}
+
+// headingH is the height a heading takes, with the space around it.
+const headingH = 11.5
+
+// caption prints a line that names the table below it (a sub-section),
+// moving to a new page first unless need millimetres fit below it too.
+func (d *document) caption(s string, need float64) {
+	if d.pdf.GetY()+6+need > bodyBottom {
+		d.newPage()
+	}
+	d.pdf.SetFont(fontFamily, "", 10)
+	d.pdf.CellFormat(bodyW, 6, s, "", 1, "L", false, 0, "")
+	d.pdf.SetFont(fontFamily, "", textFont)
 }
 
 // pair is one label and value of a key-value block.
@@ -133,6 +150,17 @@ func (d *document) keyValues(pairs []pair, labelW float64) {
 		}
 		pdf.SetXY(margin, y+h)
 	}
+}
+
+// noteHeight is the height note(s) takes.
+func (d *document) noteHeight(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	size, _ := d.pdf.GetFontSize()
+	d.pdf.SetFontSize(8)
+	defer d.pdf.SetFontSize(size)
+	return float64(len(d.wrap(s, bodyW))) * 4.5
 }
 
 // note prints a line of small grey text.

@@ -1,5 +1,10 @@
 package reports
 
+import (
+	"path/filepath"
+	"strings"
+)
+
 // column is one column of a table: its heading, width in millimetres and
 // alignment ("L", "R" or "C").
 type column struct {
@@ -19,6 +24,12 @@ func (d *document) table(cols []column, rows [][]string) {
 	header := make([]string, len(cols))
 	for i, c := range cols {
 		header[i] = c.head
+	}
+	// A header row is never left alone at a page's foot: it starts a new
+	// page unless the first row (or a few lines of it) fits below it.
+	if pdf.GetY()+d.tableLead(cols, rows) > bodyBottom {
+		d.newPage()
+		pdf.SetFont(fontFamily, "", tableFont)
 	}
 	d.tableRow(cols, d.splitRow(cols, header), true)
 	for _, row := range rows {
@@ -42,6 +53,25 @@ func (d *document) table(cols []column, rows [][]string) {
 	}
 	pdf.SetFont(fontFamily, "", textFont)
 	pdf.Ln(2)
+}
+
+// tableLead is the height a table needs at its start: its header row and
+// its first row, or three lines of a first row taller than that. A heading
+// above a table asks for this much room below it, so that the heading, the
+// header row and a first row always stand on one page.
+func (d *document) tableLead(cols []column, rows [][]string) float64 {
+	size, _ := d.pdf.GetFontSize()
+	d.pdf.SetFontSize(tableFont)
+	defer d.pdf.SetFontSize(size)
+	header := make([]string, len(cols))
+	for i, c := range cols {
+		header[i] = c.head
+	}
+	h := rowHeight(d.splitRow(cols, header))
+	if len(rows) > 0 {
+		h += min(rowHeight(d.splitRow(cols, rows[0])), 3*lineH+1.6)
+	}
+	return h
 }
 
 // continuePage carries a table over to a new page: the section's name
@@ -123,4 +153,33 @@ func (d *document) tableRow(cols []column, cells [][]string, header bool) {
 	}
 	pdf.SetDrawColor(0, 0, 0)
 	pdf.SetXY(margin, y+h)
+}
+
+// fitName shortens a file's path to one line of a table cell w wide, so
+// that a name is never broken over lines: the whole path if it fits, else
+// its last element after "…/", else that name with its middle left out
+// ("settlem…_refund.csv"), keeping its start and its end with the
+// extension. The file's SHA-256 beside it identifies it exactly.
+func (d *document) fitName(path string, w float64) string {
+	size, _ := d.pdf.GetFontSize()
+	d.pdf.SetFontSize(tableFont)
+	defer d.pdf.SetFontSize(size)
+	wmax := w - 2*d.pdf.GetCellMargin()
+	fits := func(s string) bool { return d.pdf.GetStringWidth(s) <= wmax }
+	if fits(path) {
+		return path
+	}
+	base := path[strings.LastIndexAny(path, `/\`)+1:]
+	if base != path && fits("…/"+base) {
+		return "…/" + base
+	}
+	r := []rune(base)
+	ext := len([]rune(filepath.Ext(base)))
+	for keep := len(r) - 1; keep > 0; keep-- {
+		tail := min(keep, max(keep/2, ext+2))
+		if s := string(r[:keep-tail]) + "…" + string(r[len(r)-tail:]); fits(s) {
+			return s
+		}
+	}
+	return "…"
 }
