@@ -56,18 +56,23 @@ func TestRunPDFText(t *testing.T) {
 	all := squeeze(strings.Join(pages, "\n"))
 	want := []string{
 		"异地就医直接结算与手工报销核对报告", "运行信息", "输入文件", "汇总", "问题清单", "核准支付清单", "拒收行",
+		"待复核申请", "待补材料申请", "审核签字",
 		"按医疗机构的差额", "按问题代码的问题数",
 		"20260106-020003", "2026-01-05", "2026-01-0602:00:50(UTC+8)", "v1.2.0", d.Run.PolicySHA256[:40],
 		"in/结算明细_202512.csv", "结算明细", "手工报销申请.xlsx",
-		// totals: approved 70,650.00 + 13,200.00; pending; net and gross discrepancy
-		"核准支付approved2¥83,850.00", "待补材料pending1¥1,234,567.89", "金额不符mismatch2¥6,000.00-¥150.00",
+		// totals: approved 70,650.00 + 13,200.00, the only payable claims;
+		// pending and review worked out but not payable; net and gross discrepancy
+		"核准支付approved2¥83,850.00¥83,850.00", "待补材料pending1¥1,234,567.89—", "待复核review1¥2,400.50—",
+		"合计5¥83,850.00", "金额不符mismatch2¥6,000.00-¥150.00",
+		// the settlements' total: expected payments of those that stand (800 + 1,000 + 5,000), the net
+		"合计6¥6,800.00-¥150.00",
 		"净差额-¥150.00", "差额绝对值合计¥450.00", "对总账差异1条",
 		// payouts table and its total
 		"C2025-0001张晓梅" + record.MaskID(idZhang), "70,650.00", "合计2件", "83,850.00",
 		// a negative bar labelled with its amount
 		"河北医科大学第二医院（H13010000002）-¥300.00",
 		// the ID inside a finding's detail is masked
-		"证件号码" + record.MaskID(idWang),
+		record.MaskID(idWang),
 		"日期无效/notadate",
 	}
 	for _, w := range want {
@@ -149,7 +154,7 @@ func TestLongTablePaginates(t *testing.T) {
 			continue
 		}
 		tablePages++
-		if !strings.Contains(s, "类型对象编号问题级别说明") {
+		if !strings.Contains(s, "类型对象编号问题级别金额（元）说明") {
 			t.Errorf("page %d holds findings but no header row: %.200s", n+1, s)
 		}
 		onPage := map[string]bool{}
@@ -219,7 +224,7 @@ func TestTablesCapped(t *testing.T) {
 	}
 	all := squeeze(strings.Join(pdfPages(t, renderRun(t, d)), "\n"))
 	for _, want := range []string{
-		"共14条问题，每类最多列出5条；未列出：AMOUNT_MISMATCH7条。",
+		"共14条问题，每类最多列出金额最大的5条；未列出：统筹支付金额不符AMOUNT_MISMATCH7条。",
 		"共9件，列出前4件，合计为全部9件",
 		"9件900.09", // the total counts every approved claim
 		"共7行，列出前3行",

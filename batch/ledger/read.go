@@ -22,7 +22,8 @@ func (l *Ledger) RunData(ctx context.Context, runID string) (record.RunData, err
 }
 
 // ReportLimits is how much of a run the PDF lists: the first FindingsPerCode
-// findings of each code, Payouts approved claims and Rejects rejected rows.
+// findings of each code (largest amounts first), Payouts claims of each of
+// the states approved, review and pending, and Rejects rejected rows.
 type ReportLimits struct {
 	FindingsPerCode, Payouts, Rejects int
 }
@@ -90,12 +91,14 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 
 	// Size the slices first: a million assessments grown by append spent
 	// half of report's 41 s copying and scanning the growing slice.
-	// For the PDF: the sums, then only the approved claims it lists. The
-	// rows beyond a limit are not read (DuckDB 1.4.1 fails with an internal
-	// error on ORDER BY … LIMIT over this query's CTEs, so the limit is kept
-	// here rather than in SQL).
+	// For the PDF: the sums, then only the claims its three claims tables
+	// list (reports.ListedClaims): the first lim.Payouts of each status,
+	// approved, review and pending, by subject_id, each claim by its last
+	// row of the run. The limit is a window's rank, not ORDER BY … LIMIT,
+	// on which DuckDB 1.4.1 fails with an internal error over this query's
+	// CTEs.
 	var nAssess int64
-	onlyPayouts, maxRows := "", -1
+	runRows, args := `SELECT a.*, a.rowid AS rid FROM assessments a WHERE a.run_id = ?`, []any{runID, runID}
 	if lim == nil {
 		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM assessments WHERE run_id = ?`, runID).Scan(&nAssess); err != nil {
 			return d, err
@@ -104,9 +107,11 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 		if d.Summary, err = runSummary(ctx, conn, runID); err != nil {
 			return d, fmt.Errorf("summary: %w", err)
 		}
-		onlyPayouts = ` AND a.subject_kind = 'claim' AND a.status = 'approved'`
-		maxRows = max(lim.Payouts, 0)
-		nAssess = int64(maxRows)
+		runRows = `SELECT * FROM (` + lastRows + `) a
+			WHERE a.subject_kind = 'claim' AND a.status IN ('approved', 'review', 'pending')
+			QUALIFY row_number() OVER (PARTITION BY a.status ORDER BY a.subject_id, a.rid) <= ?`
+		args = append(args, max(lim.Payouts, 0))
+		nAssess = 3 * int64(max(lim.Payouts, 0))
 	}
 	d.Assessments = make([]record.AssessedRow, 0, nAssess)
 	// The findings by kind and code: their counts size the slice, and go
@@ -143,7 +148,7 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 
 	err = each(ctx, conn, `
 		WITH me AS (SELECT ord FROM run_order WHERE run_id = ?),
-		a AS (SELECT a.*, a.rowid AS rid FROM assessments a WHERE a.run_id = ?`+onlyPayouts+`),
+		a AS (`+runRows+`),
 		-- The run's settlements by id: a semi-join lets DuckDB skip the blocks
 		-- of other nights instead of reading the whole table.
 		s AS (
@@ -164,10 +169,7 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 		-- run's size (minutes for 200,000 settlements).
 		LEFT JOIN s ON s.kind = a.subject_kind AND s.setl_id = a.subject_id
 		LEFT JOIN cl ON cl.kind = a.subject_kind AND cl.claim_id = a.subject_id
-		ORDER BY a.subject_kind, a.subject_id, a.rid`, []any{runID, runID}, func(r *sql.Rows) error {
-		if len(d.Assessments) == maxRows {
-			return errEnough
-		}
+		ORDER BY a.subject_kind, a.subject_id, a.rid`, args, func(r *sql.Rows) error {
 		var name, code, fixName, medType str
 		a, err := scanAssessment(r, &name, &code, &fixName, &medType)
 		if err != nil {
@@ -183,15 +185,19 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 		return d, fmt.Errorf("assessments: %w", err)
 	}
 
-	// The same order with or without the sample: within one code, the
-	// first lim.FindingsPerCode of that order.
+	// The same order with or without the sample. The sample is, within one
+	// code, the first lim.FindingsPerCode in the PDF's order, money findings
+	// first: the keys of reports.FindingOrder, which must stay in step.
 	findingsQuery := `SELECT ` + findingCols + ` FROM findings
 		WHERE run_id = ? ORDER BY subject_kind, subject_id, code, detail, severity`
-	args := []any{runID}
+	args = []any{runID}
 	if lim != nil {
 		findingsQuery = `SELECT ` + findingCols + ` FROM findings
 		WHERE run_id = ?
-		QUALIFY row_number() OVER (PARTITION BY code ORDER BY subject_kind, subject_id, code, detail, severity) <= ?
+		QUALIFY row_number() OVER (PARTITION BY code ORDER BY
+			CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 WHEN 'info' THEN 2 ELSE 3 END,
+			abs(amount) DESC NULLS LAST, subject_kind, subject_id, code, coalesce(detail, ''), severity,
+			amount NULLS LAST, coalesce(fixmedins_code, '')) <= ?
 		ORDER BY subject_kind, subject_id, code, detail, severity`
 		args = append(args, max(lim.FindingsPerCode, 0))
 	}
@@ -205,7 +211,7 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 		return d, fmt.Errorf("findings: %w", err)
 	}
 
-	maxRows = -1
+	maxRows := -1
 	if lim != nil {
 		maxRows = max(lim.Rejects, 0)
 	}

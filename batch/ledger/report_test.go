@@ -17,9 +17,10 @@ import (
 
 // TestRunReportDataSummarizes: the PDF's reader sends the sums of every
 // assessment and reject, the counts of every finding, and only the rows the
-// PDF lists (the first few findings of each code, approved claims and
-// rejects), without traces; the run PDF drawn from it is byte for byte the
-// one drawn from the full RunData.
+// PDF lists (the first few findings of each code in the PDF's order, the
+// largest amounts first; approved, review and pending claims by their last
+// row; rejects), without traces; the run PDF drawn from it is byte for byte
+// the one drawn from the full RunData.
 func TestRunReportDataSummarizes(t *testing.T) {
 	ctx := context.Background()
 	l, _ := newLedger(t)
@@ -30,7 +31,21 @@ func TestRunReportDataSummarizes(t *testing.T) {
 	}
 	for i := range 3 {
 		out.Findings = append(out.Findings, record.Finding{SubjectKind: record.KindStatement, SubjectID: "H1",
-			Code: record.DetailOnly, Severity: record.SeverityWarning, Detail: fmt.Sprintf("明细多 %d 笔", i)})
+			Code: record.DetailOnly, Severity: record.SeverityWarning, Detail: fmt.Sprintf("明细多 %d 笔", i),
+			Amount: nd(fmt.Sprintf("%d.00", 100*i)), FixmedinsCode: "H1"})
+	}
+	// Money findings: the cap keeps each code's largest absolute amounts,
+	// whatever their subjects' order; equal sizes go by subject; a finding
+	// without an amount comes after those with one.
+	for _, x := range []struct{ id, amount string }{
+		{"S4", "5.00"}, {"S5", "-7.25"}, {"S6", ""}, {"S7", "100.10"}, {"S8", "-100.10"}, {"S9", "12345678.99"},
+	} {
+		f := record.Finding{SubjectKind: record.KindSettlement, SubjectID: x.id, Code: record.AmountMismatch,
+			Severity: record.SeverityError, Detail: "差额 " + x.amount, FixmedinsCode: "H3"}
+		if x.amount != "" {
+			f.Amount = nd(x.amount)
+		}
+		out.Findings = append(out.Findings, f)
 	}
 	// Settlements of three more institutions, written out of id order; one
 	// institution's first settlement (by id) has no name, so its name comes
@@ -62,16 +77,24 @@ func TestRunReportDataSummarizes(t *testing.T) {
 	refunded := assessment(record.KindSettlement, "S10", zhangSan, 2026, record.SetlRefunded)
 	refunded.Discrepancy, refunded.ReportedPay, refunded.Payable = decimal.NullDecimal{}, decimal.NullDecimal{}, d("0")
 	out.Assessments = append(out.Assessments, interim, refunded)
-	for _, id := range []string{"C7", "C3", "C5", "C4"} {
-		c := claim(id, liSi, record.D(2026, 2, 1), record.D(2026, 4, 1))
+	for _, x := range []struct{ id, status string }{
+		{"C7", record.ClaimApproved}, {"C3", record.ClaimApproved}, {"C5", record.ClaimApproved}, {"C4", record.ClaimRejected},
+		{"C13", record.ClaimReview}, {"C11", record.ClaimReview}, {"C12", record.ClaimReview},
+		{"C16", record.ClaimPending}, {"C14", record.ClaimPending}, {"C15", record.ClaimPending},
+	} {
+		c := claim(x.id, liSi, record.D(2026, 2, 1), record.D(2026, 4, 1))
 		out.Claims = append(out.Claims, c)
-		a := assessment(record.KindClaim, id, liSi, 2026, record.ClaimApproved)
-		a.Payable = d("10" + id[1:] + ".05")
-		if id == "C4" {
-			a.Status = record.ClaimRejected
-		}
+		a := assessment(record.KindClaim, x.id, liSi, 2026, x.status)
+		a.Payable = d("10" + x.id[1:] + ".05")
 		out.Assessments = append(out.Assessments, a)
 	}
+	// A claim pending, then completed and approved in the same run: it is
+	// listed once, as approved.
+	c10 := claim("C10", liSi, record.D(2026, 2, 1), record.D(2026, 4, 1))
+	out.Claims = append(out.Claims, c10)
+	out.Assessments = append(out.Assessments,
+		assessment(record.KindClaim, "C10", liSi, 2026, record.ClaimPending),
+		assessment(record.KindClaim, "C10", liSi, 2026, record.ClaimApproved))
 	rejects = append(rejects, record.Reject{File: "claims.xlsx", Sheet: "申请明细", Row: 9, Col: "dcla_date", Value: "x", Reason: "日期无效"})
 	mustCommit(t, l, run, files, out, rejects)
 
@@ -85,18 +108,49 @@ func TestRunReportDataSummarizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func(f, p, r int) { reports.MaxFindingsPerCode, reports.MaxPayoutRows, reports.MaxRejectRows = f, p, r }(
+		reports.MaxFindingsPerCode, reports.MaxPayoutRows, reports.MaxRejectRows)
+	reports.MaxFindingsPerCode, reports.MaxPayoutRows, reports.MaxRejectRows = perCode, lim.Payouts, lim.Rejects
 
+	// The sample is the first perCode of each code in the PDF's order
+	// (reports.FindingOrder), sent in RunData's order.
+	byPDF := slices.Clone(full.Findings)
+	slices.SortStableFunc(byPDF, reports.FindingOrder)
+	picked := map[string]int{}
 	var wantF []record.Finding
-	seen := map[string]int{}
-	counts := map[[2]string]int{}
-	for _, f := range full.Findings {
-		counts[[2]string{f.SubjectKind, f.Code}]++
-		if seen[f.Code]++; seen[f.Code] <= perCode {
+	for _, f := range byPDF {
+		if picked[f.Code]++; picked[f.Code] <= perCode {
 			wantF = append(wantF, f)
 		}
 	}
-	if diff := cmp.Diff(wantF, sample.Findings); diff != "" {
-		t.Errorf("sampled findings differ from the first %d of each code (-want +got):\n%s", perCode, diff)
+	counts := map[[2]string]int{}
+	for _, f := range full.Findings {
+		counts[[2]string{f.SubjectKind, f.Code}]++
+	}
+	key := func(f record.Finding) string {
+		return strings.Join([]string{f.SubjectKind, f.SubjectID, f.Code, f.Detail, f.Severity, f.Amount.Decimal.String(), f.FixmedinsCode}, "|")
+	}
+	at := map[string]int{} // position in full.Findings
+	for i, f := range full.Findings {
+		at[key(f)] = i
+	}
+	inRunDataOrder := slices.Clone(sample.Findings)
+	slices.SortStableFunc(inRunDataOrder, func(a, b record.Finding) int { return at[key(a)] - at[key(b)] })
+	if diff := cmp.Diff(inRunDataOrder, sample.Findings, decEqual); diff != "" {
+		t.Errorf("sampled findings are not in RunData's order (-want +got):\n%s", diff)
+	}
+	slices.SortStableFunc(inRunDataOrder, reports.FindingOrder)
+	if diff := cmp.Diff(wantF, inRunDataOrder, decEqual); diff != "" {
+		t.Errorf("sampled findings differ from the first %d of each code in the PDF's order (-want +got):\n%s", perCode, diff)
+	}
+	var kept []string
+	for _, f := range sample.Findings {
+		if f.Code == record.AmountMismatch {
+			kept = append(kept, f.SubjectID)
+		}
+	}
+	if diff := cmp.Diff([]string{"S7", "S9"}, kept); diff != "" {
+		t.Errorf("AMOUNT_MISMATCH findings kept (-want +got):\n%s", diff)
 	}
 	got := map[[2]string]int{}
 	for _, c := range sample.FindingCounts {
@@ -105,18 +159,33 @@ func TestRunReportDataSummarizes(t *testing.T) {
 	if diff := cmp.Diff(counts, got); diff != "" {
 		t.Errorf("finding counts (-want +got):\n%s", diff)
 	}
-	if len(full.Findings) != 12 || len(sample.Findings) != 6 {
-		t.Fatalf("%d findings in all, %d sampled; the test expects 12 and 6", len(full.Findings), len(sample.Findings))
+	if len(full.Findings) != 18 || len(sample.Findings) != 7 {
+		t.Fatalf("%d findings in all, %d sampled; the test expects 18 and 7", len(full.Findings), len(sample.Findings))
 	}
-	var payouts []record.AssessedRow
-	for _, a := range full.Assessments {
-		if a.SubjectKind == record.KindClaim && a.Status == record.ClaimApproved && len(payouts) < lim.Payouts {
-			a.Trace = ""
-			payouts = append(payouts, a)
+	// The claims the PDF lists, as its tables pick them from the full data.
+	listed := map[string]bool{}
+	for _, st := range []string{record.ClaimApproved, record.ClaimReview, record.ClaimPending} {
+		for _, a := range reports.ListedClaims(full.Assessments, st) {
+			listed[a.SubjectID] = true
 		}
 	}
-	if diff := cmp.Diff(payouts, sample.Assessments, decEqual); diff != "" {
-		t.Errorf("sampled assessments differ from the first %d approved claims (-want +got):\n%s", lim.Payouts, diff)
+	var claims []record.AssessedRow
+	for i, a := range full.Assessments {
+		last := i+1 == len(full.Assessments) || full.Assessments[i+1].SubjectID != a.SubjectID
+		if a.SubjectKind == record.KindClaim && last && listed[a.SubjectID] {
+			a.Trace = ""
+			claims = append(claims, a)
+		}
+	}
+	var ids []string
+	for _, a := range claims {
+		ids = append(ids, a.SubjectID+" "+a.Status)
+	}
+	if diff := cmp.Diff([]string{"C1 approved", "C10 approved", "C11 review", "C12 review", "C14 pending", "C15 pending"}, ids); diff != "" {
+		t.Fatalf("claims the PDF lists (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(claims, sample.Assessments, decEqual); diff != "" {
+		t.Errorf("sampled assessments differ from the claims the PDF lists (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff(full.Rejects[:lim.Rejects], sample.Rejects); diff != "" {
 		t.Errorf("sampled rejects differ from the first %d (-want +got):\n%s", lim.Rejects, diff)
@@ -143,9 +212,6 @@ func TestRunReportDataSummarizes(t *testing.T) {
 		t.Errorf("institutions %+v; the test expects three (H4 has no discrepancy), named from their first named settlement", want.Institutions)
 	}
 
-	defer func(f, p, r int) { reports.MaxFindingsPerCode, reports.MaxPayoutRows, reports.MaxRejectRows = f, p, r }(
-		reports.MaxFindingsPerCode, reports.MaxPayoutRows, reports.MaxRejectRows)
-	reports.MaxFindingsPerCode, reports.MaxPayoutRows, reports.MaxRejectRows = perCode, lim.Payouts, lim.Rejects
 	var a, b bytes.Buffer
 	if err := reports.WriteRunPDF(&a, full); err != nil {
 		t.Fatal(err)

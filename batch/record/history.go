@@ -280,12 +280,13 @@ type RunData struct {
 	Rejects     []Reject      // ordered by file, row, col
 	// FindingCounts, when not nil, counts every finding of the run by
 	// subject kind and code, and Findings holds only the first few of each
-	// code (what the run PDF prints); when nil, Findings holds them all.
+	// code in the run PDF's order, money findings first (what it prints);
+	// when nil, Findings holds them all.
 	FindingCounts []FindingCount
 	// Summary, when not nil, counts every assessment and reject of the run,
-	// and Assessments holds only the first approved claims (what the run
-	// PDF lists) and Rejects only the first rejects; when nil, both hold
-	// them all.
+	// and Assessments holds only the first approved, review and pending
+	// claims, each by its last row of the run (what the run PDF lists), and
+	// Rejects only the first rejects; when nil, both hold them all.
 	Summary *RunSummary
 }
 

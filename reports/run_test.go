@@ -1,0 +1,375 @@
+package reports
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/google/go-cmp/cmp"
+
+	"medrecon/batch/record"
+)
+
+func TestGroupDigits(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"an amount gets separators", "差额 16650.00", "差额 16,650.00"},
+		{"a negative amount", "差额 -1234567.89", "差额 -1,234,567.89"},
+		{"below a thousand unchanged", "差额 150.00", "差额 150.00"},
+		{"an amount before a comma that ends a clause", "医疗费 58000.00, 明细无记录", "医疗费 58,000.00, 明细无记录"},
+		{"an amount before a full stop", "应付 1000.00.", "应付 1,000.00."},
+		{"several amounts", "medfee 6000.00 → 6200.00；1030.00", "medfee 6,000.00 → 6,200.00；1,030.00"},
+		{"an id with digits stays", "结算 S2509050018 与 BX2025080003", "结算 S2509050018 与 BX2025080003"},
+		{"an integer stays (counts, years, codes)", "险种 310 清算类别 21 笔数 12345", "险种 310 清算类别 21 笔数 12345"},
+		{"a date stays", "就诊日 2025-06-20", "就诊日 2025-06-20"},
+		{"a masked ID number stays", "证件 130102********1234.00", "证件 130102********1234.00"},
+		{"grouped already stays", "1,234.00 与 12,345.67", "1,234.00 与 12,345.67"},
+		{"a version stays", "v1.2.3 与 2026.10.1", "v1.2.3 与 2026.10.1"},
+		{"a ratio stays", "比例 0.9000", "比例 0.9000"},
+		{"yuan sign", "¥70650.00", "¥70,650.00"},
+		{"no digits", "无有效备案", "无有效备案"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := groupDigits(tt.in); got != tt.want {
+				t.Errorf("groupDigits(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestFitName: a file name on the cover is one line, never broken inside a
+// name: shortened to its last element, then with its middle left out.
+func TestFitName(t *testing.T) {
+	doc := newDocument("t", "t", sampleRun().Run.FinishedAt)
+	doc.newPage()
+	const w = 47
+	tests := []struct {
+		name, in, want string
+	}{
+		{"fits as it is", "in/claims.xlsx", "in/claims.xlsx"},
+		{"the folder gives way", "/srv/medrecon/incoming/20260410/claims.xlsx", "…/claims.xlsx"},
+		{"a long name loses its middle", "/srv/in/settlements_2025_12_hospital_export_resend_final.csv", ""},
+		{"a long Chinese name", "异地就医直接结算明细表_天津市第一中心医院_2025年12月_补传.xlsx", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := doc.fitName(tt.in, w)
+			if tt.want != "" && got != tt.want {
+				t.Errorf("fitName(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			doc.pdf.SetFontSize(tableFont)
+			if lines := doc.wrap(got, w); len(lines) != 1 {
+				t.Errorf("fitName(%q) = %q wraps to %d lines", tt.in, got, len(lines))
+			}
+			if tt.want == "" {
+				base := tt.in[strings.LastIndex(tt.in, "/")+1:]
+				head, tail, ok := strings.Cut(got, "…")
+				if !ok || !strings.HasPrefix(base, head) || !strings.HasSuffix(base, tail) || len(head) == 0 {
+					t.Errorf("fitName(%q) = %q, want the name's start and end around …", tt.in, got)
+				}
+				if ext := base[strings.LastIndex(base, "."):]; !strings.HasSuffix(got, ext) {
+					t.Errorf("fitName(%q) = %q lost the extension %s", tt.in, got, ext)
+				}
+			}
+		})
+	}
+}
+
+func amountFinding(kind, id, code, sev, amount string) record.Finding {
+	f := record.Finding{SubjectKind: kind, SubjectID: id, Code: code, Severity: sev, Detail: "d " + id}
+	if amount != "" {
+		f.Amount = nullDec(amount)
+	}
+	return f
+}
+
+// TestFindingOrder: money findings first — errors, then warnings, then
+// notices; within a severity the largest absolute amount first, findings
+// without an amount last, then by subject.
+func TestFindingOrder(t *testing.T) {
+	s, c, st := record.KindSettlement, record.KindClaim, record.KindStatement
+	want := []record.Finding{
+		amountFinding(st, "H1", record.StatementOnly, record.SeverityError, "40000.00"),
+		amountFinding(s, "S9", record.AmountMismatch, record.SeverityError, "-16650.00"),
+		amountFinding(s, "S1", record.AmountMismatch, record.SeverityError, "450.00"),
+		amountFinding(s, "S2", record.AmountMismatch, record.SeverityError, "-450.00"), // same size: by subject
+		amountFinding(s, "S3", record.AmountMismatch, record.SeverityError, "450.00"),
+		amountFinding(c, "C1", record.DuplicateInvoice, record.SeverityError, ""),
+		amountFinding(s, "S0", record.RefundUnmatched, record.SeverityError, ""),
+		amountFinding(st, "H2", record.StatementMismatch, record.SeverityWarning, "25.00"),
+		amountFinding(c, "C0", record.NoValidFiling, record.SeverityWarning, ""),
+		amountFinding(s, "S5", record.CapReached, record.SeverityInfo, ""),
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20 {
+		got := slices.Clone(want)
+		r.Shuffle(len(got), func(i, j int) { got[i], got[j] = got[j], got[i] })
+		slices.SortFunc(got, FindingOrder)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("order (-want +got):\n%s", diff)
+		}
+	}
+}
+
+// TestFindingsTableKeepsLargest: under the per-code cap the table keeps each
+// code's largest amounts, and lists errors before warnings.
+func TestFindingsTableKeepsLargest(t *testing.T) {
+	defer func(n int) { MaxFindingsPerCode = n }(MaxFindingsPerCode)
+	MaxFindingsPerCode = 3
+	d := sampleRun()
+	d.Findings = nil
+	for i, amt := range []string{"5.00", "-9000.00", "120.50", "16650.00", "0.02", "-700.00", "33.00", "1.00"} {
+		d.Findings = append(d.Findings, amountFinding(record.KindSettlement, fmt.Sprintf("M%03d", i), record.AmountMismatch, record.SeverityError, amt))
+	}
+	for i := range 5 {
+		d.Findings = append(d.Findings, amountFinding(record.KindClaim, fmt.Sprintf("N%03d", i), record.NoValidFiling, record.SeverityWarning, ""))
+	}
+	all := squeeze(strings.Join(pdfPages(t, renderRun(t, d)), "\n"))
+	ids := regexp.MustCompile(`[MN]\d{3}`).FindAllString(all, -1)
+	want := []string{"M003", "M001", "M005", "N000", "N001", "N002"} // 16,650 · −9,000 · −700; then the warnings
+	var got []string
+	for _, id := range ids {
+		if !slices.Contains(got, id) {
+			got = append(got, id)
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings listed (-want +got):\n%s", diff)
+	}
+	for _, w := range []string{"16,650.00d", "-9,000.00d", "未列出：统筹支付金额不符AMOUNT_MISMATCH5条，无有效备案NO_VALID_FILING2条。"} {
+		if !strings.Contains(all, w) {
+			t.Errorf("PDF lacks %q", w)
+		}
+	}
+}
+
+// TestChartsData: the discrepancy chart leaves out institutions that net to
+// zero; the findings chart has a bar for every code, however small.
+func TestChartsData(t *testing.T) {
+	bars := discrepancyByInstitution([]record.InstitutionTotal{
+		{Code: "H1", Name: "甲", Discrepancy: dec("0.00")},
+		{Code: "H2", Name: "乙", Discrepancy: dec("-0.01")},
+		{Code: "H3", Discrepancy: dec("450.00")},
+		{Code: "H4", Name: "丁", Discrepancy: dec("0")},
+	})
+	var labels []string
+	for _, b := range bars {
+		labels = append(labels, b.label)
+	}
+	if diff := cmp.Diff([]string{"H3", "乙（H2）"}, labels); diff != "" {
+		t.Errorf("institutions charted (-want +got):\n%s", diff)
+	}
+	codes := findingsByCode([]record.FindingCount{
+		{SubjectKind: record.KindClaim, Code: record.NoValidFiling, N: 50000},
+		{SubjectKind: record.KindSettlement, Code: record.AlreadyReimbursed, N: 1},
+		{SubjectKind: record.KindSettlement, Code: record.NoValidFiling, N: 3},
+		{SubjectKind: record.KindStatement, Code: record.DetailOnly, N: 2},
+	})
+	labels = labels[:0]
+	for _, b := range codes {
+		labels = append(labels, b.text)
+	}
+	if diff := cmp.Diff([]string{"50003 条", "2 条", "1 条"}, labels); diff != "" {
+		t.Errorf("codes charted (-want +got):\n%s", diff)
+	}
+}
+
+// outline reads the titles of a PDF's bookmarks, in order, from gofpdf's
+// outline objects ("<</Title (…)/Parent …").
+func outline(t *testing.T, pdf []byte) []string {
+	t.Helper()
+	var titles []string
+	for _, m := range regexp.MustCompile(`(?s)<</Title \((.*?[^\\])\)\s*/Parent`).FindAllSubmatch(pdf, -1) {
+		raw := m[1]
+		var b []byte
+		for i := 0; i < len(raw); i++ {
+			if raw[i] == '\\' && i+1 < len(raw) {
+				i++
+				switch raw[i] {
+				case 'r':
+					b = append(b, '\r')
+					continue
+				case 'n':
+					b = append(b, '\n')
+					continue
+				}
+			}
+			b = append(b, raw[i])
+		}
+		b = bytes.TrimPrefix(b, []byte{0xfe, 0xff})
+		u := make([]uint16, len(b)/2)
+		for i := range u {
+			u[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
+		}
+		titles = append(titles, string(utf16.Decode(u)))
+	}
+	return titles
+}
+
+func TestRunPDFOutline(t *testing.T) {
+	got := outline(t, renderRun(t, sampleRun()))
+	want := []string{
+		"运行信息", "输入文件", "汇总", "按医疗机构的差额（前 15 位，按绝对值）", "按问题代码的问题数", "问题清单",
+		"核准支付清单（手工报销）", "待复核申请（暂不支付）", "待补材料申请（暂不支付）", "拒收行", "审核签字",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outline (-want +got):\n%s", diff)
+	}
+}
+
+// TestSignatureBlock: the report ends with 制表 / 复核 / 审批, each with a
+// name line and a date line, all on the last page.
+func TestSignatureBlock(t *testing.T) {
+	pages := pdfPages(t, renderRun(t, sampleRun()))
+	last := squeeze(pages[len(pages)-1])
+	i := strings.Index(last, "审核签字")
+	if i < 0 {
+		t.Fatalf("the last page lacks the signature block: %s", last)
+	}
+	if got, want := last[i:], "审核签字制表签名日期复核签名日期审批签名日期"; !strings.HasPrefix(got, want) {
+		t.Errorf("signature block reads %q, want %q", got, want)
+	}
+}
+
+// TestClaimsTables: claims in review and pending claims each have a table,
+// capped like the payouts, with a total row over all of them; a claim is
+// listed by its state at the run's end.
+func TestClaimsTables(t *testing.T) {
+	defer func(n int) { MaxPayoutRows = n }(MaxPayoutRows)
+	MaxPayoutRows = 3
+	d := sampleRun()
+	d.Assessments = nil
+	for i := range 5 {
+		d.Assessments = append(d.Assessments, claimRow(fmt.Sprintf("P%03d", i), idChen, "陈海燕", "天津市第一中心医院", "H12010100001",
+			record.ClaimPending, "1000.00", "1000.00", "0"))
+	}
+	for i := range 2 {
+		d.Assessments = append(d.Assessments, claimRow(fmt.Sprintf("R%03d", i), idZhao, "赵雨桐", "北京协和医院", "H11010100003",
+			record.ClaimReview, "2400.50", "2400.50", "0"))
+	}
+	// Pending, then completed and approved in the same run: approved only.
+	d.Assessments = append(d.Assessments,
+		claimRow("Q000", idLi, "李建国", "北京协和医院", "H11010100003", record.ClaimPending, "10.00", "10.00", "0"),
+		claimRow("Q000", idLi, "李建国", "北京协和医院", "H11010100003", record.ClaimApproved, "10.00", "10.00", "0"))
+	pages := pdfPages(t, renderRun(t, d))
+	all := squeeze(strings.Join(pages, "\n"))
+	for _, want := range []string{
+		"待复核申请（暂不支付）申请编号姓名证件号码医疗机构核算金额（元）R000赵雨桐" + record.MaskID(idZhao) + "北京协和医院2,400.50",
+		"合计2件4,801.00",
+		"待补材料申请（暂不支付）共5件，列出前3件，合计为全部5件；全部清单见账本的assessments表（run_id=20260106-020003）。",
+		"申请编号姓名证件号码医疗机构申报截止日核算金额（元）P000陈海燕" + record.MaskID(idChen) + "天津市第一中心医院2026-03-311,000.00",
+		"合计5件5,000.00",
+		"核准支付清单（手工报销）申请编号姓名证件号码医疗机构应付金额（元）Q000李建国",
+		"待补材料pending5¥5,000.00—",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("PDF lacks %q", want)
+		}
+	}
+	if n := len(regexp.MustCompile(`P00\d`).FindAllString(all, -1)); n != 3 {
+		t.Errorf("%d pending claims listed, want 3", n)
+	}
+	if strings.Count(all, "Q000") != 1 {
+		t.Errorf("Q000 listed %d times, want once, as approved", strings.Count(all, "Q000"))
+	}
+}
+
+// tableHeads maps each section heading of the run PDF that holds a table
+// to its header row, as pdftotext reads them.
+var tableHeads = map[string]string{
+	"输入文件":         "文件类型SHA-256行数拒收",
+	"汇总":           "状态件数核算金额合计应付金额合计",
+	"问题清单":         "类型对象编号问题级别金额（元）说明",
+	"核准支付清单（手工报销）": "申请编号姓名证件号码医疗机构应付金额（元）",
+	"待复核申请（暂不支付）":  "申请编号姓名证件号码医疗机构核算金额（元）",
+	"待补材料申请（暂不支付）": "申请编号姓名证件号码医疗机构申报截止日核算金额（元）",
+	"拒收行":          "文件工作表行列值原因",
+}
+
+// TestNoHeadingAtFoot moves every section down the page a row at a time:
+// no page ends with a heading, a caption or a table's header row, and a
+// heading stands on the page of its table's header row.
+func TestNoHeadingAtFoot(t *testing.T) {
+	heads := map[string]bool{"直接结算": true, "手工报销申请": true, "审核签字": true, "按问题代码的问题数": true}
+	for h, row := range tableHeads {
+		heads[h], heads[row] = true, true
+	}
+	heads["状态笔数应付统筹合计差额合计"] = true
+	for n := range 40 {
+		d := sampleRun()
+		for i := range n {
+			d.Findings = append(d.Findings, amountFinding(record.KindClaim, fmt.Sprintf("C%03d", i), record.NoValidFiling, record.SeverityWarning, ""))
+		}
+		d.Files = slices.Repeat(d.Files, 1+n%4)
+		for i, p := range pdfPages(t, renderRun(t, d)) {
+			var lines []string
+			for _, l := range strings.Split(p, "\n") {
+				if s := squeeze(l); s != "" && !strings.HasPrefix(s, "运行编号") {
+					lines = append(lines, s)
+				}
+			}
+			if len(lines) == 0 {
+				continue
+			}
+			if last := lines[len(lines)-1]; heads[last] {
+				t.Errorf("%d more findings: page %d ends with %q", n, i+1, last)
+			}
+			for j, l := range lines {
+				row, ok := tableHeads[l]
+				if !ok || j+1 < len(lines) && strings.HasPrefix(lines[j+1], "本次运行没有") {
+					continue
+				}
+				if !slices.Contains(lines[j:], row) {
+					t.Errorf("%d more findings: page %d has the heading %q without its table", n, i+1, l)
+				}
+			}
+		}
+	}
+}
+
+// TestOwnTextChinese: the sentences the PDF writes itself (notes, labels,
+// captions) carry no English words; only names an auditor types or looks
+// up appear in Latin letters: commands, tables and columns of the ledger,
+// file names, finding codes and statuses.
+func TestOwnTextChinese(t *testing.T) {
+	defer func(f, p, r int) { MaxFindingsPerCode, MaxPayoutRows, MaxRejectRows = f, p, r }(MaxFindingsPerCode, MaxPayoutRows, MaxRejectRows)
+	MaxFindingsPerCode, MaxPayoutRows, MaxRejectRows = 1, 1, 1
+	d := sampleRun()
+	// Data in Chinese and digits only, so that every Latin word is the PDF's own.
+	d.Run.Version = "1"
+	d.Run.PolicySHA256 = strings.Repeat("0", 64)
+	d.Files = []record.InputFile{{Path: "结算.csv", Kind: record.InputSettlements, SHA256: strings.Repeat("1", 64), Rows: 1}}
+	d.Findings = nil
+	for range 3 {
+		d.Findings = append(d.Findings, record.Finding{SubjectKind: record.KindClaim, SubjectID: "甲", Code: record.NoValidFiling, Severity: record.SeverityWarning, Detail: "无"})
+	}
+	d.Assessments = nil
+	for range 2 {
+		for _, st := range []string{record.ClaimApproved, record.ClaimReview, record.ClaimPending} {
+			d.Assessments = append(d.Assessments, claimRow("甲", idLi, "张", "医院", "1", st, "1", "1", "0"))
+			d.Assessments = append(d.Assessments, claimRow("乙", idLi, "张", "医院", "1", st, "1", "1", "0"))
+		}
+	}
+	d.Rejects = []record.Reject{{File: "结算.csv", Row: 1, Col: "列", Value: "值", Reason: "原因"}, {File: "结算.csv", Row: 2, Col: "列", Value: "值", Reason: "原因"}}
+	allowed := map[string]bool{
+		"SHA": true, "UTC": true, "csv": true, "xlsx": true, "run": true, "export": true, "run_id": true,
+		"findings": true, "assessments": true, "rejects": true, "payouts": true,
+		"NO_VALID_FILING": true, "AMOUNT_MISMATCH": true, "TOTALS_INCONSISTENT": true, "NON_DESIGNATED": true,
+		"SUSPECTED_DUPLICATE": true, "STATEMENT_MISMATCH": true,
+	}
+	for _, st := range []string{"approved", "rejected", "review", "pending", "balanced", "mismatch", "refunded", "refund", "conflict", "committed"} {
+		allowed[st] = true
+	}
+	for i, p := range pdfPages(t, renderRun(t, d)) {
+		for _, w := range regexp.MustCompile(`[A-Za-z_]+`).FindAllString(p, -1) {
+			if !allowed[w] {
+				t.Errorf("page %d: English %q in the PDF's own text", i+1, w)
+			}
+		}
+	}
+}
