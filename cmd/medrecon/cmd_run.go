@@ -101,7 +101,11 @@ func runRun(ctx context.Context, g *globalOptions, o runOptions, stdout io.Write
 			return err
 		}
 	}
-	m := newMeter(os.Stderr, stderrIsTerminal(), o.json)
+	stderr, terminal := io.Writer(os.Stderr), stderrIsTerminal
+	if g.stderr != nil {
+		stderr, terminal = g.stderr, g.terminal
+	}
+	m := newMeter(stderr, terminal(), o.json)
 	if m != nil {
 		cfg.Progress = m.update
 	}

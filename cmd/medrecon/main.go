@@ -30,9 +30,12 @@ import (
 	"medrecon/batch/record"
 )
 
-// globalOptions are the flags every command shares.
+// globalOptions are the flags every command shares, and where the run's
+// progress line goes (stderr, when it is a terminal; tests set both).
 type globalOptions struct {
-	verbose bool
+	verbose  bool
+	stderr   io.Writer
+	terminal func() bool
 }
 
 // started is set once the command line has been parsed and checked and a

@@ -383,3 +383,37 @@ func TestProgressMeter(t *testing.T) {
 	nilMeter.update("reading", 1_000_000) // quiet, no panic
 	nilMeter.clear()
 }
+
+// TestProgressOnTerminal: a run of more than 50k rows draws its progress
+// line on a terminal, phase after phase, and clears it before the summary.
+// (Without a terminal, or with --json, newMeter draws nothing:
+// TestProgressMeter; and every other test's run has no terminal.)
+func TestProgressOnTerminal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 50k-row run")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	// Rows that are all rejected (an unknown hospital level) keep the run
+	// cheap: each is read, counted and committed as a reject.
+	f := writeSettlements(t, dir, "big.csv", progressMinRows+1000, 0, "")
+	os.WriteFile(f, []byte(strings.ReplaceAll(readFile(t, f), ",天津测试医院,3,11,", ",天津测试医院,9,11,")), 0o644)
+	var stderr, stdout bytes.Buffer
+	g := &globalOptions{stderr: &stderr, terminal: func() bool { return true }}
+	err := runRun(context.Background(), g, runOptions{
+		db: filepath.Join(dir, "l.duckdb"), policy: policyDir(t), asOf: "2026-04-11",
+		settlements: []string{f}, maxRejectRatio: 1,
+	}, &stdout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := stderr.String()
+	for _, phase := range []string{"reading", "assessing", "committing"} {
+		if !strings.Contains(got, "\rmedrecon: "+phase+", 51,000 rows, ") {
+			t.Errorf("no %s in the progress line: %q", phase, got)
+		}
+	}
+	if !strings.HasSuffix(got, " \r") || !strings.HasPrefix(stdout.String(), "run R20260411-001") {
+		t.Errorf("the line is not cleared before the summary: %q then %q", got, stdout.String())
+	}
+}
