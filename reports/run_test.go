@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -211,14 +215,48 @@ func outline(t *testing.T, pdf []byte) []string {
 	return titles
 }
 
+// TestRunPDFOutline: the PDF has a bookmark for every section, in order,
+// each on the page where its heading stands.
 func TestRunPDFOutline(t *testing.T) {
-	got := outline(t, renderRun(t, sampleRun()))
+	d := sampleRun()
+	for i := range 60 { // push the later sections onto later pages
+		d.Findings = append(d.Findings, amountFinding(record.KindClaim, fmt.Sprintf("N%03d", i), record.NoValidFiling, record.SeverityWarning, ""))
+	}
+	pdf := renderRun(t, d)
+	got := outline(t, pdf)
 	want := []string{
 		"运行信息", "输入文件", "汇总", "按医疗机构的差额（前 15 位，按绝对值）", "按问题代码的问题数", "问题清单",
 		"核准支付清单（手工报销）", "待复核申请（暂不支付）", "待补材料申请（暂不支付）", "拒收行", "审核签字",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("outline (-want +got):\n%s", diff)
+	}
+	// pdftohtml (poppler-utils, as pdftotext) reads each bookmark's page.
+	pages := pdfPages(t, pdf)
+	bin, err := exec.LookPath("pdftohtml")
+	if err != nil {
+		t.Skipf("pdftohtml not found: %v; the bookmarks' pages are not checked", err)
+	}
+	path := filepath.Join(t.TempDir(), "r.pdf")
+	if err := os.WriteFile(path, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-xml", "-i", "-stdout", path).Output()
+	if err != nil {
+		t.Fatalf("pdftohtml: %v", err)
+	}
+	items := regexp.MustCompile(`<item page="(\d+)">([^<]*)</item>`).FindAllStringSubmatch(string(out), -1)
+	if len(items) != len(want) {
+		t.Fatalf("pdftohtml reads %d bookmarks, want %d", len(items), len(want))
+	}
+	for _, it := range items {
+		n, _ := strconv.Atoi(it[1])
+		if n < 1 || n > len(pages) || !strings.Contains(squeeze(pages[n-1]), squeeze(it[2])) {
+			t.Errorf("bookmark %q points at page %s, which lacks its heading", it[2], it[1])
+		}
+	}
+	if last := items[len(items)-1][1]; last != strconv.Itoa(len(pages)) || len(pages) < 3 {
+		t.Errorf("the signature block's bookmark is on page %s of %d", last, len(pages))
 	}
 }
 
@@ -372,4 +410,32 @@ func TestOwnTextChinese(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestRunPDFGolden keeps the sample run's PDF text, page by page, under
+// testdata (go test -update rewrites it): a change to what the report says
+// or where a page breaks shows in review as a diff. Runs of spaces, which
+// depend on pdftotext's layout, read as one.
+func TestRunPDFGolden(t *testing.T) {
+	d := sampleRun()
+	for i, f := range d.Findings { // the money findings' amounts, which order the table
+		switch f.SubjectID {
+		case "S0002":
+			d.Findings[i].Amount = nullDec("150.00")
+		case "S0003":
+			d.Findings[i].Amount = nullDec("-300.00")
+		case "H12010100001":
+			d.Findings[i].Amount = nullDec("300.00")
+		}
+	}
+	var b strings.Builder
+	for i, p := range pdfPages(t, renderRun(t, d)) {
+		fmt.Fprintf(&b, "=== page %d\n", i+1)
+		for _, l := range strings.Split(p, "\n") {
+			if l = strings.Join(strings.Fields(l), " "); l != "" {
+				b.WriteString(l + "\n")
+			}
+		}
+	}
+	golden(t, "run_pdf.golden", []byte(b.String()))
 }
