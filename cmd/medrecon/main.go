@@ -36,13 +36,12 @@ type globalOptions struct {
 	verbose  bool
 	stderr   io.Writer
 	terminal func() bool
+	// started is set once the command line has been parsed and checked
+	// and a command begins its work: an error before that is a usage error.
+	started bool
 }
 
-// started is set once the command line has been parsed and checked and a
-// command begins its work: an error before that is a usage error.
-var started bool
-
-func newRootCommand() *cobra.Command {
+func newRootCommand() (*cobra.Command, *globalOptions) {
 	var g globalOptions
 	root := &cobra.Command{
 		Use:           "medrecon COMMAND",
@@ -51,7 +50,7 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 		Version:       versionString(),
 		PersistentPreRun: func(*cobra.Command, []string) {
-			started = true
+			g.started = true
 		},
 		RunE: func(*cobra.Command, []string) error {
 			return usagef("which command? %s", strings.Join(commandNames, ", "))
@@ -67,7 +66,8 @@ func newRootCommand() *cobra.Command {
 		newDeadlinesCommand(&g),
 		newGenCommand(&g),
 	)
-	return root
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	return root, &g
 }
 
 // commandNames lists the commands, for the root's usage error.
@@ -120,12 +120,11 @@ func (e outputError) Error() string {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	root := newRootCommand()
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root, g := newRootCommand()
 	stopProfile := startProfile()
 	cmd, err := root.ExecuteContextC(ctx)
 	stopProfile()
-	if err != nil && !started {
+	if err != nil && !g.started {
 		err = usageError{err} // an unknown command, a stray argument
 	}
 	os.Exit(exitCode(os.Stderr, cmd, err))
