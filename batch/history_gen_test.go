@@ -25,7 +25,9 @@ import (
 //     earlier-dated visit of a person ever arrives after a later one;
 //   - a refund or re-send lands on its original's night or later, but never
 //     after the person's next visit (a refund comes before the next visit
-//     it would have changed);
+//     it would have changed); a few refunds come before their original
+//     instead (SPEC 3.3: they match whichever arrives first), and the
+//     comparison allows them the REFUND_UNMATCHED of the night they came;
 //   - a filing lands before the visits it covers, a cancellation before the
 //     visits that begin after it;
 //   - claim ids and dcla_dates follow history order within a person, so
@@ -49,6 +51,10 @@ type genRow struct {
 // genHistory is a generated history: rows in history order.
 type genHistory struct {
 	rows []genRow
+	// early are refunds placed before their original, out of history order
+	// on purpose: a split that puts one on an earlier night than its
+	// original gives it REFUND_UNMATCHED, which one run does not.
+	early []string
 }
 
 // genPerson is a fictional insured person and what kind of history to give them.
@@ -222,7 +228,15 @@ func generateHistory(seed int64) genHistory {
 					rf.MedfeeSumamt, rf.InscpScpAmt, rf.HifpPay = s.MedfeeSumamt.Neg(), s.InscpScpAmt.Neg(), s.HifpPay.Neg()
 					rf.FundPaySumamt, rf.PsnCashPay = s.FundPaySumamt.Neg(), s.PsnCashPay.Neg()
 					rf.Src = record.Source{File: "settlements.csv", Row: seqS + 1}
-					h.rows = append(h.rows, genRow{key: later("r"), person: pi, setl: &rf})
+					key := later("r")
+					if !claimed && r.Intn(3) == 0 {
+						// A refund before its original, out of history order on
+						// purpose: it finds nothing to cancel (REFUND_UNMATCHED) and
+						// cancels the original when that arrives (SPEC 3.3).
+						key = genKey(begn, 0, "~r|"+rf.SetlID)
+						h.early = append(h.early, rf.SetlID)
+					}
+					h.rows = append(h.rows, genRow{key: key, person: pi, setl: &rf})
 				}
 				if claimed {
 					// The same visit claimed by hand: ALREADY_SETTLED, or not when refunded.
