@@ -190,7 +190,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	// 2. Open the ledger and drop the files it already holds.
 	created := !exists(cfg.Ledger)
 	l, err := ledger.OpenWait(ctx, cfg.Ledger, cfg.Wait, ledger.Open, func(err error) {
-		log.Warn("waiting for the ledger", "err", err, "wait", cfg.Wait)
+		log.Warn("waiting for the ledger", "err", record.MaskText(err.Error()), "wait", cfg.Wait)
 	})
 	if err != nil {
 		return sum, err
@@ -239,7 +239,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	// The WAL that the commit wrote holds the night's rows until Close
 	// checkpoints it; DuckDB made it with the umask's mode.
 	if err := l.Protect(); err != nil {
-		log.Warn("ledger file mode", "err", err)
+		log.Warn("ledger file mode", "err", record.MaskText(err.Error()))
 	}
 	took("run committed", "run", runID)
 	sum.Result, sum.RunID, sum.Committed = ResultCommitted, runID, true

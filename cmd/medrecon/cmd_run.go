@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -179,6 +181,10 @@ func collectInputs(o runOptions) (in []batch.Input, skipped []string, err error)
 	add(record.InputStatement, o.statements)
 	if o.inDir != "" {
 		entries, err := os.ReadDir(o.inDir)
+		var pe *fs.PathError
+		if errors.As(err, &pe) && pe.Path == o.inDir {
+			err = pe.Err // the message names the folder once
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("--in %s: %w", o.inDir, err)
 		}

@@ -217,6 +217,10 @@ func TestDropFolder(t *testing.T) {
 		if _, err := os.Stat(db); err == nil {
 			t.Error("an empty night created the ledger")
 		}
+		missing := filepath.Join(dir, "incoming-20260412")
+		if r := medrecon(t, "run", "--db", db, "--policy", pol, "--in", missing); r.code != 1 || !strings.Contains(r.stderr, "--in "+missing+": no such file or directory") {
+			t.Errorf("a drop folder that does not exist: exit %d\n%s", r.code, r.stderr)
+		}
 	})
 
 	t.Run("files that are not inputs are skipped and named", func(t *testing.T) {
