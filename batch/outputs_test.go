@@ -30,6 +30,7 @@ func TestOutputReasonHidesTemporaryFile(t *testing.T) {
 		{fmt.Errorf("export run R20260411-001: %w", &fs.PathError{Op: "write", Path: "x/.findings.xlsx.12345", Err: syscall.EIO}), "write: input/output error"},
 		{&fs.PathError{Op: "mkdir", Path: "reports", Err: syscall.ENOTDIR}, "mkdir reports: not a directory"},
 		{fmt.Errorf("render reports/.run.pdf.4821: font missing"), "render a temporary file: font missing"},
+		{fmt.Errorf("excelize 2.11.123: sheet too large"), "excelize 2.11.123: sheet too large"},
 	} {
 		if got := reason(tt.err); got != tt.want {
 			t.Errorf("reason(%v) = %q, want %q", tt.err, got, tt.want)

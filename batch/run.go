@@ -568,19 +568,27 @@ func ExportData(dir string, data record.RunData) (string, error) {
 // names the output itself).
 func reason(err error) string {
 	var pe *fs.PathError
-	if errors.As(err, &pe) && tempName.MatchString(pe.Path) {
+	if errors.As(err, &pe) && isTempName(pe.Path) {
 		return pe.Op + ": " + pe.Err.Error()
 	}
 	var le *os.LinkError
 	if errors.As(err, &le) {
 		return le.Err.Error()
 	}
-	return tempName.ReplaceAllString(err.Error(), "a temporary file")
+	words := strings.Split(err.Error(), " ")
+	for i, w := range words {
+		if p := strings.TrimRight(w, ":,;"); isTempName(p) {
+			words[i] = "a temporary file" + w[len(p):]
+		}
+	}
+	return strings.Join(words, " ")
 }
 
-// tempName matches the temporary files WriteAtomic and the exports write
-// through ("reports/.run.pdf.123456").
-var tempName = regexp.MustCompile(`\S*\.[^/\s]+\.\d{3,}\b`)
+// tempName matches the base name of the temporary files that WriteAtomic
+// and the exports write through (".run.pdf.123456").
+var tempName = regexp.MustCompile(`^\.[^/]+\.\d{3,}$`)
+
+func isTempName(path string) bool { return tempName.MatchString(filepath.Base(path)) }
 
 // command is the medrecon command line that writes a run's report or
 // exports again.
