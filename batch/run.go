@@ -210,14 +210,18 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		return sum, err
 	}
 	var (
-		newFiles []record.InputFile
-		newReads []*ingest.Result
+		newFiles, again []record.InputFile
+		newReads        []*ingest.Result
 	)
 	for i, f := range files {
 		fsum := FileSummary{Path: f.Path, Kind: f.Kind, SHA256: f.SHA256, Rows: f.Rows, Rejected: f.Rejected}
 		if runID, ok := known[f.SHA256]; ok {
 			fsum.AlreadyImported = runID
 			log.Info("already imported", "file", f.Path, "run", runID)
+			// Recorded with the run that imports something new, so that its
+			// report lists every file it was given (SPEC 4.3); not read again.
+			f.AlreadyImported, f.Rejected = runID, 0
+			again = append(again, f)
 		} else {
 			newFiles = append(newFiles, f)
 			newReads = append(newReads, reads[i])
@@ -231,7 +235,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	batch, rejects = assemble(newReads)
 
 	// 3 and 4. Assess against history and commit: all of it or none of it.
-	runID, out, err := commitNight(ctx, l, night{batch: batch, files: newFiles, rejects: rejects}, cfg, started, now, took)
+	runID, out, err := commitNight(ctx, l, night{batch: batch, files: append(newFiles, again...), rejects: rejects}, cfg, started, now, took)
 	if err != nil {
 		return sum, err
 	}
@@ -305,6 +309,7 @@ func commitNight(ctx context.Context, l *ledger.Ledger, n night, cfg Config, sta
 	run := record.RunInfo{
 		RunID: runID, StartedAt: started, FinishedAt: now().UTC(), AsOf: cfg.AsOf,
 		Status: record.RunCommitted, Version: cfg.Version, PolicySHA256: cfg.Policy.SHA256,
+		Ignored: out.Ignored,
 	}
 	if err := l.Commit(ctx, run, files, out.Outcome, n.rejects); err != nil {
 		return "", out, fmt.Errorf("commit run %s: %w", runID, err)

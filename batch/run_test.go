@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"medrecon/batch/ledger"
 	"medrecon/batch/policy"
 	"medrecon/batch/record"
 	"medrecon/fixtures"
@@ -91,5 +92,62 @@ func TestRunRefusesTheSameBytesTwice(t *testing.T) {
 	cfg.Inputs = append(cfg.Inputs, Input{Path: "settlements.csv", FS: fixtures.Demo()})
 	if _, err := Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "same content") {
 		t.Errorf("err = %v, want a same-content error", err)
+	}
+}
+
+// A run given files that an earlier run imported records them, not read
+// again, with the run that imported them, and counts the rows it ignored as
+// identical re-sends, so that its report lists every file (SPEC 4.3).
+func TestRunRecordsFilesGivenAgain(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "ledger.duckdb")
+	cfg := demoConfig(t, db)
+	first, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Ignored == 0 {
+		t.Fatalf("the demo re-sends no row; the test needs one: %+v", first)
+	}
+	filing := "filing_id,certno,filing_kind,mdtrtarea_admvs,begndate,enddate,filed_date,status,cancel_date,dise_code\n" +
+		"FZ1," + genIDNo("13010219750612123") + ",long_term,120000,2024-01-01,,2023-12-20,有效,,\n"
+	cfg.Inputs = append(cfg.Inputs, Input{Path: "new_filings.csv", FS: fstest.MapFS{"new_filings.csv": {Data: []byte(filing)}}})
+	cfg.Now = func() time.Time { return time.Date(2026, 4, 11, 18, 0, 0, 0, time.UTC) }
+	second, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := ledger.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	d, err := l.RunData(ctx, second.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fresh, again int
+	for _, f := range d.Files {
+		switch f.AlreadyImported {
+		case "":
+			fresh++
+		case first.RunID:
+			again++
+		default:
+			t.Errorf("%s already imported by %q, want %s", f.Path, f.AlreadyImported, first.RunID)
+		}
+	}
+	if fresh != 1 || again != len(cfg.Inputs)-1 {
+		t.Errorf("run %s records %d new and %d files given again, want 1 and %d", second.RunID, fresh, again, len(cfg.Inputs)-1)
+	}
+	if d.Run.Ignored != 0 {
+		t.Errorf("run %s ignored %d rows; its one new file re-sends none", second.RunID, d.Run.Ignored)
+	}
+	d, err = l.RunData(ctx, first.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Run.Ignored != first.Ignored {
+		t.Errorf("run %s records %d ignored rows, its summary said %d", first.RunID, d.Run.Ignored, first.Ignored)
 	}
 }

@@ -80,8 +80,16 @@ func (doc *document) cover(d record.RunData) {
 		{"文件", 47, "L"}, {"类型", 16, "L"}, {"SHA-256", 95, "L"}, {"行数", 11, "R"}, {"拒收", 11, "R"},
 	}
 	rows := make([][]string, 0, len(d.Files))
+	var again []string
 	for _, f := range d.Files {
-		rows = append(rows, []string{doc.fitName(record.MaskText(f.Path), cols[0].width), inputLabel(f.Kind), f.SHA256, strconv.Itoa(f.Rows), strconv.Itoa(f.Rejected)})
+		name := doc.fitName(record.MaskText(f.Path), cols[0].width)
+		if f.AlreadyImported != "" {
+			// Given again: named, not read into the ledger (SPEC 3.5).
+			rows = append(rows, []string{name, inputLabel(f.Kind), f.SHA256, "—", "—"})
+			again = append(again, fmt.Sprintf("%s（运行 %s 已导入）", record.MaskText(f.Path), f.AlreadyImported))
+			continue
+		}
+		rows = append(rows, []string{name, inputLabel(f.Kind), f.SHA256, strconv.Itoa(f.Rows), strconv.Itoa(f.Rejected)})
 	}
 	doc.heading("输入文件", doc.tableLead(cols, rows))
 	if len(rows) == 0 {
@@ -89,6 +97,14 @@ func (doc *document) cover(d record.RunData) {
 		return
 	}
 	doc.table(cols, rows)
+	// SPEC 4.3: the files already imported and the rows ignored, so that
+	// the counts add up.
+	if len(again) > 0 {
+		doc.note("以下文件内容与此前运行导入的文件完全相同，本次未再读入，其行数不计入本次：" + strings.Join(again, "；") + "。")
+	}
+	if r.Ignored > 0 {
+		doc.note(fmt.Sprintf("另有 %d 条结算或申请与账本中已有的内容完全相同，作为重复导入忽略，不计入本次评估。", r.Ignored))
+	}
 }
 
 func inputLabel(kind string) string {

@@ -439,3 +439,26 @@ func TestRunPDFGolden(t *testing.T) {
 	}
 	golden(t, "run_pdf.golden", []byte(b.String()))
 }
+
+// TestCoverNamesFilesGivenAgain: SPEC 4.3, the cover lists the files that
+// an earlier run already imported and the rows ignored as re-sends, so that
+// the counts add up.
+func TestCoverNamesFilesGivenAgain(t *testing.T) {
+	d := sampleRun()
+	d.Run.Ignored = 7
+	again := d.Files[0]
+	again.Path, again.AlreadyImported, again.Rows = "in/settlements_0409.csv", "R20260409-001", 500
+	d.Files = append(d.Files, again)
+	cover := squeeze(pdfPages(t, renderRun(t, d))[0])
+	for _, want := range []string{
+		"以下文件内容与此前运行导入的文件完全相同，本次未再读入，其行数不计入本次：in/settlements_0409.csv（运行R20260409-001已导入）。",
+		"另有7条结算或申请与账本中已有的内容完全相同，作为重复导入忽略，不计入本次评估。",
+	} {
+		if !strings.Contains(cover, want) {
+			t.Errorf("the cover lacks %q:\n%s", want, cover)
+		}
+	}
+	if strings.Contains(cover, "500") {
+		t.Errorf("the cover counts the rows of a file it did not read:\n%s", cover)
+	}
+}
