@@ -4,23 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"medrecon/batch"
-	"medrecon/batch/ledger"
 )
 
-type reportOptions struct {
-	db    string
-	runID string
-	out   string
-	wait  time.Duration
-}
-
 func newReportCommand(g *globalOptions) *cobra.Command {
-	var o reportOptions
+	var o pastRunOptions
 	cmd := &cobra.Command{
 		Use:   "report --db LEDGER [--run ID] --out PDF",
 		Short: "Regenerate a run's PDF from the ledger, byte-identical to the one the run wrote",
@@ -29,32 +20,16 @@ func newReportCommand(g *globalOptions) *cobra.Command {
 			return runReport(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&o.db, "db", "", "the DuckDB ledger file")
-	f.StringVar(&o.runID, "run", "", "the run id (default: the latest run)")
-	f.StringVar(&o.out, "out", "", "the PDF file to write (its folder is created)")
-	f.DurationVar(&o.wait, "wait", 0, "when another process holds the ledger, retry this long before giving up")
+	o.flags(cmd, "the PDF file to write (its folder is created)")
 	return cmd
 }
 
-func runReport(ctx context.Context, o reportOptions, stdout io.Writer) error {
-	if o.db == "" || o.out == "" {
-		return usagef("report needs --db and --out")
-	}
-	if o.wait < 0 {
-		return usagef("--wait %s is negative", o.wait)
-	}
-	l, err := ledger.OpenWait(ctx, o.db, o.wait, ledger.OpenReadOnly, waitingNote)
+func runReport(ctx context.Context, o pastRunOptions, stdout io.Writer) error {
+	l, runID, err := o.open(ctx, "report")
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	runID := o.runID
-	if runID == "" {
-		if runID, err = l.LatestRunID(ctx); err != nil {
-			return err
-		}
-	}
 	data, err := l.RunReportData(ctx, runID, batch.ReportLimits())
 	if err != nil {
 		return err
