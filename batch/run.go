@@ -26,6 +26,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -164,13 +165,17 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		}
 	}
 	progress("reading", 0)
-	reads, sums, err := readInputs(ctx, cfg.Inputs, cfg.AsOf, func(r *ingest.Result) {
-		rows += r.Rows
-		progress("reading", rows)
-	})
+	var read atomic.Int64
+	stop := tick(250*time.Millisecond, func() { progress("reading", int(read.Load())) })
+	reads, sums, err := readInputs(ctx, cfg.Inputs, cfg.AsOf, &read)
+	stop()
 	if err != nil {
 		return sum, err
 	}
+	for _, r := range reads {
+		rows += r.Rows
+	}
+	progress("reading", rows)
 	took("inputs read", "files", len(cfg.Inputs))
 	for i, in := range cfg.Inputs {
 		res := reads[i]
@@ -324,32 +329,44 @@ type committedNight struct {
 	Rejects []record.Reject
 }
 
+// tick calls fn every interval until the returned stop is called; stop
+// returns once fn will not be called again.
+func tick(interval time.Duration, fn func()) (stop func()) {
+	done, over := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(over)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fn()
+			}
+		}
+	}()
+	return func() { close(done); <-over }
+}
+
 // readInputs reads every input, as many at once as there are CPUs (a
 // night's settlements CSV and claims workbook parse side by side), and
 // returns the results in input order. The error is that of the first
 // failing input in input order, so the message does not depend on timing.
-// read, when not nil, is called with each file read, one call at a time.
-func readInputs(ctx context.Context, inputs []Input, asOf record.Date, read func(*ingest.Result)) ([]*ingest.Result, []string, error) {
+// rows, when not nil, is advanced by the rows read as reading goes.
+func readInputs(ctx context.Context, inputs []Input, asOf record.Date, rows *atomic.Int64) ([]*ingest.Result, []string, error) {
 	reads := make([]*ingest.Result, len(inputs))
 	shas := make([]string, len(inputs))
 	errs := make([]error, len(inputs))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var (
-		wg sync.WaitGroup
-		mu sync.Mutex
-	)
+	var wg sync.WaitGroup
 	for i, in := range inputs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			reads[i], shas[i], errs[i] = readInput(ctx, in, asOf)
-			if errs[i] == nil && read != nil {
-				mu.Lock()
-				read(reads[i])
-				mu.Unlock()
-			}
+			reads[i], shas[i], errs[i] = readInput(ctx, in, asOf, rows)
 		}()
 	}
 	wg.Wait()
@@ -362,8 +379,8 @@ func readInputs(ctx context.Context, inputs []Input, asOf record.Date, read func
 }
 
 // readInput reads one file and hashes its bytes.
-func readInput(ctx context.Context, in Input, asOf record.Date) (*ingest.Result, string, error) {
-	opt := ingest.Options{Kind: in.Kind, Sheet: in.Sheet, AsOf: asOf}
+func readInput(ctx context.Context, in Input, asOf record.Date, rows *atomic.Int64) (*ingest.Result, string, error) {
+	opt := ingest.Options{Kind: in.Kind, Sheet: in.Sheet, AsOf: asOf, Rows: rows}
 	var data []byte
 	var err error
 	if in.FS != nil {

@@ -6,7 +6,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -149,5 +151,25 @@ func TestRunRecordsFilesGivenAgain(t *testing.T) {
 	}
 	if d.Run.Ignored != first.Ignored {
 		t.Errorf("run %s records %d ignored rows, its summary said %d", first.RunID, d.Run.Ignored, first.Ignored)
+	}
+}
+
+// TestTick: the progress ticker calls its function until stopped, and
+// never after stop has returned.
+func TestTick(t *testing.T) {
+	var calls atomic.Int64
+	stop := tick(time.Millisecond, func() { calls.Add(1) })
+	deadline := time.Now().Add(5 * time.Second)
+	for calls.Load() < 3 && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+	stop()
+	n := calls.Load()
+	if n < 3 {
+		t.Fatalf("%d calls in 5 s", n)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if calls.Load() != n {
+		t.Errorf("called after stop: %d then %d", n, calls.Load())
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"medrecon/batch/record"
 )
@@ -30,7 +31,14 @@ type Options struct {
 	Kind  string      // record.InputSettlements | InputClaims | InputFilings | InputStatement; "" = tell from the header row
 	Sheet string      // XLSX sheet name; "" = first sheet
 	AsOf  record.Date // dcla_date after AsOf is a bad row; zero = no check
+	// Rows, when set, is advanced by the data rows read as reading goes
+	// (every few thousand rows, and the rest at the end), so that a run
+	// can show its progress while a large file is read.
+	Rows *atomic.Int64
 }
+
+// rowsStep is how many rows reading counts between advances of Options.Rows.
+const rowsStep = 4096
 
 // Result is what one file held.
 type Result struct {
@@ -217,12 +225,18 @@ func read(ctx context.Context, src rowSource, file, sheet string, opt Options) (
 			}
 		}
 		p.res.Rows++
+		if opt.Rows != nil && p.res.Rows%rowsStep == 0 {
+			opt.Rows.Add(rowsStep)
+		}
 		p.row(kind, cells, row)
 		if p.res.Rows == 8 {
 			p.reserve(kind, src.rowsLeft())
 		}
 	}
 	p.finish()
+	if opt.Rows != nil {
+		opt.Rows.Add(int64(p.res.Rows % rowsStep))
+	}
 	return p.res, nil
 }
 

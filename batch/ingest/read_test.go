@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -710,5 +711,17 @@ func TestCancelledContextStopsReading(t *testing.T) {
 	_, err := Read(ctx, "s.csv", strings.NewReader(content), int64(len(content)), Options{})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// TestRowsCounterFollowsReading: Options.Rows is advanced as rows are read,
+// and ends at the rows read, so that a run can show its progress while a
+// large file is read.
+func TestRowsCounterFollowsReading(t *testing.T) {
+	var rows atomic.Int64
+	rows.Store(100) // another file's rows already counted
+	res := mustRead(t, "settlements.csv", settlementCSV(10000), Options{Rows: &rows})
+	if res.Rows != 10000 || rows.Load() != 10100 {
+		t.Errorf("read %d rows, counter %d; want 10000 and 10100", res.Rows, rows.Load())
 	}
 }
