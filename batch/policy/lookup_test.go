@@ -45,3 +45,17 @@ func TestRateBlankLevel(t *testing.T) {
 		})
 	}
 }
+
+func TestDeadlineWords(t *testing.T) {
+	for _, tc := range []struct {
+		d    Deadline
+		want string
+	}{
+		{Deadline{Spec: "+1m", PlusMonths: 1}, "出院后 1 个月内"},
+		{Deadline{Spec: "next-year-03-31", Month: 3, Day: 31}, "出院次年 3 月 31 日前"},
+	} {
+		if got := tc.d.Words(); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.d.Spec, got, tc.want)
+		}
+	}
+}

@@ -4,6 +4,8 @@
 package policy
 
 import (
+	"strconv"
+
 	"github.com/shopspring/decimal"
 
 	"medrecon/batch/record"
@@ -30,6 +32,15 @@ type Deadline struct {
 	PlusMonths int    // > 0 for the `+Nm` form
 	Month      int    // 1..12 for the `next-year-MM-DD` form
 	Day        int
+}
+
+// Words says the rule in Chinese, for findings and traces that people read:
+// "出院后 1 个月内" for +1m, "出院次年 3 月 31 日前" for next-year-03-31.
+func (d Deadline) Words() string {
+	if d.PlusMonths > 0 {
+		return "出院后 " + strconv.Itoa(d.PlusMonths) + " 个月内"
+	}
+	return "出院次年 " + strconv.Itoa(d.Month) + " 月 " + strconv.Itoa(d.Day) + " 日前"
 }
 
 // Region is a row of the regions table.

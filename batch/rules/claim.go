@@ -159,9 +159,9 @@ func (e *evaluation) claims(batch []record.Claim, asOf record.Date) []claimCheck
 		if region, err := e.p.Region(c.InsuplcAdmdvs); err == nil {
 			due, rule := ClaimDeadline(v, region)
 			chk.deadline = due
-			chk.steps = append(chk.steps, fmt.Sprintf("申报期限 %s (%s), 申请日期 %s", due, rule.Spec, c.DclaDate))
+			chk.steps = append(chk.steps, fmt.Sprintf("申报期限 %s (%s), 申请日期 %s", due, rule.Words(), c.DclaDate))
 			if Late(c.DclaDate, due) {
-				add(record.LateSubmission, record.ClaimRejected, "申请日期 %s 晚于申报期限 %s (%s)", c.DclaDate, due, rule.Spec)
+				add(record.LateSubmission, record.ClaimRejected, "申请日期 %s 晚于申报期限 %s (%s)", c.DclaDate, due, rule.Words())
 			}
 		}
 		// SPEC 3.4: materials incomplete → pending.
