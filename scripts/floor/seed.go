@@ -87,7 +87,8 @@ func seedNight(ctx context.Context, conn *sql.Conn, r, lo, hi, people int64) err
 		return err
 	}
 	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `INSERT INTO runs VALUES (?, ?, ?, ?, 'committed', 'seed', 'seed')`,
+	_, err = tx.ExecContext(ctx, `INSERT INTO runs (run_id, started_at, finished_at, as_of, status, version, policy_sha256)
+		VALUES (?, ?, ?, ?, 'committed', 'seed', 'seed')`,
 		runID, day, day.Add(20*time.Minute), day.Format("2006-01-02"))
 	if err != nil {
 		return err
@@ -141,7 +142,8 @@ func seedNight(ctx context.Context, conn *sql.Conn, r, lo, hi, people int64) err
 			CASE WHEN is_claim THEN (CASE WHEN roll < 85 THEN 'approved' ELSE 'rejected' END)
 			     WHEN diff = 0 THEN 'balanced' ELSE 'mismatch' END,
 			CASE WHEN is_claim THEN beg + CAST(los AS INTEGER) + 730 END,
-			`+trace+`
+			`+trace+`,
+			CASE WHEN is_claim AND roll >= 85 THEN CAST(0 AS DECIMAL(18,2)) ELSE `+yuan("inscope - pay")+` END
 		FROM seed_p`, runID)
 	if err != nil {
 		return fmt.Errorf("assessments: %w", err)
@@ -166,11 +168,12 @@ func seedNight(ctx context.Context, conn *sql.Conn, r, lo, hi, people int64) err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO findings
 		SELECT ?, 'settlement', id, 'AMOUNT_MISMATCH', 'error',
-			'申报基金支付 ' || `+text("pay + diff")+` || ', 按政策应付 ' || `+text("pay")+` || ', 差额 ' || `+text("diff")+` || ' (多付, 应向就医地追回)'
+			'申报基金支付 ' || `+text("pay + diff")+` || ', 按政策应付 ' || `+text("pay")+` || ', 差额 ' || `+text("diff")+` || ' (多付, 应向就医地追回)',
+			`+yuan("diff")+`, 'H11010500017'
 		FROM seed_p WHERE NOT is_claim AND diff <> 0
 		UNION ALL
 		SELECT ?, CASE WHEN is_claim THEN 'claim' ELSE 'settlement' END, id, 'NO_VALID_FILING', 'warning',
-			'就诊日 ' || beg || ' 在就医地 110000 无有效备案, 按未备案计'
+			'就诊日 ' || beg || ' 在就医地 110000 无有效备案, 按未备案计', NULL, 'H11010500017'
 		FROM seed_p WHERE fstatus = 'unfiled'`, runID, runID)
 	if err != nil {
 		return fmt.Errorf("findings: %w", err)
