@@ -63,11 +63,10 @@ func (l *Ledger) commit(ctx context.Context, run record.RunInfo, files []record.
 	filings := lastVersions(out.Filings)
 	totalKeys := sortedKeys(out.Totals)
 	steps := []func() error{
-		// The rows this run replaces are deleted first: finding them scans
-		// the key columns of filings and year_totals, and with nothing
-		// appended yet the cache of those scans can be dropped without
+		// The running totals this run replaces are deleted first: finding
+		// them scans the key columns of year_totals, and with nothing
+		// appended yet the cache of that scan can be dropped without
 		// writing any of the transaction's rows out (see dropCache).
-		func() error { return w.deleteFilings(filings) },
 		func() error { return w.deleteTotals(totalKeys) },
 		func() error { return l.dropCache(ctx) },
 		func() error { return w.inputFiles(files) },
@@ -306,9 +305,9 @@ func (w writer) claims(cs []record.Claim) error {
 	})
 }
 
-// Filings are upserted by filing_id: deleteFilings deletes the ledger's rows
-// of the run's filing_ids, filings appends the run's versions. Within the
-// batch the last version of a filing_id wins: lastVersions keeps it.
+// A filing's versions all stay in the ledger, each with its run (SPEC 2.3,
+// 4.4); the latest is the one that counts. Within the batch the last version
+// of a filing_id wins: lastVersions keeps it.
 func lastVersions(fs []record.Filing) []record.Filing {
 	last := map[string]int{}
 	for i, f := range fs {
@@ -323,26 +322,7 @@ func lastVersions(fs []record.Filing) []record.Filing {
 	return keep
 }
 
-// deleteFilings deletes the ledger's rows of the filings fs replace.
-func (w writer) deleteFilings(fs []record.Filing) error {
-	if len(fs) == 0 {
-		return nil
-	}
-	err := keyTable(w.ctx, w.conn, "run_filing_ids", "filing_id VARCHAR", len(fs), 1,
-		func(i int, v []driver.Value) { v[0] = fs[i].FilingID })
-	if err != nil {
-		return fmt.Errorf("replace filings: %w", err)
-	}
-	if err := w.exec(`DELETE FROM filings WHERE filing_id IN (SELECT filing_id FROM run_filing_ids)`); err != nil {
-		return fmt.Errorf("replace filings: %w", err)
-	}
-	if err := w.exec(`DROP TABLE run_filing_ids`); err != nil {
-		return fmt.Errorf("replace filings: %w", err)
-	}
-	return nil
-}
-
-// filings appends fs, the run's filings after deleteFilings.
+// filings appends fs, the run's new versions of filings.
 func (w writer) filings(fs []record.Filing) error {
 	return w.appendRows("", "filings", len(fs), 11, func(i int, v []driver.Value) {
 		f := &fs[i]

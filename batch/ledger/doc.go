@@ -24,7 +24,10 @@
 // eligible_base (schema version 3) stores the serious-illness base each
 // visit added, because a visit that pays nothing adds none of its in-scope
 // amount. Single-use filings are read the same way: the first use by a
-// visit that still counts.
+// visit that still counts. Filings too: every version stays with the run
+// that brought it (SPEC 2.3, 4.4: a later run adds rows, it never changes or
+// deletes what an earlier one committed), and the history takes the latest
+// version of each filing_id; a version sent again unchanged is not written.
 //
 // year_totals is a cache of those sums, replaced per (certno, year, med_cat)
 // by every run that touches a key; no run reads it, and the across-nights

@@ -146,7 +146,11 @@ func scanFiling(sc scanner) (record.Filing, error) {
 }
 
 func historyFilings(ctx context.Context, conn *sql.Conn, h *record.History) error {
-	return each(ctx, conn, `SELECT `+filingCols+` FROM filings f JOIN q_certno q ON q.certno = f.certno`, nil,
+	// Every version of a filing stays in the ledger (SPEC 2.3); the latest
+	// (by run, then as written) is the one that counts.
+	return each(ctx, conn, `SELECT `+filingCols+` FROM filings f JOIN q_certno q ON q.certno = f.certno
+		JOIN run_order o ON o.run_id = f.run_id
+		QUALIFY row_number() OVER (PARTITION BY f.filing_id ORDER BY o.ord DESC, f.rowid DESC) = 1`, nil,
 		func(r *sql.Rows) error {
 			f, err := scanFiling(r)
 			if err != nil {

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -170,12 +171,11 @@ func TestUpsertsAndReplacements(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var filings int
-	if err := l.db.QueryRow(`SELECT count(*) FROM filings WHERE filing_id = 'F1'`).Scan(&filings); err != nil {
-		t.Fatal(err)
-	}
-	if filings != 1 {
-		t.Errorf("filings holds %d rows for F1, want 1", filings)
+	// SPEC 2.3, 4.4: the earlier version stays in the ledger with its run;
+	// the latest is the one that counts (the first test case).
+	versions := column(t, l.db, `SELECT run_id || ' ' || status FROM filings WHERE filing_id = 'F1' ORDER BY run_id`)
+	if want := []string{run.RunID + " valid", second.RunID + " cancelled"}; !slices.Equal(versions, want) {
+		t.Errorf("filings holds F1 as %v, want both versions %v", versions, want)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.check(t, h) })

@@ -192,6 +192,13 @@ func (e *evaluation) institutions(b record.Batch) {
 	}
 }
 
+// sameFiling says whether two versions of a filing say the same, wherever
+// each was read from.
+func sameFiling(a, b record.Filing) bool {
+	a.Src, b.Src = record.Source{}, record.Source{}
+	return a == b
+}
+
 // overlayFilings lays the batch's filings over the ledger's: the same
 // filing_id replaces the earlier version (SPEC 2.3).
 func (e *evaluation) overlayFilings(batch []record.Filing) {
@@ -207,8 +214,13 @@ func (e *evaluation) overlayFilings(batch []record.Filing) {
 	upserts := make([]record.Filing, 0, len(fs))
 	for i, f := range fs {
 		all[f.FilingID] = f
-		if i+1 == len(fs) || fs[i+1].FilingID != f.FilingID {
-			upserts = append(upserts, f) // the last version of the batch wins
+		if i+1 < len(fs) && fs[i+1].FilingID == f.FilingID {
+			continue // the last version of the batch wins
+		}
+		// A version the ledger already holds as the current one is no new
+		// version: a registry sent whole every night adds nothing.
+		if known, ok := e.h.Filings[f.FilingID]; !ok || !sameFiling(known, f) {
+			upserts = append(upserts, f)
 		}
 	}
 	e.out.Filings = upserts

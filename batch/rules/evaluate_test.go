@@ -407,3 +407,24 @@ func TestFindingsCarryAmountAndInstitution(t *testing.T) {
 		t.Errorf("findings missing: %v", want)
 	}
 }
+
+// SPEC 2.3: a filing sent again as the ledger holds it is no new version (a
+// registry sent whole every night adds nothing); a changed one, a
+// cancellation, is the new version that counts.
+func TestFilingVersions(t *testing.T) {
+	h := record.NewHistory()
+	h.Filings[tianjin.FilingID] = tianjin
+	again := tianjin
+	again.Src = record.Source{File: "filings_0411.csv", Row: 7}
+	cancelled := tianjin
+	cancelled.Status, cancelled.CancelDate = record.FilingCancelled, d("2025-02-01")
+	cancelled.Src = record.Source{File: "filings_0411.csv", Row: 8} // after again: the last version wins
+	o := evaluate(t, record.Batch{Filings: []record.Filing{again}}, h)
+	if len(o.Filings) != 0 {
+		t.Errorf("the same filing again gave new versions %+v", o.Filings)
+	}
+	o = evaluate(t, record.Batch{Filings: []record.Filing{again, cancelled}}, h)
+	if len(o.Filings) != 1 || o.Filings[0].Status != record.FilingCancelled {
+		t.Errorf("a cancellation gave %+v, want it as the one new version", o.Filings)
+	}
+}
