@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
@@ -79,6 +80,7 @@ func (l *Ledger) commit(ctx context.Context, run record.RunInfo, files []record.
 		func() error { return w.rejects(rejects) },
 		func() error { return w.totals(totalKeys, out.Totals) },
 		func() error { return w.filingUses(out.FilingUses) },
+		func() error { return w.chain(&run) },
 		func() error { return w.runRow(run) },
 		w.compactSmall,
 	}
@@ -91,6 +93,69 @@ func (l *Ledger) commit(ctx context.Context, run record.RunInfo, files []record.
 		return err
 	}
 	return nil
+}
+
+// chain digests the run's rows and chains them to the run before (SPEC
+// 4.4), setting run's ContentSHA256 and ChainSHA256. Runs committed before
+// the ledger kept a chain get theirs first, in order, in this transaction.
+func (w writer) chain(run *record.RunInfo) error {
+	type stored struct {
+		id    string
+		chain sql.NullString
+	}
+	var runs []stored
+	rows, err := w.conn.QueryContext(w.ctx, `SELECT run_id, chain_sha256 FROM runs ORDER BY started_at, run_id`)
+	if err != nil {
+		return fmt.Errorf("chain: %w", err)
+	}
+	for rows.Next() {
+		var s stored
+		if err := rows.Scan(&s.id, &s.chain); err != nil {
+			rows.Close()
+			return fmt.Errorf("chain: %w", err)
+		}
+		runs = append(runs, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("chain: %w", err)
+	}
+	var prev []byte
+	for _, s := range runs {
+		if s.chain.Valid {
+			if prev, err = hex.DecodeString(s.chain.String); err != nil {
+				return fmt.Errorf("chain of run %s: %w", s.id, err)
+			}
+			continue
+		}
+		content, chain, err := w.digest(s.id, prev)
+		if err != nil {
+			return err
+		}
+		if err := w.exec(`UPDATE runs SET content_sha256 = ?, chain_sha256 = ? WHERE run_id = ?`, content, chain, s.id); err != nil {
+			return fmt.Errorf("chain of run %s: %w", s.id, err)
+		}
+		prev, _ = hex.DecodeString(chain)
+	}
+	run.ContentSHA256, run.ChainSHA256, err = w.digest(run.RunID, prev)
+	return err
+}
+
+// digest digests one run's rows, records its tables' digests in run_digests
+// and returns its content and chain digests in hex.
+func (w writer) digest(runID string, prev []byte) (content, chain string, err error) {
+	d, err := digestRun(w.ctx, w.conn, runID)
+	if err != nil {
+		return "", "", fmt.Errorf("chain of run %s: %w", runID, err)
+	}
+	err = w.appendRows("", "run_digests", len(d.tables), 4, func(i int, v []driver.Value) {
+		t := d.tables[i]
+		v[0], v[1], v[2], v[3] = runID, t.table, t.rows, hex.EncodeToString(t.sum[:])
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("chain of run %s: %w", runID, err)
+	}
+	return hexOf(d.content), hexOf(chainOf(prev, d.content)), nil
 }
 
 // writer appends one run's rows on the transaction's connection.
@@ -195,10 +260,11 @@ func (w writer) runRow(run record.RunInfo) error {
 	if n > 0 {
 		return fmt.Errorf("runs row: run id %s is already in the ledger", run.RunID)
 	}
-	err := w.exec(`INSERT INTO runs (run_id, started_at, finished_at, as_of, status, version, policy_sha256, ignored)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+	err := w.exec(`INSERT INTO runs (run_id, started_at, finished_at, as_of, status, version, policy_sha256, ignored,
+			content_sha256, chain_sha256)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		run.RunID, timestamp(run.StartedAt), timestamp(run.FinishedAt), date(run.AsOf),
-		record.RunCommitted, run.Version, run.PolicySHA256, int32(run.Ignored))
+		record.RunCommitted, run.Version, run.PolicySHA256, int32(run.Ignored), run.ContentSHA256, run.ChainSHA256)
 	if err != nil {
 		return fmt.Errorf("runs row: %w", err)
 	}
@@ -208,7 +274,7 @@ func (w writer) runRow(run record.RunInfo) error {
 // smallTables gain a few rows a night and are read by every run: runs (for
 // run_order) and input_files by the check for files already imported, the
 // other two by the history.
-var smallTables = []string{"runs", "input_files", "statements", "filing_uses"}
+var smallTables = []string{"runs", "input_files", "statements", "filing_uses", "run_digests"}
 
 // compactSmallRows is the most rows a small table is rewritten with: one
 // DuckDB row group. A table past it keeps its row groups as they are.

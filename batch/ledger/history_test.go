@@ -200,15 +200,20 @@ func TestRunDataOrderIsStable(t *testing.T) {
 	for _, a := range rd.Assessments {
 		got = append(got, a.SubjectKind+"/"+a.SubjectID+"/"+a.PsnName+"/"+a.FixmedinsName+"/"+a.MedType)
 	}
-	want := []string{"claim/C1/李思远/北京协和医院/21", "settlement/S1/张三丰/天津市第一中心医院/21",
+	wantRows := []string{"claim/C1/李思远/北京协和医院/21", "settlement/S1/张三丰/天津市第一中心医院/21",
 		"settlement/S2/张三丰/天津市第一中心医院/11", "settlement/S3/张三丰/天津市第一中心医院/11"}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(wantRows, got); diff != "" {
 		t.Errorf("assessments (-want +got):\n%s", diff)
 	}
 	if rd.Files[0].Path != "in/claims.xlsx" || rd.Findings[0].SubjectID != "C1" || rd.Rejects[0].File != "claims.xlsx" {
 		t.Errorf("files, findings or rejects out of order: %+v", rd)
 	}
-	if diff := cmp.Diff(runInfoRoundTrip(run), rd.Run); diff != "" {
+	want := runInfoRoundTrip(run)
+	if len(rd.Run.ContentSHA256) != 64 || len(rd.Run.ChainSHA256) != 64 {
+		t.Errorf("run digests %q, %q; want SHA-256 in hex", rd.Run.ContentSHA256, rd.Run.ChainSHA256)
+	}
+	want.ContentSHA256, want.ChainSHA256 = rd.Run.ContentSHA256, rd.Run.ChainSHA256
+	if diff := cmp.Diff(want, rd.Run); diff != "" {
 		t.Errorf("run (-want +got):\n%s", diff)
 	}
 	again, err := l.RunData(ctx, run.RunID)

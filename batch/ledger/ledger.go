@@ -105,7 +105,7 @@ func OpenWait(ctx context.Context, path string, wait time.Duration, open func(co
 }
 
 // schemaVersion is the version that schema.sql plus every migration yields.
-const schemaVersion = 5
+const schemaVersion = 6
 
 //go:embed schema.sql
 var schemaSQL string
@@ -122,9 +122,12 @@ var migrateV4SQL string
 //go:embed migrate_v5.sql
 var migrateV5SQL string
 
+//go:embed migrate_v6.sql
+var migrateV6SQL string
+
 // migrations[v] upgrades a ledger from version v-1 to v; migrations[1]
 // creates it. A new schema version appends its statements here.
-var migrations = []string{1: schemaSQL, 2: migrateV2SQL, 3: migrateV3SQL, 4: migrateV4SQL, 5: migrateV5SQL}
+var migrations = []string{1: schemaSQL, 2: migrateV2SQL, 3: migrateV3SQL, 4: migrateV4SQL, 5: migrateV5SQL, 6: migrateV6SQL}
 
 // Ledger is an open ledger file.
 type Ledger struct {

@@ -59,9 +59,14 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 		asOf              day
 		version, sum      str
 	)
-	var ignored num
-	err = conn.QueryRowContext(ctx, `SELECT run_id, started_at, finished_at, as_of, status, version, policy_sha256, ignored
-		FROM runs WHERE run_id = ?`, runID).Scan(&d.Run.RunID, &started, &finished, &asOf, &d.Run.Status, &version, &sum, &ignored)
+	var (
+		ignored        num
+		content, chain str
+	)
+	err = conn.QueryRowContext(ctx, `SELECT run_id, started_at, finished_at, as_of, status, version, policy_sha256, ignored,
+			content_sha256, chain_sha256
+		FROM runs WHERE run_id = ?`, runID).Scan(&d.Run.RunID, &started, &finished, &asOf, &d.Run.Status, &version, &sum, &ignored,
+		&content, &chain)
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, errors.New("no such run")
 	}
@@ -70,6 +75,7 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 	}
 	d.Run.StartedAt, d.Run.FinishedAt, d.Run.AsOf = started.Time, finished.Time, asOf.Date
 	d.Run.Version, d.Run.PolicySHA256, d.Run.Ignored = string(version), string(sum), int(ignored)
+	d.Run.ContentSHA256, d.Run.ChainSHA256 = string(content), string(chain)
 
 	err = each(ctx, conn, `SELECT run_id, path, kind, sha256, rows, rejected, already_imported FROM input_files
 		WHERE run_id = ? ORDER BY path, kind, sha256`, []any{runID}, func(r *sql.Rows) error {

@@ -237,6 +237,10 @@ type RunInfo struct {
 	Version      string
 	PolicySHA256 string
 	Ignored      int // settlements and claims sent again with identical content, ignored (SPEC 3.3, 3.5)
+	// ContentSHA256 digests the rows the run committed and ChainSHA256
+	// chains it to the run before (SPEC 4.4); the ledger sets both at commit.
+	ContentSHA256 string
+	ChainSHA256   string
 }
 
 // Input kinds, told from a file's header row.

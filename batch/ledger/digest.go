@@ -1,0 +1,147 @@
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"strings"
+)
+
+// A run's content digest (SPEC 4.4) covers the rows it committed, table by
+// table in the order of digestTables, each table's rows in a fixed order and
+// encoding that depend neither on DuckDB's physical order nor on a locale:
+//
+//   - every value is read as DuckDB casts it to VARCHAR (DECIMAL(18,2) as
+//     "70650.00", DATE as "2025-03-01", TIMESTAMP as "2025-03-10 10:30:00",
+//     BOOLEAN as "true"); there are no floating-point columns;
+//   - a row is its values in the order of the table's columns below, each a
+//     byte 1, its length as an unsigned varint and its bytes, or a byte 0 for
+//     NULL; the rows are sorted by those values, as strings, column by column;
+//   - a table's digest is SHA-256 of its rows; the content digest is SHA-256
+//     of, for each table, its name, a byte 0, its row count as an unsigned
+//     varint and its 32-byte digest.
+//
+// The chain is chain_sha256 = SHA-256(previous chain ‖ content), over the
+// raw 32-byte digests; the first run's previous chain is empty. The columns
+// are listed here, not read from the schema, so that a column a later schema
+// version adds does not change the digest of the runs before it.
+var digestTables = []struct {
+	name string
+	cols []string
+}{
+	{"input_files", []string{"path", "kind", "sha256", "rows", "rejected", "already_imported"}},
+	{"settlements", []string{"setl_id", "mdtrt_id", "psn_no", "psn_name", "certno", "insutype", "psn_type",
+		"insuplc_admdvs", "mdtrtarea_admvs", "fixmedins_code", "fixmedins_name", "hosp_lv", "med_type", "begndate",
+		"enddate", "setl_time", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "hifmi_pay",
+		"fund_pay_sumamt", "acct_pay", "psn_cash_pay", "refd_setl_flag", "init_setl_id", "src_file", "src_row"}},
+	{"claims", []string{"claim_id", "certno", "psn_name", "insutype", "psn_type", "insuplc_admdvs", "mdtrtarea_admvs",
+		"fixmedins_code", "fixmedins_name", "hosp_lv", "designated", "med_type", "emergency", "begndate", "enddate",
+		"bill_code", "bill_no", "medfee_sumamt", "inscp_scp_amt", "dcla_date", "materials_complete", "src_file", "src_row"}},
+	{"filings", []string{"filing_id", "certno", "filing_kind", "mdtrtarea_admvs", "begndate", "enddate", "filed_date",
+		"status", "cancel_date", "dise_code"}},
+	{"statements", []string{"fixmedins_code", "stmt_begndate", "stmt_enddate", "insutype", "clr_type",
+		"fixmedins_setl_cnt", "medfee_sumamt", "fund_pay_sumamt", "acct_pay"}},
+	{"assessments", []string{"subject_kind", "subject_id", "certno", "year", "filing_status", "inscope", "deductible",
+		"ratio", "basic_pay", "serious_pay", "payable", "reported_pay", "discrepancy", "status", "deadline", "trace",
+		"eligible_base"}},
+	{"findings", []string{"subject_kind", "subject_id", "code", "severity", "detail", "amount", "fixmedins_code"}},
+	{"rejects", []string{"file", "sheet", `"row"`, "col", "value", "reason"}},
+}
+
+// tableDigest is one table's share of a run's content digest.
+type tableDigest struct {
+	table string
+	rows  int64
+	sum   [32]byte
+}
+
+// runDigest is a run's content digest and its tables' digests.
+type runDigest struct {
+	content [32]byte
+	tables  []tableDigest
+}
+
+// queryer is what digesting reads through: a connection, inside the
+// commit's transaction or not.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// digestRun reads back the rows run committed and digests them.
+func digestRun(ctx context.Context, q queryer, run string) (runDigest, error) {
+	var d runDigest
+	all := sha256.New()
+	for _, t := range digestTables {
+		casts := make([]string, len(t.cols))
+		for i, c := range t.cols {
+			casts[i] = "CAST(" + c + " AS VARCHAR)"
+		}
+		rows, err := q.QueryContext(ctx, `SELECT `+strings.Join(casts, ", ")+` FROM `+t.name+
+			` WHERE run_id = ? ORDER BY ALL`, run)
+		if err != nil {
+			return d, fmt.Errorf("digest %s: %w", t.name, err)
+		}
+		td, err := digestRows(rows, len(t.cols))
+		if err != nil {
+			return d, fmt.Errorf("digest %s: %w", t.name, err)
+		}
+		td.table = t.name
+		d.tables = append(d.tables, td)
+		all.Write([]byte(t.name))
+		all.Write([]byte{0})
+		all.Write(binary.AppendUvarint(nil, uint64(td.rows)))
+		all.Write(td.sum[:])
+	}
+	copy(d.content[:], all.Sum(nil))
+	return d, nil
+}
+
+// digestRows hashes rows of n VARCHAR columns in the encoding of digestTables.
+func digestRows(rows *sql.Rows, n int) (tableDigest, error) {
+	defer rows.Close()
+	var td tableDigest
+	h := sha256.New()
+	vals := make([]sql.NullString, n)
+	dest := make([]any, n)
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	var buf []byte
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return td, err
+		}
+		buf = buf[:0]
+		for _, v := range vals {
+			if !v.Valid {
+				buf = append(buf, 0)
+				continue
+			}
+			buf = append(buf, 1)
+			buf = binary.AppendUvarint(buf, uint64(len(v.String)))
+			buf = append(buf, v.String...)
+		}
+		h.Write(buf)
+		td.rows++
+	}
+	if err := rows.Err(); err != nil {
+		return td, err
+	}
+	copy(td.sum[:], h.Sum(nil))
+	return td, nil
+}
+
+// chainOf is SHA-256(previous chain ‖ content); prev is empty for the first run.
+func chainOf(prev []byte, content [32]byte) [32]byte {
+	h := sha256.New()
+	h.Write(prev)
+	h.Write(content[:])
+	var out [32]byte
+	copy(out[:], h.Sum(nil))
+	return out
+}
+
+func hexOf(b [32]byte) string { return hex.EncodeToString(b[:]) }

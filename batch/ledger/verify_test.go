@@ -1,0 +1,121 @@
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"medrecon/batch/record"
+)
+
+// TestChainAndVerify follows SPEC 4.4: each run stores a digest of its rows
+// and chains it to the run before; verify recomputes them from the rows and
+// names the first run whose rows changed, with the table.
+func TestChainAndVerify(t *testing.T) {
+	ctx := context.Background()
+	l, _ := newLedger(t)
+	run, files, out, rejects := firstRun()
+	mustCommit(t, l, run, files, out, rejects)
+	second := runInfo("R20260411-001", record.D(2026, 4, 11), run.StartedAt.Add(24*time.Hour))
+	mustCommit(t, l, second, nil, record.Outcome{Findings: out.Findings[:1]}, nil)
+
+	checks, err := l.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(checks) != 2 || !checks[0].OK() || !checks[1].OK() {
+		t.Fatalf("a ledger as committed does not verify: %+v", checks)
+	}
+	first, _ := hex.DecodeString(checks[0].Chain)
+	content, _ := hex.DecodeString(checks[1].Content)
+	if want := sha256.Sum256(append(first, content...)); checks[1].Chain != hex.EncodeToString(want[:]) {
+		t.Errorf("chain of the second run %s, want SHA-256(first chain ‖ content) %x", checks[1].Chain, want)
+	}
+	if c0 := sha256.Sum256(mustHex(t, checks[0].Content)); checks[0].Chain != hex.EncodeToString(c0[:]) {
+		t.Errorf("the first run's chain is not SHA-256 of its content alone")
+	}
+
+	// One UPDATE to an amount of the first run: the first run no longer
+	// verifies, in table assessments, and the chain after it breaks too.
+	if _, err := l.db.Exec(`UPDATE assessments SET payable = payable + 1 WHERE run_id = ? AND subject_id = 'S1'`, run.RunID); err != nil {
+		t.Fatal(err)
+	}
+	checks, err = l.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checks[0].OK() || checks[0].Table != "assessments" {
+		t.Errorf("after an UPDATE of run 1: %+v, want a mismatch in assessments", checks[0])
+	}
+	if checks[1].OK() || checks[1].Content != checks[1].StoredContent {
+		t.Errorf("after an UPDATE of run 1, run 2: %+v, want its content unchanged and its chain broken", checks[1])
+	}
+}
+
+// TestDigestIgnoresPhysicalOrder: the same rows written in another order
+// give the same digest.
+func TestDigestIgnoresPhysicalOrder(t *testing.T) {
+	var digests []string
+	for _, reverse := range []bool{false, true} {
+		l, _ := newLedger(t)
+		run, files, out, rejects := firstRun()
+		if reverse {
+			slices.Reverse(out.Assessments)
+			slices.Reverse(out.Findings)
+			slices.Reverse(out.Settlements)
+			slices.Reverse(rejects)
+			slices.Reverse(files)
+		}
+		mustCommit(t, l, run, files, out, rejects)
+		d, err := l.RunData(context.Background(), run.RunID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		digests = append(digests, d.Run.ContentSHA256+" "+d.Run.ChainSHA256)
+	}
+	if digests[0] != digests[1] {
+		t.Errorf("digests %q and %q differ with the order the rows were written in", digests[0], digests[1])
+	}
+}
+
+// TestChainBackfill: runs committed before the ledger kept a chain get
+// theirs in the transaction of the next run, and then verify.
+func TestChainBackfill(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.duckdb")
+	l, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, files, out, rejects := firstRun()
+	mustCommit(t, l, run, files, out, rejects)
+	// As a ledger of schema version 5 would hold it: no digests.
+	for _, q := range []string{`UPDATE runs SET content_sha256 = NULL, chain_sha256 = NULL`, `DELETE FROM run_digests`} {
+		if _, err := l.db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second := runInfo("R20260411-001", record.D(2026, 4, 11), run.StartedAt.Add(24*time.Hour))
+	mustCommit(t, l, second, nil, record.Outcome{}, nil)
+	checks, err := l.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(checks) != 2 || !checks[0].OK() || !checks[1].OK() || checks[0].StoredChain == "" {
+		t.Errorf("after the backfill: %+v, want both runs chained and verified", checks)
+	}
+	l.Close()
+}
+
+func mustHex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
