@@ -62,6 +62,7 @@ func newRootCommand() (*cobra.Command, *globalOptions) {
 		newDemoCommand(&g),
 		newReportCommand(&g),
 		newExportCommand(&g),
+		newVerifyCommand(&g),
 		newExplainCommand(&g),
 		newDeadlinesCommand(&g),
 		newGenCommand(&g),
@@ -71,7 +72,7 @@ func newRootCommand() (*cobra.Command, *globalOptions) {
 }
 
 // commandNames lists the commands, for the root's usage error.
-var commandNames = []string{"run", "deadlines", "report", "export", "explain", "demo", "gen"}
+var commandNames = []string{"run", "deadlines", "report", "export", "verify", "explain", "demo", "gen"}
 
 // noArgs is cobra.NoArgs with a usage error that names the stray argument.
 func noArgs(cmd *cobra.Command, args []string) error {
