@@ -61,6 +61,7 @@ func sampleRun() record.RunData {
 			RunID: "20260106-020003", StartedAt: started, FinishedAt: started.Add(47 * time.Second),
 			AsOf: record.D(2026, 1, 5), Status: record.RunCommitted, Version: "v1.2.0",
 			PolicySHA256: "9f2c4b1e0a7d3c5f6e8b9a0c1d2e3f405162738495a6b7c8d9e0f1a2b3c4d5e6",
+			ChainSHA256:  "5a1c0e9b7d3f2a4c6e8b0d1f3a5c7e9b2d4f6a8c0e1b3d5f7a9c2e4b6d8f0a1c",
 		},
 		Files: []record.InputFile{
 			{Path: "in/结算明细_202512.csv", Kind: record.InputSettlements, SHA256: "3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b", Rows: 6, Rejected: 1},

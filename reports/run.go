@@ -45,7 +45,7 @@ func WriteRunPDF(w io.Writer, d record.RunData) error {
 		doc.claimsTable(l, d.Assessments, d.Summary, d.Run.RunID)
 	}
 	doc.rejectsTable(d.Rejects, d.Summary.Rejects, d.Run.RunID)
-	doc.signatures()
+	doc.signatures(d.Run.ChainSHA256)
 	if err := doc.write(w); err != nil {
 		return fmt.Errorf("run %s: %w", d.Run.RunID, err)
 	}
@@ -65,7 +65,7 @@ func (doc *document) cover(d record.RunData) {
 	doc.pdf.SetFont(fontFamily, "", 10)
 	doc.pdf.CellFormat(bodyW, 6, "医保经办机构 · 审计用", "", 1, "C", false, 0, "")
 	doc.pdf.Ln(4)
-	doc.heading("运行信息", 7*5.5)
+	doc.heading("运行信息", 8*5.5)
 	r := d.Run
 	doc.keyValues([]pair{
 		{"运行编号", r.RunID},
@@ -75,6 +75,7 @@ func (doc *document) cover(d record.RunData) {
 		{"状态", r.Status},
 		{"程序版本", r.Version},
 		{"政策表 SHA-256", r.PolicySHA256},
+		{"账本链哈希", orDash(r.ChainSHA256)},
 	}, 32)
 	cols := []column{
 		{"文件", 47, "L"}, {"类型", 16, "L"}, {"SHA-256", 95, "L"}, {"行数", 11, "R"}, {"拒收", 11, "R"},
@@ -597,7 +598,7 @@ func (doc *document) rejectsTable(rs []record.Reject, n int, runID string) {
 // The run's chain hash (SPEC 4.4) belongs above the signatures, so that a
 // signed paper copy fixes the ledger as it was; runs do not record it yet,
 // and chainRoom keeps its place until they do.
-func (doc *document) signatures() {
+func (doc *document) signatures(chain string) {
 	const (
 		chainRoom = 6.0
 		rowH      = 16.0
@@ -605,7 +606,10 @@ func (doc *document) signatures() {
 	)
 	pdf := doc.pdf
 	doc.heading("审核签字", chainRoom+3*rowH+2)
-	pdf.SetY(pdf.GetY() + chainRoom)
+	// SPEC 4.4: the chain hash fixes the ledger as it was when this page
+	// was signed; medrecon verify --expect checks it against the rows.
+	pdf.SetFont(fontFamily, "", textFont)
+	pdf.CellFormat(bodyW, chainRoom, "账本链哈希 chain_sha256："+orDash(chain), "", 1, "L", false, 0, "")
 	pdf.SetDrawColor(170, 170, 170)
 	pdf.SetLineWidth(0.1)
 	for _, role := range []string{"制表", "复核", "审批"} {
@@ -630,4 +634,13 @@ func (doc *document) signatures() {
 	}
 	pdf.SetDrawColor(0, 0, 0)
 	pdf.SetLineWidth(0.2)
+}
+
+// orDash is s, or a dash for a value the ledger does not hold (a run
+// committed before the ledger kept a chain).
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
 }

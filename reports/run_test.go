@@ -269,7 +269,8 @@ func TestSignatureBlock(t *testing.T) {
 	if i < 0 {
 		t.Fatalf("the last page lacks the signature block: %s", last)
 	}
-	if got, want := last[i:], "审核签字制表签名日期复核签名日期审批签名日期"; !strings.HasPrefix(got, want) {
+	// SPEC 4.4: the chain hash the signature fixes, above the signatures.
+	if got, want := last[i:], "审核签字账本链哈希chain_sha256："+sampleRun().Run.ChainSHA256+"制表签名日期复核签名日期审批签名日期"; !strings.HasPrefix(got, want) {
 		t.Errorf("signature block reads %q, want %q", got, want)
 	}
 }
@@ -381,6 +382,7 @@ func TestOwnTextChinese(t *testing.T) {
 	// Data in Chinese and digits only, so that every Latin word is the PDF's own.
 	d.Run.Version = "1"
 	d.Run.PolicySHA256 = strings.Repeat("0", 64)
+	d.Run.ChainSHA256 = strings.Repeat("2", 64)
 	d.Files = []record.InputFile{{Path: "结算.csv", Kind: record.InputSettlements, SHA256: strings.Repeat("1", 64), Rows: 1}}
 	d.Findings = nil
 	for range 3 {
@@ -398,7 +400,7 @@ func TestOwnTextChinese(t *testing.T) {
 		"SHA": true, "UTC": true, "csv": true, "xlsx": true, "run": true, "export": true, "run_id": true,
 		"findings": true, "assessments": true, "rejects": true, "payouts": true,
 		"NO_VALID_FILING": true, "AMOUNT_MISMATCH": true, "TOTALS_INCONSISTENT": true, "NON_DESIGNATED": true,
-		"SUSPECTED_DUPLICATE": true, "STATEMENT_MISMATCH": true,
+		"SUSPECTED_DUPLICATE": true, "STATEMENT_MISMATCH": true, "chain_sha": true,
 	}
 	for _, st := range []string{"approved", "rejected", "review", "pending", "balanced", "mismatch", "refunded", "refund", "conflict", "committed"} {
 		allowed[st] = true
