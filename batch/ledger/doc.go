@@ -35,6 +35,19 @@
 // 'conflict', written before a conflict became a finding only (SPEC 3.3), are
 // passed over, so the first version's assessment stays current.
 //
+// # The hash chain
+//
+// Every commit digests the run's rows as digest.go describes, after it has
+// appended them and inside the same transaction, and chains the digest to
+// the previous run's (SPEC 4.4); Verify does the same from the rows alone.
+// The digest reads the run's rows back, so a night's commit reads what it
+// wrote once more; the order is by value (ORDER BY ALL over the VARCHAR
+// casts), so neither DuckDB's physical order nor a rewrite of the small
+// tables changes it. The columns digested are listed in code per table: a
+// column a later schema version adds is not in the digest of older runs,
+// and a migration must never change a digested column of rows already
+// chained (versions 3 and 4 filled theirs before there was a chain).
+//
 // # Storage
 //
 // The ledger is opened with DuckDB's row-group vacuum off
