@@ -63,6 +63,7 @@ func newRootCommand() (*cobra.Command, *globalOptions) {
 		newReportCommand(&g),
 		newExportCommand(&g),
 		newVerifyCommand(&g),
+		newPublishCommand(&g),
 		newExplainCommand(&g),
 		newDeadlinesCommand(&g),
 		newGenCommand(&g),
@@ -72,7 +73,7 @@ func newRootCommand() (*cobra.Command, *globalOptions) {
 }
 
 // commandNames lists the commands, for the root's usage error.
-var commandNames = []string{"run", "deadlines", "report", "export", "verify", "explain", "demo", "gen"}
+var commandNames = []string{"run", "deadlines", "report", "export", "verify", "publish", "explain", "demo", "gen"}
 
 // noArgs is cobra.NoArgs with a usage error that names the stray argument.
 func noArgs(cmd *cobra.Command, args []string) error {
