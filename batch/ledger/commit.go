@@ -80,8 +80,8 @@ func (l *Ledger) commit(ctx context.Context, run record.RunInfo, files []record.
 		func() error { return w.rejects(rejects) },
 		func() error { return w.totals(totalKeys, out.Totals) },
 		func() error { return w.filingUses(out.FilingUses) },
-		func() error { return w.chain(&run) },
 		func() error { return w.runRow(run) },
+		w.chain,
 		w.compactSmall,
 	}
 	for _, step := range steps {
@@ -95,10 +95,11 @@ func (l *Ledger) commit(ctx context.Context, run record.RunInfo, files []record.
 	return nil
 }
 
-// chain digests the run's rows and chains them to the run before (SPEC
-// 4.4), setting run's ContentSHA256 and ChainSHA256. Runs committed before
-// the ledger kept a chain get theirs first, in order, in this transaction.
-func (w writer) chain(run *record.RunInfo) error {
+// chain digests the rows of every run without a chain yet, in run order, and
+// chains each to the run before (SPEC 4.4): the run being committed, whose
+// runs row is written just before, and, the first time, the runs committed
+// before the ledger kept a chain, all in this transaction.
+func (w writer) chain() error {
 	type stored struct {
 		id    string
 		chain sql.NullString
@@ -137,8 +138,7 @@ func (w writer) chain(run *record.RunInfo) error {
 		}
 		prev, _ = hex.DecodeString(chain)
 	}
-	run.ContentSHA256, run.ChainSHA256, err = w.digest(run.RunID, prev)
-	return err
+	return nil
 }
 
 // digest digests one run's rows, records its tables' digests in run_digests
@@ -264,7 +264,7 @@ func (w writer) runRow(run record.RunInfo) error {
 			content_sha256, chain_sha256)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		run.RunID, timestamp(run.StartedAt), timestamp(run.FinishedAt), date(run.AsOf),
-		record.RunCommitted, run.Version, run.PolicySHA256, int32(run.Ignored), run.ContentSHA256, run.ChainSHA256)
+		record.RunCommitted, run.Version, run.PolicySHA256, int32(run.Ignored), nullText(run.ContentSHA256), nullText(run.ChainSHA256))
 	if err != nil {
 		return fmt.Errorf("runs row: %w", err)
 	}

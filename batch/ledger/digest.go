@@ -10,7 +10,8 @@ import (
 	"strings"
 )
 
-// A run's content digest (SPEC 4.4) covers the rows it committed, table by
+// A run's content digest (SPEC 4.4) covers the rows it committed, its own
+// runs row among them (but for the digests and the derived ignored count), table by
 // table in the order of digestTables, each table's rows in a fixed order and
 // encoding that depend neither on DuckDB's physical order nor on a locale:
 //
@@ -32,6 +33,7 @@ var digestTables = []struct {
 	name string
 	cols []string
 }{
+	{"runs", []string{"run_id", "started_at", "finished_at", "as_of", "status", "version", "policy_sha256"}},
 	{"input_files", []string{"path", "kind", "sha256", "rows", "rejected", "already_imported"}},
 	{"settlements", []string{"setl_id", "mdtrt_id", "psn_no", "psn_name", "certno", "insutype", "psn_type",
 		"insuplc_admdvs", "mdtrtarea_admvs", "fixmedins_code", "fixmedins_name", "hosp_lv", "med_type", "begndate",

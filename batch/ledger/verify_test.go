@@ -119,3 +119,34 @@ func mustHex(t *testing.T, s string) []byte {
 	}
 	return b
 }
+
+// TestVerifyNamesTheTable: one change each to a finding, an input row and
+// a runs row is found in the right run and table; the untouched ledger
+// verifies.
+func TestVerifyNamesTheTable(t *testing.T) {
+	for _, tc := range []struct{ table, update string }{
+		{"findings", `UPDATE findings SET detail = detail || '（改）' WHERE run_id = 'R20260410-001' AND subject_id = 'S1'`},
+		{"settlements", `UPDATE settlements SET hifp_pay = hifp_pay - 1 WHERE run_id = 'R20260410-001' AND setl_id = 'S1'`},
+		{"input_files", `UPDATE input_files SET rows = rows + 1 WHERE run_id = 'R20260410-001' AND path = 'in/claims.xlsx'`},
+		{"runs", `UPDATE runs SET as_of = as_of - 1 WHERE run_id = 'R20260410-001'`},
+	} {
+		t.Run(tc.table, func(t *testing.T) {
+			ctx := context.Background()
+			l, _ := newLedger(t)
+			run, files, out, rejects := firstRun()
+			mustCommit(t, l, run, files, out, rejects)
+			second := runInfo("R20260411-001", record.D(2026, 4, 11), run.StartedAt.Add(24*time.Hour))
+			mustCommit(t, l, second, nil, record.Outcome{}, nil)
+			if _, err := l.db.Exec(tc.update); err != nil {
+				t.Fatal(err)
+			}
+			checks, err := l.Verify(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if checks[0].OK() || checks[0].Table != tc.table || checks[0].RunID != run.RunID {
+				t.Errorf("after one change to %s: %+v, want run %s to fail in %s", tc.table, checks[0], run.RunID, tc.table)
+			}
+		})
+	}
+}

@@ -45,7 +45,7 @@ func TestVerify(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "run "+run+": its rows in table assessments changed") {
 		t.Errorf("after one UPDATE: exit %d, %s", r.code, r.stderr)
 	}
-	if pdf := query(t, db, "SELECT count(*) FROM run_digests WHERE run_id = ?", run)[0]; pdf != "8" {
-		t.Errorf("run_digests holds %s tables for the run, want 8", pdf)
+	if pdf := query(t, db, "SELECT count(*) FROM run_digests WHERE run_id = ?", run)[0]; pdf != "9" {
+		t.Errorf("run_digests holds %s tables for the run, want 9", pdf)
 	}
 }
