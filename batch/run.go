@@ -63,6 +63,8 @@ type Config struct {
 	Logger         *slog.Logger
 	Now            func() time.Time // the clock for started_at / finished_at
 	Progress       Progress         // told of each phase; nil = silent
+	PublishDir     string           // write the auditors' copy (ledger.Publish) here after the run ("" = none)
+	PublishKey     []byte           // the person key's secret for PublishDir
 }
 
 // Progress is told where a run is: the phase it starts and the rows read
@@ -102,8 +104,9 @@ type Summary struct {
 	Findings    int             `json:"findings"`
 	Rejects     int             `json:"rejects"`
 	Ignored     int             `json:"ignored_reimports"`
-	Report      string          `json:"report,omitempty"` // the PDF written
-	Export      string          `json:"export,omitempty"` // the folder the exports were written into
+	Report      string          `json:"report,omitempty"`    // the PDF written
+	Export      string          `json:"export,omitempty"`    // the folder the exports were written into
+	Published   string          `json:"published,omitempty"` // the auditors' copy written after the run
 	Failed      []OutputFailure `json:"failed_outputs,omitempty"`
 }
 
@@ -256,7 +259,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 
 	// 5. Reports, from the ledger; failures here never undo the run, and
 	// one failed output never keeps the others from being written.
-	if cfg.ReportPath != "" || cfg.ExportDir != "" {
+	if cfg.ReportPath != "" || cfg.ExportDir != "" || cfg.PublishDir != "" {
 		writeOutputs(ctx, l, cfg, runID, &sum)
 		took("outputs written")
 	}
@@ -522,7 +525,7 @@ func writeOutputs(ctx context.Context, l *ledger.Ledger, cfg Config, runID strin
 	var err error
 	if cfg.ExportDir != "" {
 		data, err = l.RunData(ctx, runID)
-	} else {
+	} else if cfg.ReportPath != "" {
 		data, err = l.RunReportData(ctx, runID, ReportLimits())
 	}
 	if cfg.ReportPath != "" {
@@ -552,6 +555,18 @@ func writeOutputs(ctx context.Context, l *ledger.Ledger, cfg Config, runID strin
 			})
 		} else {
 			sum.Export = dir
+		}
+	}
+	// SPEC 4.4: the auditors' copy, so that auditors read it and never hold
+	// the ledger the next night needs.
+	if cfg.PublishDir != "" {
+		if _, perr := l.Publish(ctx, cfg.PublishDir, cfg.PublishKey, false); perr != nil {
+			sum.Failed = append(sum.Failed, OutputFailure{
+				Output: "publish", Path: cfg.PublishDir, Reason: record.MaskText(reason(perr)),
+				Rerun: strings.Join([]string{"medrecon", "publish", "--db", shellQuote(cfg.Ledger), "--out", shellQuote(cfg.PublishDir)}, " "),
+			})
+		} else {
+			sum.Published = cfg.PublishDir
 		}
 	}
 }

@@ -34,6 +34,7 @@ type runOptions struct {
 	sheet          string
 	report         string
 	export         string
+	publish        string
 	json           bool
 	maxRejectRatio float64
 	wait           time.Duration
@@ -66,6 +67,7 @@ func newRunCommand(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.sheet, "sheet", "", "XLSX sheet to read (default: the first sheet)")
 	f.StringVar(&o.report, "report", "", "write the run's PDF report here (its folder is created)")
 	f.StringVar(&o.export, "export", "", "write the run's spreadsheets into DIR/RUN_ID/")
+	f.StringVar(&o.publish, "publish", "", "after the run, write the auditors' Parquet copy of the ledger into DIR (see medrecon publish)")
 	f.BoolVar(&o.json, "json", false, "print the summary as one JSON object")
 	f.Float64Var(&o.maxRejectRatio, "max-reject-ratio", 0.05, "stop the run when more than this share of a file's rows is rejected")
 	f.DurationVar(&o.wait, "wait", 0, "when another process holds the ledger, retry this long (e.g. 10m) before giving up")
@@ -96,7 +98,13 @@ func runRun(ctx context.Context, g *globalOptions, o runOptions, stdout io.Write
 	cfg := batch.Config{
 		Ledger: o.db, AsOf: asOf, Inputs: inputs,
 		MaxRejectRatio: o.maxRejectRatio, ReportPath: o.report, ExportDir: o.export, Wait: o.wait,
-		Version: versionString(), Logger: g.logger(),
+		Version: versionString(), Logger: g.logger(), PublishDir: o.publish,
+	}
+	if o.publish != "" {
+		// Read before the run, so that a missing key stops it with nothing committed.
+		if cfg.PublishKey, err = personKey(o.db, os.Getenv("MEDRECON_KEY_FILE")); err != nil {
+			return err
+		}
 	}
 	if len(inputs) > 0 { // an empty night needs no policy
 		if cfg.Policy, err = policy.Load(o.policy); err != nil {
@@ -264,6 +272,9 @@ func printSummary(stdout io.Writer, sum batch.Summary, o runOptions) error {
 		}
 		if sum.Export != "" {
 			fmt.Fprintf(&b, "; exports %s", sum.Export+string(filepath.Separator))
+		}
+		if sum.Published != "" {
+			fmt.Fprintf(&b, "; auditors' copy %s", sum.Published)
 		}
 	}
 	if len(sum.Skipped) > 0 {

@@ -110,8 +110,11 @@ func (e outputError) Error() string {
 	var lines []string
 	for _, f := range e.failed {
 		what := "PDF report was not written to " + f.Path
-		if f.Output == "export" {
+		switch f.Output {
+		case "export":
 			what = "exports were not written to " + f.Path + string(filepath.Separator)
+		case "publish":
+			what = "auditors' copy was not written to " + f.Path
 		}
 		lines = append(lines, fmt.Sprintf("run %s is committed, but its %s (%s); write it again with: %s",
 			e.runID, what, f.Reason, f.Rerun))
