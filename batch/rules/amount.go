@@ -32,17 +32,6 @@ type Pay struct {
 	Steps      []string        // the trace, step by step
 }
 
-// Counted is what the visit adds to the person's running totals when it counts.
-func (p Pay) Counted() record.YearTotal {
-	return record.YearTotal{
-		DeductibleBorne: p.Deductible,
-		BasicPaid:       p.Basic,
-		EligibleBase:    p.Eligible,
-		SeriousPaid:     p.Serious,
-		Visits:          1,
-	}
-}
-
 // Amount applies SPEC 3.2 to one visit. Basic and serious are each rounded
 // half-up to 0.01 once; decimal's Round is half away from zero, which is
 // half-up for these non-negative amounts. A zero annual cap means no cap.
