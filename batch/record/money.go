@@ -32,8 +32,15 @@ const (
 var ErrNotExact = errors.New("cannot be held exactly")
 
 // FenOf converts a decimal amount to fen. It refuses an amount with more
-// than two decimals or beyond ±10^12 yuan.
+// than two decimals or beyond ±10^12 yuan. The amounts of every day (parsed
+// with at most two decimals, read from the ledger's DECIMAL(18,2)) convert
+// without allocating; only others take decimal's big.Int arithmetic.
 func FenOf(d decimal.Decimal) (Fen, error) {
+	if c, ok := smallCoefficient(d, -2); ok {
+		if f := Fen(c * pow10[d.Exponent()+2]); f <= maxFen && f >= -maxFen {
+			return f, nil
+		}
+	}
 	f := d.Shift(2)
 	if !f.IsInteger() {
 		return 0, fmt.Errorf("amount %s has more than two decimals: %w", d, ErrNotExact)
@@ -47,6 +54,11 @@ func FenOf(d decimal.Decimal) (Fen, error) {
 // BpOf converts a decimal ratio to basis points. It refuses a ratio with
 // more than four decimals or beyond ±100.
 func BpOf(d decimal.Decimal) (Bp, error) {
+	if c, ok := smallCoefficient(d, -4); ok {
+		if b := Bp(c * pow10[d.Exponent()+4]); b <= maxBp && b >= -maxBp {
+			return b, nil
+		}
+	}
 	b := d.Shift(4)
 	if !b.IsInteger() {
 		return 0, fmt.Errorf("ratio %s has more than four decimals: %w", d, ErrNotExact)
@@ -57,11 +69,24 @@ func BpOf(d decimal.Decimal) (Bp, error) {
 	return Bp(b.IntPart()), nil
 }
 
-// Decimal returns the amount in yuan, with two decimals.
-func (f Fen) Decimal() decimal.Decimal { return decimal.New(int64(f), -2) }
+// Decimal returns the amount in yuan, with two decimals. Zero, the most
+// common amount of all, is one shared value (a decimal is immutable).
+func (f Fen) Decimal() decimal.Decimal {
+	if f == 0 {
+		return zeroFen
+	}
+	return decimal.New(int64(f), -2)
+}
 
 // Decimal returns the ratio, with four decimals.
-func (b Bp) Decimal() decimal.Decimal { return decimal.New(int64(b), -4) }
+func (b Bp) Decimal() decimal.Decimal {
+	if b == 0 {
+		return zeroBp
+	}
+	return decimal.New(int64(b), -4)
+}
+
+var zeroFen, zeroBp = decimal.New(0, -2), decimal.New(0, -4)
 
 // String writes the amount as yuan with two decimals ("-1234.50"), without fmt.
 func (f Fen) String() string { return string(f.Append(nil)) }
@@ -94,3 +119,18 @@ func RoundBp(x int64) Fen {
 	}
 	return Fen((x + bpPerOne/2) / bpPerOne)
 }
+
+// smallCoefficient returns d's coefficient when d's exponent lies in
+// [minExp, 0] and the coefficient has at most 14 digits, so that scaling it
+// by up to 10^4 cannot overflow an int64. It reads the coefficient without
+// allocating: NumDigits counts an int64 coefficient exactly, without big.Int
+// arithmetic, and CoefficientInt64 is exact below 19 digits.
+func smallCoefficient(d decimal.Decimal, minExp int32) (int64, bool) {
+	exp := d.Exponent()
+	if exp < minExp || exp > 0 || d.NumDigits() > 14 {
+		return 0, false
+	}
+	return d.CoefficientInt64(), true
+}
+
+var pow10 = [...]int64{1, 10, 100, 1000, 10000}

@@ -62,13 +62,9 @@ type PayFen struct {
 func AmountFen(in AmountFenInput) PayFen {
 	var p PayFen
 	r := in.Rate
-	// SPEC 3.2: ratio' = max(0, rate.ratio + adjustment).
+	// SPEC 3.2: ratio' = max(0, ratio + adjustment).
 	p.Ratio = max(0, r.Ratio+in.Adjustment)
-	// ded = deductible still due.
-	ded := r.Deductible
-	if r.YearBasis {
-		ded = max(0, r.Deductible-in.DeductibleBorne)
-	}
+	ded := dueDeductible(in)
 	p.Deductible = min(ded, in.Inscope)
 	// basic0 = max(0, in-scope − ded) × ratio'.
 	p.Basic0 = max(0, in.Inscope-ded).MulBp(p.Ratio)
@@ -81,34 +77,57 @@ func AmountFen(in AmountFenInput) PayFen {
 	}
 	// eligible = in-scope − basic.
 	p.Eligible = max(0, in.Inscope-p.Basic)
-	p.Serious = seriousFen(in, p.Eligible)
+	if in.Serious != nil {
+		// What the year's bands give, capped, less what the year already
+		// got, rounded once.
+		w := seriousWork(in, p.Eligible)
+		p.Serious = record.RoundBp(max(0, w.due-int64(in.SeriousPaid)*10000))
+	}
 	p.Payable = p.Basic + p.Serious
 	return p
 }
 
-// seriousFen is seriousPay in integer form: the bands on the part of the
-// year's cumulative base above the threshold, summed exactly in fen·basis
-// points, capped, less what the year already got, rounded once.
-func seriousFen(in AmountFenInput, eligible record.Fen) record.Fen {
-	s := in.Serious
-	if s == nil {
-		return 0
+// dueDeductible is SPEC 3.2's ded: the deductible still due, after what the
+// person bore this year when the basis is the year.
+func dueDeductible(in AmountFenInput) record.Fen {
+	if in.Rate.YearBasis {
+		return max(0, in.Rate.Deductible-in.DeductibleBorne)
 	}
-	above := max(0, in.SeriousBase+eligible-s.Threshold)
-	var due int64 // fen·basis points
-	for _, b := range s.Bands {
+	return in.Rate.Deductible
+}
+
+// serious is the worked serious-illness calculation of a visit.
+type serious struct {
+	above  record.Fen // the year's cumulative base above the threshold
+	due    int64      // what the bands give the year, in fen·basis points, capped
+	capped bool       // due was cut to the annual cap
+}
+
+// seriousWork applies the bands to the part of the year's cumulative base
+// (with this visit's eligible amount) above the threshold, summed exactly
+// in fen·basis points and capped at the annual cap. in.Serious is not nil.
+func seriousWork(in AmountFenInput, eligible record.Fen) serious {
+	s := in.Serious
+	w := serious{above: max(0, in.SeriousBase+eligible-s.Threshold)}
+	bandParts(w.above, s.Bands, func(part record.Fen, ratio record.Bp) { w.due += int64(part) * int64(ratio) })
+	if s.AnnualCap != 0 && w.due > int64(s.AnnualCap)*10000 {
+		w.due, w.capped = int64(s.AnnualCap)*10000, true
+	}
+	return w
+}
+
+// bandParts calls fn with the part of above that falls in each band, for
+// the bands where that part is positive, in band order.
+func bandParts(above record.Fen, bands []BandFen, fn func(part record.Fen, ratio record.Bp)) {
+	for _, b := range bands {
 		top := above
 		if b.To != 0 {
 			top = min(above, b.To)
 		}
 		if part := top - b.From; part > 0 {
-			due += int64(part) * int64(b.Ratio)
+			fn(part, b.Ratio)
 		}
 	}
-	if s.AnnualCap != 0 {
-		due = min(due, int64(s.AnnualCap)*10000)
-	}
-	return record.RoundBp(max(0, due-int64(in.SeriousPaid)*10000))
 }
 
 // RateFenOf converts a policy rates row to integer form. The policy loader

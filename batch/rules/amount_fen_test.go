@@ -3,6 +3,7 @@ package rules
 import (
 	"flag"
 	"math/rand"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -14,7 +15,8 @@ import (
 var fenVisits = flag.Int("fen.visits", 1_000_000, "random visits of TestAmountFenEqualsDecimal")
 
 // TestAmountFenEqualsDecimal holds the integer calculation of the hot path
-// to the decimal one of SPEC 3.2, to the fen, on a million random visits:
+// to the decimal one of SPEC 3.2, to the fen, and its trace to the decimal
+// one's words, on a million random visits:
 // every amount and ratio the policy loader admits (whole fen, whole basis
 // points), with amounts drawn often at band edges, at the threshold, at the
 // annual caps and at the deductible, where rounding and clamping differ
@@ -32,6 +34,7 @@ func TestAmountFenEqualsDecimal(t *testing.T) {
 	}
 	bp := func(max int64) record.Bp { return record.Bp(r.Int63n(max + 1)) }
 	failures := 0
+	var buf []byte
 	for i := range *fenVisits {
 		rate := RateFen{Deductible: fen(300_000), YearBasis: r.Intn(2) == 0, Ratio: bp(10000), AnnualCap: 0}
 		if r.Intn(4) > 0 {
@@ -60,11 +63,16 @@ func TestAmountFenEqualsDecimal(t *testing.T) {
 		}
 		got := AmountFen(in)
 		want := Amount(decimalInput(in))
+		// The trace rendered from the integers reads as the decimal one.
+		trace, wantTrace := string(appendAmountSteps(buf[:0], in, got)), strings.Join(want.Steps, ";")
 		if got.Ratio.Decimal().Equal(want.Ratio) && got.Deductible.Decimal().Equal(want.Deductible) &&
 			got.Basic.Decimal().Equal(want.Basic) && got.Serious.Decimal().Equal(want.Serious) &&
 			got.Payable.Decimal().Equal(want.Payable) && got.Eligible.Decimal().Equal(want.Eligible) &&
-			got.CapReached == want.CapReached {
+			got.CapReached == want.CapReached && trace == wantTrace {
 			continue
+		}
+		if trace != wantTrace {
+			t.Errorf("visit %d: trace\n %s\nwant\n %s", i, trace, wantTrace)
 		}
 		t.Errorf("visit %d %+v (serious %+v):\n integer ratio %s ded %s basic %s eligible %s serious %s payable %s cap %v\n decimal ratio %s ded %s basic %s eligible %s serious %s payable %s cap %v",
 			i, in, in.Serious, got.Ratio.Decimal(), got.Deductible, got.Basic, got.Eligible, got.Serious, got.Payable, got.CapReached,

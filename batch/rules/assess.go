@@ -69,7 +69,7 @@ func (e *evaluation) assess(setls []record.Settlement, claims []claimCheck) erro
 	fails := make([]failure, n)
 	var wg sync.WaitGroup
 	for w := range n {
-		sub := &evaluation{p: e.p, h: e.h, filings: e.filings, voided: e.voided, shared: e.totals, totals: map[record.YearKey]record.YearTotal{}}
+		sub := &evaluation{p: e.p, h: e.h, filings: e.filings, voided: e.voided, shared: e.totals, totals: map[record.YearKey]yearFen{}}
 		sub.out.Assessments = make([]record.Assessment, 0, len(shards[w]))
 		sub.out.Findings = make([]record.Finding, 0, 2*len(shards[w]))
 		subs[w] = sub
@@ -180,54 +180,53 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 		return subjectErr(v, err)
 	}
 	e.addFinding(pv.judge.Findings...)
-	steps := make([]string, 2, 16) // a visit's trace has about a dozen steps
-	steps[0], steps[1] = pv.judge.Trace, rateName(rate)
+	// The trace is rendered once, from the numbers, into a buffer reused
+	// from visit to visit (trace.go).
+	b := append(e.trace[:0], pv.judge.Trace...)
+	b = append(b, ';')
+	b = append(b, e.rateName(rate)...)
+	b = append(b, ';')
 
 	key := v.YearKey()
 	year := e.total(key)
-	var pay Pay
+	var pay PayFen
 	if pv.judge.PaysNothing {
 		// SPEC 3.1 rules 4 and 5: the visit pays nothing.
-		pay = Pay{Ratio: decimal.Zero, Deductible: decimal.Zero, Basic: decimal.Zero, Serious: decimal.Zero,
-			Payable: decimal.Zero, Eligible: decimal.Zero, Steps: []string{"应付 0.00"}}
+		b = append(b, "应付 0.00"...)
 	} else {
-		in := AmountInput{
-			Inscope:    v.InscpScpAmt,
-			Rate:       rate,
-			Adjustment: e.p.Adjustment(v.InsuplcAdmdvs, pv.judge.Status),
-			Year:       year,
+		in, err := e.amountInput(v, rate, pv.judge.Status, year)
+		if err != nil {
+			return subjectErr(v, err)
 		}
-		if s, ok := e.p.SeriousIllnessFor(v.InsuplcAdmdvs, v.Insutype); ok {
-			in.Serious = &s
-		}
-		// The serious-illness base and payments are the year's, over all med_cats.
-		in.SeriousBase, in.SeriousPaid = decimal.Zero, decimal.Zero
-		for _, mc := range []string{record.MedInpatient, record.MedOutpatient, record.MedChronic} {
-			t := e.total(record.YearKey{Certno: v.Certno, Year: key.Year, MedCat: mc})
-			in.SeriousBase = in.SeriousBase.Add(t.EligibleBase)
-			in.SeriousPaid = in.SeriousPaid.Add(t.SeriousPaid)
-		}
-		pay = Amount(in)
+		pay = AmountFen(in)
+		b = appendAmountSteps(b, in, pay)
 		if pay.CapReached {
 			e.addFinding(finding(v.Kind, v.ID, record.CapReached, "本年%s基本医疗已付 %s, 封顶线 %s, 本次支付 %s",
-				medCatNames[key.MedCat], yuan(year.BasicPaid), yuan(rate.AnnualCap), yuan(pay.Basic)))
+				medCatNames[key.MedCat], year.basic, in.Rate.AnnualCap, pay.Basic))
 		}
 	}
-	steps = append(steps, pay.Steps...)
 
 	a := record.Assessment{
 		SubjectKind: v.Kind, SubjectID: v.ID, Certno: v.Certno, Year: key.Year,
-		FilingStatus: pv.judge.Status, Inscope: v.InscpScpAmt, Deductible: pay.Deductible, Ratio: pay.Ratio,
-		BasicPay: pay.Basic, SeriousPay: pay.Serious, Payable: pay.Payable, EligibleBase: pay.Eligible,
+		FilingStatus: pv.judge.Status, Inscope: v.InscpScpAmt, Deductible: pay.Deductible.Decimal(), Ratio: pay.Ratio.Decimal(),
+		BasicPay: pay.Basic.Decimal(), SeriousPay: pay.Serious.Decimal(), Payable: pay.Payable.Decimal(), EligibleBase: pay.Eligible.Decimal(),
 	}
 	if pv.setl != nil {
 		// SPEC 3.3: compare the expected fund payment with the reported one.
-		r := Reconcile(*pv.setl, pay.Payable, region.Tolerance)
-		a.ReportedPay = decimal.NewNullDecimal(r.Reported)
-		a.Discrepancy = decimal.NewNullDecimal(r.Discrepancy)
+		tol, err := record.FenOf(region.Tolerance)
+		if err != nil {
+			return subjectErr(v, err)
+		}
+		b = append(b, ';')
+		r, b2, err := Reconcile(*pv.setl, pay.Payable, tol, b)
+		if err != nil {
+			return subjectErr(v, err)
+		}
+		b = b2
+		a.ReportedPay = decimal.NewNullDecimal(r.Reported.Decimal())
+		a.Discrepancy = decimal.NewNullDecimal(r.Discrepancy.Decimal())
 		a.Status = r.Status
 		e.addFinding(r.Findings...)
-		steps = append(steps, r.Steps...)
 	} else {
 		chk := pv.check
 		a.Deadline = chk.deadline
@@ -235,25 +234,101 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 		if pv.judge.PaysNothing {
 			a.Status = worse(a.Status, record.ClaimRejected)
 		}
-		steps = append(steps, chk.steps...)
+		for _, s := range chk.steps {
+			b = append(b, ';')
+			b = append(b, s...)
+		}
 		switch a.Status {
 		case record.ClaimRejected:
-			steps = append(steps, fmt.Sprintf("拒付: 按规则计算 %s, 应付 0.00, 不计入本年累计", yuan(pay.Payable)))
+			b = append(b, ";拒付: 按规则计算 "...)
+			b = pay.Payable.Append(b)
+			b = append(b, ", 应付 0.00, 不计入本年累计"...)
 			a.BasicPay, a.SeriousPay, a.Payable, a.EligibleBase = decimal.Zero, decimal.Zero, decimal.Zero, decimal.Zero
 		case record.ClaimPending:
-			steps = append(steps, "待补材料: 金额仅供参考, 不计入本年累计")
+			b = append(b, ";待补材料: 金额仅供参考, 不计入本年累计"...)
 		case record.ClaimReview:
-			steps = append(steps, "待复核: 暂不支付, 计入本年累计")
+			b = append(b, ";待复核: 暂不支付, 计入本年累计"...)
 		}
 	}
 	if record.Counts(a.SubjectKind, a.Status) && !pv.refunded {
 		// SPEC 3.2: history counts settlements not refunded and approved or review claims.
-		e.setTotal(key, year.Add(record.Contribution(a)))
+		e.setTotal(key, year.add(contribution(a)))
 	}
 	// Traces hold ids, dates and amounts, never a certno, so they need no masking.
-	a.Trace = trace(steps)
+	a.Trace = string(b)
+	e.trace = b
 	e.out.Assessments = append(e.out.Assessments, a)
 	return nil
+}
+
+// amountInput gathers SPEC 3.2's input for a visit in integer form: the
+// rates row, the adjustment of its filing status, the region's
+// serious-illness table, and the person's totals of the year before it
+// (the serious-illness base and payments over all med_cats).
+func (e *evaluation) amountInput(v Visit, rate policy.Rate, status string, year yearFen) (AmountFenInput, error) {
+	var in AmountFenInput
+	var err error
+	if in.Inscope, err = record.FenOf(v.InscpScpAmt); err != nil {
+		return in, fmt.Errorf("inscp_scp_amt: %w", err)
+	}
+	if in.Rate, err = RateFenOf(rate); err != nil {
+		return in, err
+	}
+	if in.Adjustment, err = record.BpOf(e.p.Adjustment(v.InsuplcAdmdvs, status)); err != nil {
+		return in, fmt.Errorf("adjustments %s/%s: %w", v.InsuplcAdmdvs, status, err)
+	}
+	if in.Serious, err = e.seriousFen(v.InsuplcAdmdvs, v.Insutype); err != nil {
+		return in, err
+	}
+	in.DeductibleBorne, in.BasicPaid = year.ded, year.basic
+	for _, mc := range []string{record.MedInpatient, record.MedOutpatient, record.MedChronic} {
+		t := e.total(record.YearKey{Certno: v.Certno, Year: v.Enddate.Year, MedCat: mc})
+		in.SeriousBase += t.elig
+		in.SeriousPaid += t.serious
+	}
+	return in, nil
+}
+
+// seriousFen is the serious-illness table of a region and insutype in
+// integer form, nil when there is none; converted once per evaluation.
+func (e *evaluation) seriousFen(region, insutype string) (*SeriousFen, error) {
+	k := [2]string{region, insutype}
+	if s, ok := e.serious[k]; ok {
+		return s, nil
+	}
+	var out *SeriousFen
+	if s, ok := e.p.SeriousIllnessFor(region, insutype); ok {
+		f, err := SeriousFenOf(s)
+		if err != nil {
+			return nil, err
+		}
+		out = &f
+	}
+	if e.serious == nil {
+		e.serious = map[[2]string]*SeriousFen{}
+	}
+	e.serious[k] = out
+	return out, nil
+}
+
+// rateName is the name of a rates row in the trace, made once per row.
+func (e *evaluation) rateName(r policy.Rate) string {
+	k := rateKey{r.InsuplcAdmdvs, r.Insutype, r.PsnCat, r.MedCat, r.HospLv, r.ValidFrom}
+	if n, ok := e.rateNames[k]; ok {
+		return n
+	}
+	if e.rateNames == nil {
+		e.rateNames = map[rateKey]string{}
+	}
+	n := rateName(r)
+	e.rateNames[k] = n
+	return n
+}
+
+type rateKey struct {
+	region, insutype, psnCat, medCat string
+	hospLv                           int
+	validFrom                        record.Date
 }
 
 // statement compares the batch's clearing statement with the detail: the

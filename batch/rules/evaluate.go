@@ -84,10 +84,10 @@ type evaluation struct {
 	h       record.History
 	out     record.Outcome
 	filings map[string][]record.Filing // by certno, History overlaid with the batch
-	totals  map[record.YearKey]record.YearTotal
+	totals  map[record.YearKey]yearFen
 	// shared, in one of assess's workers, is the whole run's totals before
 	// assess (read only); the worker's own changes go to totals.
-	shared map[record.YearKey]record.YearTotal
+	shared map[record.YearKey]yearFen
 	// refundedNow holds the settlements a refund row of this run cancels
 	// (or one of the ledger that waited for its original), by the refund's id.
 	refundedNow map[string]string
@@ -95,22 +95,16 @@ type evaluation struct {
 	// (refunded, or a held claim rejected ALREADY_SETTLED): their
 	// single-use filings are free again (SPEC 3.1).
 	voided map[[2]string]bool
+	// The hot path's caches, per evaluation (each of assess's workers has
+	// its own): the trace buffer, the integer serious-illness tables, the
+	// rates rows' names.
+	trace     []byte
+	serious   map[[2]string]*SeriousFen
+	rateNames map[rateKey]string
 	// batchSetl holds this run's new non-refund settlements by certno.
 	// The rows live in the slice settlements returns.
 	batchSetl map[string][]*record.Settlement
 }
-
-func (e *evaluation) total(k record.YearKey) record.YearTotal {
-	if t, ok := e.totals[k]; ok {
-		return t
-	}
-	if t, ok := e.shared[k]; ok {
-		return t
-	}
-	return e.h.Totals[k]
-}
-
-func (e *evaluation) setTotal(k record.YearKey, t record.YearTotal) { e.totals[k] = t }
 
 func (e *evaluation) addFinding(fs ...record.Finding) { e.out.Findings = append(e.out.Findings, fs...) }
 
@@ -119,7 +113,7 @@ func (e *evaluation) addFinding(fs ...record.Finding) { e.out.Findings = append(
 func Evaluate(b record.Batch, h record.History, cfg Config) (record.Outcome, error) {
 	e := &evaluation{
 		p: cfg.Policy, h: h,
-		totals:      map[record.YearKey]record.YearTotal{},
+		totals:      map[record.YearKey]yearFen{},
 		refundedNow: map[string]string{},
 		voided:      map[[2]string]bool{},
 		batchSetl:   map[string][]*record.Settlement{},
@@ -140,7 +134,7 @@ func Evaluate(b record.Batch, h record.History, cfg Config) (record.Outcome, err
 	}
 	e.statement(b.Statement)
 
-	e.out.Totals = e.totals
+	e.out.Totals = e.outTotals()
 	e.institutions(b)
 	o := &e.out
 	slices.SortFunc(o.Settlements, func(a, b record.Settlement) int { return cmp.Compare(a.SetlID, b.SetlID) })
@@ -327,7 +321,7 @@ func (e *evaluation) settlements(batch []record.Settlement) []record.Settlement 
 			// SPEC 3.3: a refunded settlement counts for nothing: what its
 			// current assessment counted leaves the running totals.
 			key := record.YearKey{Certno: k.Settlement.Certno, Year: k.Year, MedCat: k.MedCat}
-			e.setTotal(key, e.total(key).Sub(k.Counted))
+			e.setTotal(key, e.total(key).sub(yearFenOf(k.Counted)))
 			e.out.Assessments = append(e.out.Assessments, zeroAssessment(record.KindSettlement, orig, k.Settlement.Certno, k.Year,
 				record.SetlRefunded, fmt.Sprintf("被退费结算 %s 冲销, 自本年累计扣除 起付线 %s、基本医疗 %s、大病基数 %s、大病保险 %s",
 					r.SetlID, yuan(k.Counted.DeductibleBorne), yuan(k.Counted.BasicPaid), yuan(k.Counted.EligibleBase), yuan(k.Counted.SeriousPaid))))
@@ -435,7 +429,7 @@ func (e *evaluation) alreadyPaid(setls []record.Settlement, batchClaims []record
 				e.voided[[2]string{record.KindClaim, pv.SubjectID}] = true
 				if pv.Counts() {
 					key := pv.YearKey()
-					e.setTotal(key, e.total(key).Sub(record.Contribution(pv.Current)))
+					e.setTotal(key, e.total(key).sub(contribution(pv.Current)))
 				}
 				a := pv.Current
 				a.Status = record.ClaimRejected

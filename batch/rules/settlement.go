@@ -69,44 +69,64 @@ func orBlank(s string) string {
 // Reconciliation compares one settlement's reported fund payment with the
 // expected one (SPEC 3.3).
 type Reconciliation struct {
-	Reported    decimal.Decimal // hifp_pay + hifmi_pay
-	Discrepancy decimal.Decimal // reported − expected: positive overpaid, negative underpaid
-	Status      string          // record.SetlBalanced or record.SetlMismatch
+	Reported    record.Fen // hifp_pay + hifmi_pay
+	Discrepancy record.Fen // reported − expected: positive overpaid, negative underpaid
+	Status      string     // record.SetlBalanced or record.SetlMismatch
 	Findings    []record.Finding
-	Steps       []string
 }
 
 // Reconcile compares a settlement with the expected fund payment of SPEC 3.2
-// (basic + serious) and checks that its own totals add up.
-func Reconcile(s record.Settlement, expected, tolerance decimal.Decimal) Reconciliation {
+// (basic + serious) and checks that its own totals add up. It appends its
+// step of the trace to b.
+func Reconcile(s record.Settlement, expected, tolerance record.Fen, b []byte) (Reconciliation, []byte, error) {
 	var r Reconciliation
-	add := func(code string, amount decimal.Decimal, format string, args ...any) {
-		r.Findings = append(r.Findings, withAmount(finding(record.KindSettlement, s.SetlID, code, format, args...), amount))
+	var amt [6]record.Fen
+	for i, d := range [...]decimal.Decimal{s.HifpPay, s.HifmiPay, s.MedfeeSumamt, s.FundPaySumamt, s.AcctPay, s.PsnCashPay} {
+		f, err := record.FenOf(d)
+		if err != nil {
+			return r, b, err
+		}
+		amt[i] = f
+	}
+	hifp, hifmi, medfee, fund, acct, cash := amt[0], amt[1], amt[2], amt[3], amt[4], amt[5]
+	add := func(code string, amount record.Fen, format string, args ...any) {
+		r.Findings = append(r.Findings, withAmount(finding(record.KindSettlement, s.SetlID, code, format, args...), amount.Decimal()))
 	}
 	// Decision: reported = hifp_pay + hifmi_pay, because expected includes the
 	// serious-illness payment; for people without serious-illness insurance
 	// hifmi_pay is 0 and this is exactly SPEC 3.3's hifp_pay comparison.
-	r.Reported = s.HifpPay.Add(s.HifmiPay)
-	r.Discrepancy = r.Reported.Sub(expected)
-	r.Steps = append(r.Steps, fmt.Sprintf("申报基金支付 统筹 %s + 大病 %s = %s, 应付 %s, 差额 %s (容差 %s)",
-		yuan(s.HifpPay), yuan(s.HifmiPay), yuan(r.Reported), yuan(expected), yuan(r.Discrepancy), yuan(tolerance)))
+	r.Reported = hifp + hifmi
+	r.Discrepancy = r.Reported - expected
+	b = append(b, "申报基金支付 统筹 "...)
+	b = hifp.Append(b)
+	b = append(b, " + 大病 "...)
+	b = hifmi.Append(b)
+	b = append(b, " = "...)
+	b = r.Reported.Append(b)
+	b = append(b, ", 应付 "...)
+	b = expected.Append(b)
+	b = append(b, ", 差额 "...)
+	b = r.Discrepancy.Append(b)
+	b = append(b, " (容差 "...)
+	b = tolerance.Append(b)
+	b = append(b, ')')
 	r.Status = record.SetlBalanced
 	// SPEC 3.3: |reported − expected| > tolerance → AMOUNT_MISMATCH.
-	if r.Discrepancy.Abs().GreaterThan(tolerance) {
+	if max(r.Discrepancy, -r.Discrepancy) > tolerance {
 		r.Status = record.SetlMismatch
 		side := "多付, 应向就医地追回"
-		if r.Discrepancy.IsNegative() {
+		if r.Discrepancy < 0 {
 			side = "少付"
 		}
-		add(record.AmountMismatch, r.Discrepancy, "申报基金支付 %s, 按政策应付 %s, 差额 %s (%s)", yuan(r.Reported), yuan(expected), yuan(r.Discrepancy), side)
+		add(record.AmountMismatch, r.Discrepancy, "申报基金支付 %s, 按政策应付 %s, 差额 %s (%s)", r.Reported, expected, r.Discrepancy, side)
 	}
 	// SPEC 3.3: medfee_sumamt ≠ fund_pay_sumamt + acct_pay + psn_cash_pay → TOTALS_INCONSISTENT.
-	parts := s.FundPaySumamt.Add(s.AcctPay).Add(s.PsnCashPay)
-	if s.MedfeeSumamt.Sub(parts).Abs().GreaterThan(tolerance) {
-		add(record.TotalsInconsistent, s.MedfeeSumamt.Sub(parts), "医疗费总额 %s ≠ 基金支付 %s + 个人账户 %s + 个人现金 %s = %s",
-			yuan(s.MedfeeSumamt), yuan(s.FundPaySumamt), yuan(s.AcctPay), yuan(s.PsnCashPay), yuan(parts))
+	parts := fund + acct + cash
+	if d := medfee - parts; max(d, -d) > tolerance {
+		add(record.TotalsInconsistent, d, "医疗费总额 %s ≠ 基金支付 %s + 个人账户 %s + 个人现金 %s = %s",
+			medfee, fund, acct, cash, parts)
 	}
-	return r
+	return r, b, nil
 }
 
 // CompareStatement compares clearing-statement rows with the detail rows

@@ -1,0 +1,55 @@
+package record
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+// FenOf and BpOf take a fast path for small coefficients and decimal's
+// arithmetic for the rest; both must give the same answers.
+func TestFenOfAndBpOf(t *testing.T) {
+	for _, tc := range []struct {
+		in   decimal.Decimal
+		fen  Fen
+		fErr bool
+		bp   Bp
+		bErr bool
+	}{
+		{decimal.RequireFromString("70650.00"), 7065000, false, 706500000, true},
+		{decimal.RequireFromString("0.9"), 90, false, 9000, false},
+		{decimal.RequireFromString("-0.10"), -10, false, -1000, false},
+		{decimal.RequireFromString("0.825"), 0, true, 8250, false},
+		{decimal.RequireFromString("0.12345"), 0, true, 0, true},
+		{decimal.RequireFromString("12.300"), 1230, false, 123000, false}, // a third decimal that is zero: slow path for fen, exact
+		{decimal.New(15, 3), 1500000, false, 0, true},                     // 15000, positive exponent
+		{decimal.Zero, 0, false, 0, false},
+		{decimal.Decimal{}, 0, false, 0, false},
+		{decimal.RequireFromString("1000000000000.00"), 100_000_000_000_000, false, 0, true}, // 10^12 yuan, the limit
+		{decimal.RequireFromString("1000000000000.01"), 0, true, 0, true},
+		{decimal.RequireFromString("-1000000000000.01"), 0, true, 0, true},
+		{decimal.RequireFromString("99999999999999999999.99"), 0, true, 0, true}, // beyond int64
+		{decimal.RequireFromString("100"), 10000, false, 1_000_000, false},
+		{decimal.RequireFromString("100.0001"), 0, true, 0, true},
+	} {
+		f, err := FenOf(tc.in)
+		if (err != nil) != tc.fErr || (err == nil && f != tc.fen) {
+			t.Errorf("FenOf(%s) = %d, %v; want %d, error %v", tc.in, f, err, tc.fen, tc.fErr)
+		}
+		if err != nil && !errors.Is(err, ErrNotExact) {
+			t.Errorf("FenOf(%s): %v is not ErrNotExact", tc.in, err)
+		}
+		b, err := BpOf(tc.in)
+		if (err != nil) != tc.bErr || (err == nil && b != tc.bp) {
+			t.Errorf("BpOf(%s) = %d, %v; want %d, error %v", tc.in, b, err, tc.bp, tc.bErr)
+		}
+	}
+}
+
+func TestFenOfDoesNotAllocate(t *testing.T) {
+	d := decimal.RequireFromString("70650.00")
+	if n := testing.AllocsPerRun(100, func() { FenOf(d) }); n != 0 {
+		t.Errorf("FenOf(70650.00) allocates %v times", n)
+	}
+}
