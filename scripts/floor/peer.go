@@ -245,30 +245,31 @@ func peerCheck(ctx context.Context, conn *sql.Conn, ledger string) error {
 			WHERE a.subject_kind = 'settlement'
 			QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY ord.ord DESC, a.rowid DESC) = 1
 		)
-		SELECT coalesce(p.setl_id, c.setl_id) AS setl_id, c.status = 'refunded' AS l_refunded, c.filing_status,
+		SELECT coalesce(p.setl_id, c.setl_id) AS setl_id, c.status AS l_status, c.status = 'refunded' AS l_refunded, c.filing_status,
 			p.deductible AS p_ded, c.deductible AS l_ded, p.basic_pay AS p_basic, c.basic_pay AS l_basic,
 			p.serious_pay AS p_serious, c.serious_pay AS l_serious, p.payable AS p_pay, c.payable AS l_pay
 		FROM peer_assessments p FULL JOIN cur c USING (setl_id)`); err != nil {
 		return fmt.Errorf("check %s: %w", ledger, err)
 	}
-	var both, agree, peerOnly, ledgerOnly, basicOff, seriousOff, dedOff int64
+	var both, agree, peerOnly, ledgerOnly, refunds, basicOff, seriousOff, dedOff int64
 	if err := conn.QueryRowContext(ctx, `SELECT
 			count(*) FILTER (WHERE p_pay IS NOT NULL AND l_pay IS NOT NULL),
 			count(*) FILTER (WHERE p_pay = l_pay),
 			count(*) FILTER (WHERE l_pay IS NULL),
 			count(*) FILTER (WHERE p_pay IS NULL),
+			count(*) FILTER (WHERE p_pay IS NULL AND l_status = 'refund'),
 			count(*) FILTER (WHERE p_basic <> l_basic AND NOT l_refunded),
 			count(*) FILTER (WHERE p_serious <> l_serious AND NOT l_refunded),
 			count(*) FILTER (WHERE p_ded <> l_ded AND NOT l_refunded)
-		FROM peer_cmp`).Scan(&both, &agree, &peerOnly, &ledgerOnly, &basicOff, &seriousOff, &dedOff); err != nil {
+		FROM peer_cmp`).Scan(&both, &agree, &peerOnly, &ledgerOnly, &refunds, &basicOff, &seriousOff, &dedOff); err != nil {
 		return err
 	}
 	pct := 0.0
 	if both > 0 {
 		pct = 100 * float64(agree) / float64(both)
 	}
-	fmt.Printf("check %s: %d settlements in both, payable agrees to the fen on %d (%.3f%%); differ: payable %d, and outside refunded ones basic %d, serious %d, deductible %d; only the peer %d, only the ledger (refund rows among them) %d\n",
-		ledger, both, agree, pct, both-agree, basicOff, seriousOff, dedOff, peerOnly, ledgerOnly)
+	fmt.Printf("check %s: %d settlements in both, payable agrees to the fen on %d (%.3f%%); differ: payable %d, and outside refunded ones basic %d, serious %d, deductible %d; only the peer %d, only the ledger %d (%d of them refund rows, which the peer drops)\n",
+		ledger, both, agree, pct, both-agree, basicOff, seriousOff, dedOff, peerOnly, ledgerOnly, refunds)
 	rows, err := conn.QueryContext(ctx, `SELECT setl_id, filing_status, p_ded::VARCHAR, l_ded::VARCHAR, p_basic::VARCHAR, l_basic::VARCHAR,
 			p_serious::VARCHAR, l_serious::VARCHAR, p_pay::VARCHAR, l_pay::VARCHAR
 		FROM peer_cmp WHERE p_pay <> l_pay ORDER BY setl_id LIMIT 5`)
