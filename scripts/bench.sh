@@ -1,31 +1,62 @@
 #!/usr/bin/env bash
-# Benchmark medrecon against the floor of its inputs and a ledger with history.
-#   scripts/bench.sh [--quick] [SETTLEMENTS] [CLAIMS] [FILINGS] [LEDGER_ASSESSMENTS]
+# Benchmark medrecon against the floor of its inputs, a ledger with history
+# and the SQL peer: every figure of issue 17, in one run.
+#   scripts/bench.sh [--quick] [--skip ROW,...] [SETTLEMENTS] [CLAIMS] [FILINGS] [LEDGER_ASSESSMENTS]
 # Defaults: 1000000 100000 200000 10000000; --quick: 20000 2000 4000 200000.
-# Work files (binaries, generated inputs, ledgers, PDFs, logs) go to
-# ${BENCH_DIR:-/tmp/medrecon-bench}; BENCH_RUNS (default 3) runs per timed step.
-# Generated batches and seeded ledgers are kept there and reused; delete the
-# directory to rebuild them.
+# --skip leaves out rows: small, noclaims (with the peer), check (the peer's
+# agreement with medrecon). Work files (binaries, generated inputs, ledgers,
+# PDFs, logs) go to ${BENCH_DIR:-/tmp/medrecon-bench}; BENCH_RUNS (default 3)
+# runs per timed step. Generated batches and seeded ledgers are kept there and
+# reused; delete the directory to rebuild them.
 #
-# Steps, each timed with /usr/bin/time (wall seconds, peak RSS):
-#   a-csv   DuckDB's read_csv of settlements.csv (scripts/floor csv)
-#   a-xlsx  excelize's streaming read of claims.xlsx (scripts/floor xlsx)
-#   b0      medrecon run of the batch into an empty ledger
-#   b       medrecon run of the batch into a ledger holding LEDGER_ASSESSMENTS
-#           assessments (a small real run plus rows from scripts/floor seed)
-#   c       medrecon explain of a random setl_id of the batch, in b's ledger
-#   d       medrecon report of b's run
+# Rows (nights), each step timed with /usr/bin/time (wall seconds, peak RSS):
+#   night     SETTLEMENTS, CLAIMS, FILINGS (the province's busiest night)
+#     a-csv   DuckDB's read_csv of settlements.csv (scripts/floor csv)
+#     a-xlsx  excelize's streaming read of claims.xlsx (scripts/floor xlsx);
+#             the floor a is the sum of the two
+#     b0      medrecon run of the batch into an empty ledger
+#     b       medrecon run of the batch into a ledger holding LEDGER_ASSESSMENTS
+#             assessments (a small real run plus rows from scripts/floor seed)
+#   small     a fifth of each count (the 200k + 20k night), its own a, b0 and b
+#             (into a fresh copy of the same history ledger)
+#   noclaims  the night's settlements.csv and filings.csv alone, into an empty
+#             ledger: b0, and beside it
+#     peer    scripts/floor peer, SPEC 3.1-3.3's settlement assessment as plain
+#             DuckDB SQL on the same files; then (not timed) floor peer --check
+#             against the last b0 ledger prints how many payables agree to the fen
+#   c         medrecon explain of a random setl_id of the night, in b's ledger
+#   d         medrecon report (the run PDF) of the night's run, in b's ledger
+# The tables give medians of the runs, the highest peak RSS of each step, and
+# every figure beside issue 17's target ("ok" or "over"). At --quick sizes the
+# ratios mean something; the absolute targets (RSS, explain, report) are the
+# full-size ones.
 set -euo pipefail
 
+usage="usage: scripts/bench.sh [--quick] [--skip small,noclaims,check] [SETTLEMENTS] [CLAIMS] [FILINGS] [LEDGER_ASSESSMENTS]"
 quick=false
-if [[ ${1:-} == --quick ]]; then
-	quick=true
+skip=,
+while [[ ${1:-} == -* ]]; do
+	case $1 in
+	--quick) quick=true ;;
+	--skip)
+		[[ $# -ge 2 ]] || { echo "bench: --skip needs a list; $usage" >&2; exit 2; }
+		for row in ${2//,/ }; do
+			case $row in
+			small | noclaims | check) skip+=$row, ;;
+			*) echo "bench: cannot skip $row; $usage" >&2; exit 2 ;;
+			esac
+		done
+		shift
+		;;
+	-h | --help)
+		sed -n '2,32s/^# \{0,1\}//p' "$0"
+		exit 0
+		;;
+	*) echo "bench: unknown option $1; $usage" >&2; exit 2 ;;
+	esac
 	shift
-fi
-if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-	sed -n '2,18s/^# \{0,1\}//p' "$0"
-	exit 0
-fi
+done
+skipped() { [[ $skip == *,$1,* ]]; }
 if $quick; then
 	defaults=(20000 2000 4000 200000)
 else
@@ -38,10 +69,15 @@ history=${4:-${defaults[3]}}
 runs=${BENCH_RUNS:-3}
 for n in "$settlements" "$claims" "$filings" "$history" "$runs"; do
 	if ! [[ $n =~ ^[0-9]+$ ]]; then
-		echo "bench: $n is not a count; usage: scripts/bench.sh [--quick] [SETTLEMENTS] [CLAIMS] [FILINGS] [LEDGER_ASSESSMENTS]" >&2
+		echo "bench: $n is not a count; $usage" >&2
 		exit 2
 	fi
 done
+# The small night is a fifth of the big one: 200000 + 20000 (+ 40000 filings)
+# at the defaults, as in issue 17's table.
+small_settlements=$((settlements / 5))
+small_claims=$((claims / 5))
+small_filings=$((filings / 5))
 
 seed=1
 as_of=2026-06-01
@@ -61,12 +97,25 @@ say "building medrecon and the floor program ($(git -C "$repo" rev-parse --short
 medrecon=$work/medrecon
 floor=$work/floor
 
-# The generated batch is reproducible, so a finished one is reused.
-if [[ ! -f $in/.done ]]; then
-	say "generating $settlements settlements, $claims claim rows, $filings filings (seed $seed) into $in"
-	rm -rf "$in"
-	"$medrecon" gen --out "$in" --settlements "$settlements" --claims "$claims" --filings "$filings" --seed "$seed" >/dev/null
-	touch "$in/.done"
+# A generated batch is reproducible, so a finished one is reused.
+# generate DIR SETTLEMENTS CLAIMS FILINGS
+generate() {
+	if [[ ! -f $1/.done ]]; then
+		say "generating $2 settlements, $3 claim rows, $4 filings (seed $seed) into $1"
+		rm -rf "$1"
+		"$medrecon" gen --out "$1" --settlements "$2" --claims "$3" --filings "$4" --seed "$seed" >/dev/null
+		touch "$1/.done"
+	fi
+}
+generate "$in" "$settlements" "$claims" "$filings"
+small_in=$work/in-$small_settlements-$small_claims-$small_filings-seed$seed
+skipped small || generate "$small_in" "$small_settlements" "$small_claims" "$small_filings"
+# The no-claims night: the big night's settlements and filings, nothing else.
+noclaims_in=$work/noclaims-$settlements-$filings-seed$seed
+if ! skipped noclaims; then
+	rm -rf "$noclaims_in"
+	mkdir -p "$noclaims_in"
+	ln -s "$in/settlements.csv" "$in/filings.csv" "$noclaims_in/"
 fi
 rm -rf "$work/policy"
 "$medrecon" demo --dir "$work/demo" >/dev/null
@@ -88,9 +137,6 @@ timed() {
 	echo "$name $(tail -n 1 "$t")" >>"$results"
 	say "$name: $(tail -n 1 "$t") (s KiB) — $(head -c 200 "$log" | head -n 1)"
 }
-
-# The batch may hold rows that medrecon rejects; they must not stop the run.
-batch=(--policy "$work/policy" --as-of "$as_of" --in "$in" --report "$work/run.pdf" --max-reject-ratio 1)
 
 # The ledger with history: a small real run (year 2024, so that none of its
 # ids meets the batch) creates the schema and real rows; seed adds the rest.
@@ -118,22 +164,56 @@ printf 'filing_id,certno,filing_kind,mdtrtarea_admvs,begndate,enddate,filed_date
 rm -rf "$prime"
 say "history ledger $(du -h "$pristine" | cut -f1)"
 
+# run_into NAME LEDGER IN [PRISTINE]: BENCH_RUNS timed runs of the batch IN,
+# each into LEDGER made afresh: empty, or a copy of PRISTINE.
+run_into() {
+	local name=$1 db=$2 dir=$3 from=${4:-} i
+	for i in $(seq "$runs"); do
+		rm -f "$db" "$db.wal"
+		if [[ -n $from ]]; then
+			cp "$from" "$db"
+			# The copy's gigabytes are still being written back when cp returns;
+			# timed alongside that I/O, b came out several seconds slower.
+			sync
+		fi
+		# --max-reject-ratio 1: the batch may hold rows that medrecon rejects;
+		# they must not stop the run.
+		timed "$name" "$medrecon" run --db "$db" --policy "$work/policy" --as-of "$as_of" --in "$dir" \
+			--report "$work/$name.pdf" --max-reject-ratio 1
+	done
+}
+
+# The big night: its floor, then b0 and b. b's ledger stays for c and d.
 for i in $(seq "$runs"); do
 	timed a-csv "$floor" csv "$in/settlements.csv"
 	timed a-xlsx "$floor" xlsx "$in/claims.xlsx"
 done
-for i in $(seq "$runs"); do
-	rm -f "$work/empty.duckdb" "$work/empty.duckdb.wal"
-	timed b0 "$medrecon" run --db "$work/empty.duckdb" "${batch[@]}"
-done
-for i in $(seq "$runs"); do
-	rm -f "$work/big.duckdb" "$work/big.duckdb.wal"
-	cp "$pristine" "$work/big.duckdb"
-	# The copy's gigabytes are still being written back when cp returns;
-	# timed alongside that I/O, b came out several seconds slower.
-	sync
-	timed b "$medrecon" run --db "$work/big.duckdb" "${batch[@]}"
-done
+run_into b0 "$work/empty.duckdb" "$in"
+run_into b "$work/big.duckdb" "$in" "$pristine"
+
+if ! skipped small; then
+	for i in $(seq "$runs"); do
+		timed small-a-csv "$floor" csv "$small_in/settlements.csv"
+		timed small-a-xlsx "$floor" xlsx "$small_in/claims.xlsx"
+	done
+	run_into small-b0 "$work/small-empty.duckdb" "$small_in"
+	run_into small-b "$work/small-history.duckdb" "$small_in" "$pristine"
+	rm -f "$work/small-history.duckdb" "$work/small-history.duckdb.wal"
+fi
+
+check_line=
+if ! skipped noclaims; then
+	run_into noclaims-b0 "$work/noclaims.duckdb" "$noclaims_in"
+	for i in $(seq "$runs"); do
+		rm -f "$work/peer.duckdb" "$work/peer.duckdb.wal"
+		timed peer "$floor" peer --db "$work/peer.duckdb" "$noclaims_in/settlements.csv" "$noclaims_in/filings.csv" "$work/policy"
+	done
+	if ! skipped check; then
+		say "checking the peer's payables against medrecon's no-claims ledger"
+		check_line=$("$floor" peer --check "$work/noclaims.duckdb" "$noclaims_in/settlements.csv" "$noclaims_in/filings.csv" \
+			"$work/policy" | tail -n +2)
+	fi
+fi
 
 setl_id=$(tail -n +2 "$in/settlements.csv" | shuf -n 1 | cut -d, -f1)
 say "explaining $setl_id"
@@ -144,21 +224,61 @@ for i in $(seq "$runs"); do
 	timed d "$medrecon" report --db "$work/big.duckdb" --out "$work/report.pdf"
 done
 
-# The table: median seconds and the highest peak RSS of each step's runs.
+# The tables: median seconds and the highest peak RSS of each step's runs.
 echo
-echo "medrecon bench: $settlements settlements, $claims claim rows, $filings filings; history $history assessments; $runs runs per step"
-awk '
-	{ t[$1] = t[$1] " " $2; if ($3 > rss[$1]) rss[$1] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+echo "medrecon bench ($(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo '?')): history $history assessments; $runs runs per step, medians"
+$quick && echo "(--quick: the absolute targets are the full-size ones; read the ratios)"
+awk -v night="$settlements + $claims claim rows + $filings filings" \
+	-v small="$small_settlements + $small_claims claim rows + $small_filings filings" \
+	-v noclaims="$settlements + $filings filings, no claims, empty ledger" '
+	{ t[$1] = t[$1] " " $2; if ($3 > rss[$1]) rss[$1] = $3 }
 	function median(list,   a, k, i, j, x) {
 		k = split(list, a, " ")
 		for (i = 2; i <= k; i++) { x = a[i]; for (j = i - 1; j >= 1 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
 		return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
 	}
+	function mib(s) { return rss[s] / 1024 }
+	function ratio(x, y) { return y > 0 ? x / y : 0 }
+	# row P LABEL: the floor, b0, b, b/a, b/b0 and peak RSS of the night with step prefix P.
+	function row(p, label,   a, ra) {
+		if (!((p "b") in t)) { printf "%-9s skipped\n", label; return }
+		a = median(t[p "a-csv"]) + median(t[p "a-xlsx"])
+		ra = rss[p "a-csv"] > rss[p "a-xlsx"] ? rss[p "a-csv"] : rss[p "a-xlsx"]
+		m[p "a"] = a; m[p "b0"] = median(t[p "b0"]); m[p "b"] = median(t[p "b"])
+		printf "%-9s %8.2f %8.2f %8.2f %6.2f %6.2f   %8.0f %8.0f %8.0f   %s\n", label, a, m[p "b0"], m[p "b"],
+			ratio(m[p "b"], a), ratio(m[p "b"], m[p "b0"]), ra / 1024, mib(p "b0"), mib(p "b"), (p == "" ? night : small)
+	}
+	# target LABEL VALUE LIMIT FORMAT: one line of the targets table.
+	function target(label, v, limit, f) {
+		printf "%-36s " f "   <= " f "   %s\n", label, v, limit, (v <= limit ? "ok" : "over")
+	}
 	END {
-		printf "%-8s %10s %14s\n", "step", "median s", "peak RSS MiB"
-		for (i = 1; i <= n; i++) { s = order[i]; m[s] = median(t[s]); printf "%-8s %10.2f %14.0f\n", s, m[s], rss[s] / 1024 }
-		a = m["a-csv"] + m["a-xlsx"]
-		printf "\nb / a  (a = csv + xlsx floor = %.2f s): %.2f\n", a, (a > 0 ? m["b"] / a : 0)
-		printf "b / b0 (history vs empty ledger, target <= 1.20): %.2f\n", (m["b0"] > 0 ? m["b"] / m["b0"] : 0)
+		printf "%-9s %8s %8s %8s %6s %6s   %8s %8s %8s   (seconds; peak RSS MiB)\n", "night", "a", "b0", "b", "b/a", "b/b0", "RSS a", "RSS b0", "RSS b"
+		row("", "night")
+		row("small-", "small")
+		if ("noclaims-b0" in t) {
+			m["nb0"] = median(t["noclaims-b0"]); m["peer"] = median(t["peer"])
+			printf "\n%-9s %8s %8s %8s   %8s %8s\n", "", "b0", "peer", "b0/peer", "RSS b0", "RSS peer"
+			printf "%-9s %8.2f %8.2f %8.2f   %8.0f %8.0f   %s\n", "noclaims", m["nb0"], m["peer"], ratio(m["nb0"], m["peer"]),
+				mib("noclaims-b0"), mib("peer"), noclaims
+		} else printf "%-9s skipped\n", "noclaims"
+		m["c"] = median(t["c"]); m["d"] = median(t["d"])
+		printf "\nc explain  %8.0f ms   peak RSS %6.0f MiB   (a setl_id of the night, in b'"'"'s ledger)\n", m["c"] * 1000, mib("c")
+		printf "d report   %8.2f s    peak RSS %6.0f MiB   (the night'"'"'s run PDF)\n", m["d"], mib("d")
+
+		printf "\n%-36s %8s   %11s   %s\n", "issue 17 target", "value", "target", ""
+		target("night b / a", ratio(m["b"], m["a"]), 1.5, "%8.2f")
+		target("night b peak RSS MiB", mib("b"), 2048, "%8.0f")
+		target("night b / b0", ratio(m["b"], m["b0"]), 1.2, "%8.2f")
+		if ("small-b" in m) {
+			target("small b / its a", ratio(m["small-b"], m["small-a"]), 1.5, "%8.2f")
+			target("small b peak RSS MiB", mib("small-b"), 600, "%8.0f")
+		}
+		if ("nb0" in m) target("noclaims b0 / peer", ratio(m["nb0"], m["peer"]), 1.5, "%8.2f")
+		target("explain ms", m["c"] * 1000, 100, "%8.0f")
+		target("report s", m["d"], 10, "%8.2f")
 	}' "$results"
+if [[ -n $check_line ]]; then
+	printf '\npeer fidelity (payable per setl_id, floor peer against the last noclaims b0 ledger):\n%s\n' "$check_line"
+fi
 echo "logs, ledgers and PDFs: $work"

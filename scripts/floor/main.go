@@ -6,6 +6,11 @@
 //	floor seed DB N         add N synthetic assessments (and proportional
 //	                        settlements, findings and year_totals) to DB
 //	floor sql DB QUERY      print QUERY's rows, tab-separated
+//	floor peer [--db DB] [--check LEDGER] SETTLEMENTS.csv FILINGS.csv POLICY_DIR
+//	                        SPEC 3.1–3.3's settlement assessment as plain
+//	                        DuckDB SQL (the yardstick of issue 17; see peer.go),
+//	                        into DB (default in memory); --check compares its
+//	                        payable per setl_id with LEDGER's assessments
 package main
 
 import (
@@ -30,7 +35,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) < 2 {
-		return fmt.Errorf("usage: floor csv FILE | xlsx FILE | seed DB N | sql DB QUERY")
+		return fmt.Errorf("usage: floor csv FILE | xlsx FILE | seed DB N | sql DB QUERY | peer [--db DB] [--check LEDGER] SETTLEMENTS.csv FILINGS.csv POLICY_DIR")
 	}
 	ctx := context.Background()
 	switch args[0] {
@@ -52,6 +57,12 @@ func run(args []string) error {
 			return fmt.Errorf("usage: floor sql DB QUERY")
 		}
 		return query(ctx, args[1], args[2])
+	case "peer":
+		dbPath, check, files, err := peerArgs(args[1:])
+		if err != nil {
+			return err
+		}
+		return peer(ctx, dbPath, check, files[0], files[1], files[2])
 	}
 	return fmt.Errorf("unknown mode %q", args[0])
 }
