@@ -18,68 +18,145 @@ import (
 
 // Commit writes one run in a single transaction: its runs row (status
 // committed), input files, new settlements and claims (every invoice),
-// filings upserted by filing_id, statement rows, assessments, findings,
-// rejects, the running totals of every key the run touched (replaced) and
-// the filing uses. Either all of it reaches the ledger or, on any error, none.
-//
-// Bulk rows go through DuckDB's Appender on the transaction's connection: an
-// appender obeys the connection's transaction, so its rows are committed or
-// rolled back with the rest. The runs row is written last, so that a
-// duplicate run id fails after everything else and is rolled back with it.
+// filings (every version), statement rows, assessments, findings, rejects,
+// the running totals of every key the run touched (replaced) and the filing
+// uses. Either all of it reaches the ledger or, on any error, none. It is
+// Begin, one Add and RunTx.Commit; a night assessed in chunks of people
+// calls Add once per chunk.
 func (l *Ledger) Commit(ctx context.Context, run record.RunInfo, files []record.InputFile, out record.Outcome, rejects []record.Reject) error {
-	if l.readOnly {
-		return fmt.Errorf("ledger %s: opened read-only, cannot commit run %s", l.path, run.RunID)
+	replace := make(map[record.YearKey]record.YearTotal, len(out.Totals))
+	for k := range out.Totals {
+		replace[k] = record.YearTotal{}
 	}
-	if run.RunID == "" {
-		return fmt.Errorf("ledger %s: commit: run has no id", l.path)
-	}
-	if err := l.commit(ctx, run, files, out, rejects); err != nil {
-		return fmt.Errorf("ledger %s: commit run %s: %w", l.path, run.RunID, masked(err))
-	}
-	return nil
-}
-
-func (l *Ledger) commit(ctx context.Context, run record.RunInfo, files []record.InputFile, out record.Outcome, rejects []record.Reject) (err error) {
-	conn, err := l.db.Conn(ctx)
+	tx, err := l.Begin(ctx, run.RunID, replace)
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+	if err := tx.Add(out); err != nil {
+		tx.Rollback()
 		return err
 	}
-	defer func() {
-		if err == nil {
-			return
-		}
-		// The context may be what failed; the rollback must still run.
-		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK"); rerr != nil {
-			// A connection whose transaction state is unknown must not go back to the pool.
-			conn.Raw(func(any) error { return driver.ErrBadConn })
-			err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
-		}
-	}()
+	return tx.Commit(run, files, rejects)
+}
 
-	w := writer{ctx: ctx, conn: conn, run: run.RunID}
-	filings := lastVersions(out.Filings)
-	totalKeys := sortedKeys(out.Totals)
+// RunTx is a run being written: one transaction on one connection, which
+// takes the night's rows chunk by chunk (Add) and commits them with the
+// run's own rows (Commit), or rolls all of it back.
+//
+// Bulk rows go through DuckDB's Appender on the transaction's connection: an
+// appender obeys the connection's transaction, so its rows are committed or
+// rolled back with the rest. The runs row is written last but for the
+// chain, so that a duplicate run id fails after everything else and is
+// rolled back with it.
+type RunTx struct {
+	l        *Ledger
+	conn     *sql.Conn
+	w        writer
+	totals   map[record.YearKey]record.YearTotal // of every chunk, written by Commit
+	replaced map[record.YearKey]record.YearTotal // deleted by Begin, with their values before the run
+	uses     []record.FilingUse
+	over     bool // committed or rolled back
+}
+
+// Begin starts writing run runID. replace holds every running total the
+// run may change (year_totals, a cache of the rows, SPEC 4.4) with its value
+// before the run: their rows are deleted now, while the transaction holds
+// no rows of its own, so that the cache of that scan can be dropped without
+// writing anything out (see dropCache); Commit writes each back, with the
+// run's new value where a chunk changed it.
+func (l *Ledger) Begin(ctx context.Context, runID string, replace map[record.YearKey]record.YearTotal) (*RunTx, error) {
+	if l.readOnly {
+		return nil, fmt.Errorf("ledger %s: opened read-only, cannot commit run %s", l.path, runID)
+	}
+	if runID == "" {
+		return nil, fmt.Errorf("ledger %s: commit: run has no id", l.path)
+	}
+	conn, err := l.db.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("ledger %s: commit run %s: %w", l.path, runID, err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("ledger %s: commit run %s: %w", l.path, runID, err)
+	}
+	tx := &RunTx{l: l, conn: conn, w: writer{ctx: ctx, conn: conn, run: runID}, totals: map[record.YearKey]record.YearTotal{}, replaced: replace}
+	// What the history and the deletion read is cache now, and the
+	// transaction holds no rows yet, so dropping it writes nothing out.
+	if err := tx.w.deleteTotals(sortedKeys(replace)); err != nil {
+		tx.Rollback()
+		return nil, tx.wrap(err)
+	}
+	if err := l.dropCache(ctx); err != nil {
+		tx.Rollback()
+		return nil, tx.wrap(err)
+	}
+	return tx, nil
+}
+
+// Add appends the rows of one chunk of the night: settlements, claims,
+// filings, statement rows, assessments and findings. Its running totals
+// and filing uses are kept for Commit (the chunks' people are disjoint).
+// After an error the caller rolls back.
+func (t *RunTx) Add(out record.Outcome) error {
+	w := t.w
 	steps := []func() error{
-		// The running totals this run replaces are deleted first: finding
-		// them scans the key columns of year_totals, and with nothing
-		// appended yet the cache of that scan can be dropped without
-		// writing any of the transaction's rows out (see dropCache).
-		func() error { return w.deleteTotals(totalKeys) },
-		func() error { return l.dropCache(ctx) },
-		func() error { return w.inputFiles(files) },
 		func() error { return w.settlements(out.Settlements) },
 		func() error { return w.claims(out.Claims) },
-		func() error { return w.filings(filings) },
+		func() error { return w.filings(lastVersions(out.Filings)) },
 		func() error { return w.statement(out.Statement) },
 		func() error { return w.assessments(out.Assessments) },
 		func() error { return w.findings(out.Findings) },
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return t.wrap(err)
+		}
+	}
+	for k, v := range out.Totals {
+		t.totals[k] = v
+	}
+	t.uses = append(t.uses, out.FilingUses...)
+	return nil
+}
+
+// Commit writes the run's own rows (input files, rejects, running totals,
+// filing uses, the runs row and the hash chain) and commits the whole run.
+// On an error nothing of the run stays.
+func (t *RunTx) Commit(run record.RunInfo, files []record.InputFile, rejects []record.Reject) (err error) {
+	defer func() {
+		if err != nil {
+			if rerr := t.Rollback(); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("rollback: %w", rerr))
+			}
+			err = t.wrap(err)
+		}
+	}()
+	w := t.w
+	if run.RunID != w.run {
+		return fmt.Errorf("runs row names run %s", run.RunID)
+	}
+	// A total the run changed that Begin did not delete is deleted now.
+	var late []record.YearKey
+	totals := t.totals
+	for k := range t.totals {
+		if _, ok := t.replaced[k]; !ok {
+			late = append(late, k)
+		}
+	}
+	for k, v := range t.replaced {
+		if _, ok := totals[k]; !ok && v.Visits != 0 {
+			totals[k] = v // as it was: a total with no visits has nothing to keep
+		}
+	}
+	slices.SortFunc(late, cmpKey)
+	totalKeys := sortedKeys(totals)
+	slices.SortFunc(t.uses, func(a, b record.FilingUse) int { return cmp.Compare(a.FilingID, b.FilingID) })
+	steps := []func() error{
+		func() error { return w.deleteTotals(late) },
+		func() error { return w.inputFiles(files) },
 		func() error { return w.rejects(rejects) },
-		func() error { return w.totals(totalKeys, out.Totals) },
-		func() error { return w.filingUses(out.FilingUses) },
+		func() error { return w.totals(totalKeys, totals) },
+		func() error { return w.filingUses(t.uses) },
 		func() error { return w.runRow(run) },
 		w.chain,
 		w.compactSmall,
@@ -89,10 +166,33 @@ func (l *Ledger) commit(ctx context.Context, run record.RunInfo, files []record.
 			return err
 		}
 	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+	if _, err := t.conn.ExecContext(w.ctx, "COMMIT"); err != nil {
+		return err
+	}
+	t.over = true
+	t.conn.Close()
+	return nil
+}
+
+// Rollback undoes everything the run wrote; after Commit or a first
+// Rollback it does nothing.
+func (t *RunTx) Rollback() error {
+	if t.over {
+		return nil
+	}
+	t.over = true
+	defer t.conn.Close()
+	// The context may be what failed; the rollback must still run.
+	if _, err := t.conn.ExecContext(context.WithoutCancel(t.w.ctx), "ROLLBACK"); err != nil {
+		// A connection whose transaction state is unknown must not go back to the pool.
+		t.conn.Raw(func(any) error { return driver.ErrBadConn })
 		return err
 	}
 	return nil
+}
+
+func (t *RunTx) wrap(err error) error {
+	return fmt.Errorf("ledger %s: commit run %s: %w", t.l.path, t.w.run, masked(err))
 }
 
 // chain digests the rows of every run without a chain yet, in run order, and
@@ -436,10 +536,12 @@ func sortedKeys(ts map[record.YearKey]record.YearTotal) []record.YearKey {
 	for k := range ts {
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b record.YearKey) int {
-		return cmp.Or(cmp.Compare(a.Certno, b.Certno), cmp.Compare(a.Year, b.Year), cmp.Compare(a.MedCat, b.MedCat))
-	})
+	slices.SortFunc(keys, cmpKey)
 	return keys
+}
+
+func cmpKey(a, b record.YearKey) int {
+	return cmp.Or(cmp.Compare(a.Certno, b.Certno), cmp.Compare(a.Year, b.Year), cmp.Compare(a.MedCat, b.MedCat))
 }
 
 // deleteTotals deletes the running totals of keys, the keys the run
