@@ -69,14 +69,17 @@ func TestAcrossNights(t *testing.T) {
 // returns what differs ("" when nothing does).
 func checkSeed(ctx context.Context, dir string, pol *policy.Policy, seed int64) string {
 	h := generateHistory(seed)
-	want, err := runNights(ctx, filepath.Join(dir, fmt.Sprintf("s%d-1.duckdb", seed)), pol, []record.Batch{h.whole()})
+	// The one run assesses everything as one chunk of people; the nights
+	// assess theirs in chunks of one to four visits (rules.Chunks), so
+	// that a chunk that missed something another person brings shows.
+	want, err := runNights(ctx, filepath.Join(dir, fmt.Sprintf("s%d-1.duckdb", seed)), pol, []record.Batch{h.whole()}, 1<<30)
 	if err != nil {
 		return fmt.Sprintf("seed %d, one run: %v", seed, err)
 	}
 	r := rand.New(rand.NewSource(seed))
 	for _, n := range []int{2, 3, 7} {
 		nights := h.split(r, n)
-		got, err := runNights(ctx, filepath.Join(dir, fmt.Sprintf("s%d-%d.duckdb", seed, n)), pol, nights)
+		got, err := runNights(ctx, filepath.Join(dir, fmt.Sprintf("s%d-%d.duckdb", seed, n)), pol, nights, 1+r.Intn(4))
 		if err != nil {
 			return fmt.Sprintf("seed %d, %d nights: %v", seed, n, err)
 		}
@@ -96,14 +99,15 @@ type ledgerState struct {
 	totals   map[string]string // "kind status" → count and sum of payable
 }
 
-// runNights commits each batch as one night into a new ledger and reads back its state.
-func runNights(ctx context.Context, path string, pol *policy.Policy, nights []record.Batch) (ledgerState, error) {
+// runNights commits each batch as one night, in chunks of about chunk
+// visits, into a new ledger and reads back its state.
+func runNights(ctx context.Context, path string, pol *policy.Policy, nights []record.Batch, chunk int) (ledgerState, error) {
 	l, err := ledger.Open(ctx, path)
 	if err != nil {
 		return ledgerState{}, err
 	}
 	clock := time.Date(2026, 1, 10, 2, 30, 0, 0, time.UTC)
-	cfg := Config{Policy: pol, AsOf: record.D(2026, 1, 10), Version: "test"}
+	cfg := Config{Policy: pol, AsOf: record.D(2026, 1, 10), Version: "test", ChunkVisits: chunk}
 	for i, b := range nights {
 		clock = clock.Add(24 * time.Hour)
 		now := func() time.Time { return clock }

@@ -65,6 +65,7 @@ type Config struct {
 	Progress       Progress         // told of each phase; nil = silent
 	PublishDir     string           // write the auditors' copy (ledger.Publish) here after the run ("" = none)
 	PublishKey     []byte           // the person key's secret for PublishDir
+	ChunkVisits    int              // visits per chunk of people (0: defaultChunkVisits); tests make it small
 }
 
 // Progress is told where a run is: the phase it starts and the rows read
@@ -290,8 +291,13 @@ type night struct {
 // commits them as one run. It is the whole of a run after the files are
 // read, so that the across-nights property test (SPEC 3.6) drives exactly
 // the code a nightly run does.
-func commitNight(ctx context.Context, l *ledger.Ledger, n night, cfg Config, started time.Time, now func() time.Time, took func(string, ...any)) (string, committedNight, error) {
-	out := committedNight{Rejects: n.rejects}
+//
+// The night is assessed and appended in chunks of whole people
+// (rules.Chunks): only one chunk's outcome is held at a time, and each
+// chunk is dropped once appended. The clearing statement, which compares
+// totals over every person, is checked once all chunks are in.
+func commitNight(ctx context.Context, l *ledger.Ledger, n night, cfg Config, started time.Time, now func() time.Time, took func(string, ...any)) (string, tally, error) {
+	out := tally{Claims: map[string]int{}, Settlements: map[string]int{}, Payable: decimal.Zero, Discrepancy: decimal.Zero, Rejects: len(n.rejects)}
 	if err := rules.CheckPolicy(n.batch, cfg.Policy); err != nil {
 		return "", out, err
 	}
@@ -301,15 +307,44 @@ func commitNight(ctx context.Context, l *ledger.Ledger, n night, cfg Config, sta
 		return "", out, err
 	}
 	took("history loaded", "people", len(hist.Visits))
-	out.Outcome, err = rules.Evaluate(n.batch, hist, rules.Config{AsOf: cfg.AsOf, Policy: cfg.Policy})
-	if err != nil {
-		return "", out, err
-	}
-	took("batch assessed")
 	runID, err := l.NextRunID(ctx, cfg.AsOf)
 	if err != nil {
 		return "", out, err
 	}
+	statement := n.batch.Statement
+	people := n.batch
+	people.Statement = nil
+	chunks := rules.Chunks(people, hist, chunkVisits(cfg))
+	tx, err := l.Begin(ctx, runID, rules.TotalsBefore(people, hist))
+	if err != nil {
+		return "", out, err
+	}
+	defer tx.Rollback() // after Commit it does nothing
+	var detail *rules.StatementDetail
+	if len(statement) > 0 {
+		detail = rules.NewStatementDetail(hist.Detail, len(n.batch.Settlements)/8)
+	}
+	rcfg := rules.Config{AsOf: cfg.AsOf, Policy: cfg.Policy}
+	for i := range chunks {
+		o, err := rules.Evaluate(chunks[i].Batch, chunks[i].History, rcfg)
+		if err != nil {
+			return "", out, err
+		}
+		chunks[i] = rules.Chunk{}
+		if detail != nil {
+			detail.Add(o.Settlements)
+		}
+		out.add(o)
+		if err := tx.Add(o); err != nil {
+			return "", out, fmt.Errorf("commit run %s: %w", runID, err)
+		}
+	}
+	rows, fs := rules.CheckStatement(statement, detail, cfg.Policy)
+	out.add(record.Outcome{Findings: fs})
+	if err := tx.Add(record.Outcome{Statement: rows, Findings: fs}); err != nil {
+		return "", out, fmt.Errorf("commit run %s: %w", runID, err)
+	}
+	took("batch assessed")
 	files := slices.Clone(n.files)
 	for i := range files {
 		files[i].RunID = runID
@@ -319,17 +354,60 @@ func commitNight(ctx context.Context, l *ledger.Ledger, n night, cfg Config, sta
 		Status: record.RunCommitted, Version: cfg.Version, PolicySHA256: cfg.Policy.SHA256,
 		Ignored: out.Ignored,
 	}
-	if err := l.Commit(ctx, run, files, out.Outcome, n.rejects); err != nil {
+	if err := tx.Commit(run, files, n.rejects); err != nil {
 		return "", out, fmt.Errorf("commit run %s: %w", runID, err)
 	}
 	return runID, out, nil
 }
 
-// committedNight is what a committed run added: the rules' outcome and the
-// rejected rows.
-type committedNight struct {
-	record.Outcome
-	Rejects []record.Reject
+// chunkVisits is how many visits a chunk of people holds (Config.ChunkVisits,
+// or defaultChunkVisits).
+func chunkVisits(cfg Config) int {
+	if cfg.ChunkVisits != 0 {
+		return cfg.ChunkVisits
+	}
+	return defaultChunkVisits
+}
+
+// defaultChunkVisits keeps a chunk's outcome to some tens of megabytes
+// while each chunk's Evaluate still has enough visits to use both cores.
+const defaultChunkVisits = 50_000
+
+// tally is what a committed run added, counted as its chunks go by, for the
+// summary line: each subject by its last row of the run (a settlement
+// refunded in it by its refunded row).
+type tally struct {
+	Claims      map[string]int
+	Settlements map[string]int
+	Payable     decimal.Decimal // of approved claims
+	Discrepancy decimal.Decimal // net, of settlements
+	Findings    int
+	Rejects     int
+	Ignored     int
+}
+
+// add counts one chunk's outcome; its assessments are sorted by subject.
+func (t *tally) add(o record.Outcome) {
+	as := o.Assessments
+	for i, a := range as {
+		if next := i + 1; next < len(as) && as[next].SubjectKind == a.SubjectKind && as[next].SubjectID == a.SubjectID {
+			continue
+		}
+		switch a.SubjectKind {
+		case record.KindClaim:
+			t.Claims[a.Status]++
+			if a.Status == record.ClaimApproved {
+				t.Payable = t.Payable.Add(a.Payable)
+			}
+		case record.KindSettlement:
+			t.Settlements[a.Status]++
+			if a.Discrepancy.Valid {
+				t.Discrepancy = t.Discrepancy.Add(a.Discrepancy.Decimal)
+			}
+		}
+	}
+	t.Findings += len(o.Findings)
+	t.Ignored += o.Ignored
 }
 
 // tick calls fn every interval until the returned stop is called; stop
@@ -485,28 +563,11 @@ func shas(files []record.InputFile) []string {
 	return out
 }
 
-func summarise(sum *Summary, out committedNight) {
-	payable, disc := decimal.Zero, decimal.Zero
-	for i, a := range out.Assessments {
-		if next := i + 1; next < len(out.Assessments) &&
-			out.Assessments[next].SubjectKind == a.SubjectKind && out.Assessments[next].SubjectID == a.SubjectID {
-			continue // a subject counts by its last row of the run: a settlement refunded in it by its refunded row
-		}
-		switch a.SubjectKind {
-		case record.KindClaim:
-			sum.Claims[a.Status]++
-			if a.Status == record.ClaimApproved {
-				payable = payable.Add(a.Payable)
-			}
-		case record.KindSettlement:
-			sum.Settlements[a.Status]++
-			if a.Discrepancy.Valid {
-				disc = disc.Add(a.Discrepancy.Decimal)
-			}
-		}
-	}
-	sum.Payable, sum.Discrepancy = payable.StringFixed(2), disc.StringFixed(2)
-	sum.Findings, sum.Rejects, sum.Ignored = len(out.Findings), len(out.Rejects), out.Ignored
+// summarise puts what a committed run added on its summary line.
+func summarise(sum *Summary, t tally) {
+	sum.Claims, sum.Settlements = t.Claims, t.Settlements
+	sum.Payable, sum.Discrepancy = t.Payable.StringFixed(2), t.Discrepancy.StringFixed(2)
+	sum.Findings, sum.Rejects, sum.Ignored = t.Findings, t.Rejects, t.Ignored
 }
 
 // ReportLimits is how much of a run its PDF lists (reports' Max* values),

@@ -5,9 +5,15 @@
 //
 // # One run, one transaction
 //
-// A run is written by Commit in one transaction, bulk rows through DuckDB's
-// Appender on the same connection, so that a run is in the ledger entirely or
-// not at all. Reads that depend on many keys (History) load the keys into
+// A run is written in one transaction (RunTx: Begin, Add per chunk of
+// people, Commit; Commit alone for a run held whole), bulk rows through
+// DuckDB's Appender on the same connection, so that a run is in the ledger
+// entirely or not at all. A night is assessed in chunks of whole people
+// (rules.Chunks, about 50,000 visits each) and each chunk's rows are
+// appended and dropped before the next is assessed, so the run holds one
+// chunk's outcome at a time; the transaction's own rows wait in DuckDB's
+// memory (spilled to its temporary directory past its memory limit) until
+// the commit. Reads that depend on many keys (History) load the keys into
 // temporary tables and join, so their cost follows the batch, not the ledger.
 //
 // # The history is summed from the rows
@@ -30,8 +36,10 @@
 // version of each filing_id; a version sent again unchanged is not written.
 //
 // year_totals is a cache of those sums, replaced per (certno, year, med_cat)
-// by every run that touches a key; no run reads it, and the across-nights
-// property test holds it to the sums over the rows. Assessments with status
+// by every run that may touch a key (rules.TotalsBefore: its people's keys,
+// deleted by Begin before any row of the run is appended, and written back
+// by Commit); no run reads it, and the across-nights property test holds
+// it to the sums over the rows. Assessments with status
 // 'conflict', written before a conflict became a finding only (SPEC 3.3), are
 // passed over, so the first version's assessment stays current.
 //
@@ -69,7 +77,9 @@
 // the filings and running totals it replaces, scan key columns of the
 // largest tables, which nothing later in the run reads again; kept, those
 // blocks made a night's peak memory grow with the ledger (1.5 MiB a night on
-// the soak). So after each of the two the ledger has DuckDB drop its cache
+// the soak). So after the history, and after Begin's deletion of the totals
+// it replaces (before the run has appended anything, so that nothing of the
+// transaction must be written out), the ledger has DuckDB drop its cache
 // (dropCache): DuckDB has no statement for that, so the memory limit is
 // lowered for a moment and set back to the value DuckDB showed when the
 // ledger was opened.

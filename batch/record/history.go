@@ -196,6 +196,7 @@ type HistoryQuery struct {
 	SetlIDs   []string // new settlements' ids and refunds' init_setl_ids
 	ClaimIDs  []string
 	Invoices  []InvoiceKey
+	FilingIDs []string       // the batch's filings (History.Subset keeps their uses)
 	Statement []StatementRow // DetailTotal rows are loaded for these institutions and periods
 }
 
@@ -381,6 +382,7 @@ func (b Batch) HistoryQuery() HistoryQuery {
 	}
 	for _, f := range b.Filings {
 		certnos[f.Certno] = true
+		q.FilingIDs = append(q.FilingIDs, f.FilingID)
 	}
 	for c := range certnos {
 		q.Certnos = append(q.Certnos, c)
@@ -388,4 +390,54 @@ func (b Batch) HistoryQuery() HistoryQuery {
 	sort.Strings(q.Certnos)
 	q.Statement = b.Statement
 	return q
+}
+
+// Subset is the part of h that a part of the batch needs: what h holds for
+// q's people, settlements, claims and invoices, as the ledger would have
+// filled it for q alone (rules.Chunks), without the statement detail. The
+// maps are new; the values are shared with h.
+func (h History) Subset(q HistoryQuery) History {
+	s := NewHistory()
+	people := make(map[string]bool, len(q.Certnos))
+	for _, c := range q.Certnos {
+		people[c] = true
+		if vs, ok := h.Visits[c]; ok {
+			s.Visits[c] = vs
+		}
+	}
+	for id, f := range h.Filings {
+		if people[f.Certno] {
+			s.Filings[id] = f
+		}
+	}
+	batchFilings := make(map[string]bool, len(q.FilingIDs))
+	for _, id := range q.FilingIDs {
+		batchFilings[id] = true
+	}
+	for id, u := range h.FilingUses {
+		if _, ok := s.Filings[id]; ok || batchFilings[id] {
+			s.FilingUses[id] = u
+		}
+	}
+	for k, t := range h.Totals {
+		if people[k.Certno] {
+			s.Totals[k] = t
+		}
+	}
+	for _, id := range q.SetlIDs {
+		if k, ok := h.Settlements[id]; ok {
+			s.Settlements[id] = k
+		}
+	}
+	for _, id := range q.ClaimIDs {
+		if k, ok := h.Claims[id]; ok {
+			s.Claims[id] = k
+		}
+	}
+	for _, k := range q.Invoices {
+		if p, ok := h.Invoices[k]; ok {
+			s.Invoices[k] = p
+		}
+	}
+	return s
 }

@@ -334,42 +334,72 @@ type rateKey struct {
 // statement compares the batch's clearing statement with the detail: the
 // ledger's rows by day plus this run's new settlements (SPEC 3.3).
 func (e *evaluation) statement(rows []record.StatementRow) {
-	e.out.Statement = slices.Clone(rows)
-	slices.SortStableFunc(e.out.Statement, func(a, b record.StatementRow) int {
-		return cmpStatement(a, b)
-	})
-	if len(rows) == 0 {
-		return
+	var d *StatementDetail
+	if len(rows) > 0 {
+		d = NewStatementDetail(e.h.Detail, len(e.out.Settlements)/8)
+		d.Add(e.out.Settlements)
 	}
-	// Room for one row per institution, insutype and day, about one in eight settlements.
-	detail := slices.Grow(slices.Clone(e.h.Detail), len(e.out.Settlements)/8)
-	type dkey struct {
-		code, insutype, clr string
-		day                 record.Date
-	}
-	idx := map[dkey]int{}
-	for _, s := range e.out.Settlements {
-		k := dkey{s.FixmedinsCode, s.Insutype, policy.ClrType(s.MedType), record.DateOf(s.SetlTime)}
-		i, ok := idx[k]
+	var fs []record.Finding
+	e.out.Statement, fs = CheckStatement(rows, d, e.p)
+	e.addFinding(fs...)
+}
+
+// StatementDetail is the settlement detail a clearing statement is compared
+// with (SPEC 3.3): the ledger's rows summed by institution, day, insutype
+// and clr_type, plus the run's new settlements added as they are assessed,
+// chunk by chunk (rules.Chunks).
+type StatementDetail struct {
+	rows []record.DetailTotal
+	idx  map[detailKey]int // the rows Add made
+}
+
+type detailKey struct {
+	code, insutype, clr string
+	day                 record.Date
+}
+
+// NewStatementDetail starts from the ledger's detail, with room for about
+// extra more rows.
+func NewStatementDetail(ledger []record.DetailTotal, extra int) *StatementDetail {
+	return &StatementDetail{rows: slices.Grow(slices.Clone(ledger), extra), idx: map[detailKey]int{}}
+}
+
+// Add adds new settlements (and refunds) to the detail.
+func (d *StatementDetail) Add(setls []record.Settlement) {
+	for _, s := range setls {
+		k := detailKey{s.FixmedinsCode, s.Insutype, policy.ClrType(s.MedType), record.DateOf(s.SetlTime)}
+		i, ok := d.idx[k]
 		if !ok {
-			i = len(detail)
-			idx[k] = i
-			detail = append(detail, record.DetailTotal{FixmedinsCode: k.code, Day: k.day, Insutype: k.insutype, ClrType: k.clr,
+			i = len(d.rows)
+			d.idx[k] = i
+			d.rows = append(d.rows, record.DetailTotal{FixmedinsCode: k.code, Day: k.day, Insutype: k.insutype, ClrType: k.clr,
 				MedfeeSumamt: decimal.Zero, FundPaySumamt: decimal.Zero, AcctPay: decimal.Zero})
 		}
-		d := &detail[i]
-		d.Count++
-		d.MedfeeSumamt = d.MedfeeSumamt.Add(s.MedfeeSumamt)
-		d.FundPaySumamt = d.FundPaySumamt.Add(s.FundPaySumamt)
-		d.AcctPay = d.AcctPay.Add(s.AcctPay)
+		r := &d.rows[i]
+		r.Count++
+		r.MedfeeSumamt = r.MedfeeSumamt.Add(s.MedfeeSumamt)
+		r.FundPaySumamt = r.FundPaySumamt.Add(s.FundPaySumamt)
+		r.AcctPay = r.AcctPay.Add(s.AcctPay)
 	}
-	e.addFinding(CompareStatement(e.out.Statement, detail, e.minTolerance())...)
+}
+
+// CheckStatement returns a batch's clearing-statement rows in the ledger's
+// order and the findings of comparing them with the detail (SPEC 3.3), at
+// the smallest region tolerance (a statement mixes regions). d may be nil
+// when there are no rows.
+func CheckStatement(rows []record.StatementRow, d *StatementDetail, p *policy.Policy) ([]record.StatementRow, []record.Finding) {
+	out := slices.Clone(rows)
+	slices.SortStableFunc(out, cmpStatement)
+	if len(rows) == 0 {
+		return out, nil
+	}
+	return out, CompareStatement(out, d.rows, minTolerance(p))
 }
 
 // minTolerance is the smallest region tolerance: a statement mixes regions.
-func (e *evaluation) minTolerance() decimal.Decimal {
+func minTolerance(p *policy.Policy) decimal.Decimal {
 	var tol *decimal.Decimal
-	for _, r := range e.p.Regions {
+	for _, r := range p.Regions {
 		if tol == nil || r.Tolerance.LessThan(*tol) {
 			t := r.Tolerance
 			tol = &t

@@ -136,7 +136,12 @@ func Evaluate(b record.Batch, h record.History, cfg Config) (record.Outcome, err
 
 	e.out.Totals = e.outTotals()
 	e.institutions(b)
-	o := &e.out
+	sortOutcome(&e.out)
+	return e.out, nil
+}
+
+// sortOutcome puts an outcome's rows in their deterministic order.
+func sortOutcome(o *record.Outcome) {
 	slices.SortFunc(o.Settlements, func(a, b record.Settlement) int { return cmp.Compare(a.SetlID, b.SetlID) })
 	slices.SortFunc(o.Claims, func(a, b record.Claim) int { return cmp.Compare(a.ClaimID, b.ClaimID) })
 	slices.SortFunc(o.FilingUses, func(a, b record.FilingUse) int { return cmp.Compare(a.FilingID, b.FilingID) })
@@ -148,7 +153,6 @@ func Evaluate(b record.Batch, h record.History, cfg Config) (record.Outcome, err
 			cmp.Compare(laterRow(a.Status), laterRow(b.Status)), cmp.Compare(a.Status, b.Status), cmp.Compare(a.Trace, b.Trace))
 	})
 	sortFindings(o.Findings)
-	return e.out, nil
 }
 
 // institutions gives every finding the institution of its subject

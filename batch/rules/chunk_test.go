@@ -1,0 +1,168 @@
+package rules
+
+import (
+	"fmt"
+	"math/rand"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"medrecon/batch/record"
+)
+
+// TestChunksGiveTheWholeOutcome holds the chunked night (rules.Chunks) to
+// one Evaluate of the whole batch: the same rows, findings, totals and
+// filing uses, for chunks of one visit upwards. The batches mix people
+// through what the rules carry across them: invoices shared by several
+// people's claims, a settlement sent again under another person's certno,
+// a refund row carrying another certno than its original, and a filing
+// whose new version names another person.
+func TestChunksGiveTheWholeOutcome(t *testing.T) {
+	p := samplePolicy()
+	cfg := Config{AsOf: d("2026-06-30"), Policy: p}
+	split := 0 // seeds whose chunks of one visit are several
+	for seed := int64(1); seed <= 30; seed++ {
+		b := crossPeople(twoFamilies(seed), seed)
+		h := record.NewHistory()
+		whole, err := Evaluate(b, h, cfg)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		for _, size := range []int{1, 7, 1 << 30} {
+			people := b
+			people.Statement = nil
+			var got record.Outcome
+			got.Totals = map[record.YearKey]record.YearTotal{}
+			detail := NewStatementDetail(h.Detail, 0)
+			chunks := Chunks(people, h, size)
+			if size == 1 && len(chunks) > 1 {
+				split++
+			}
+			for _, c := range chunks {
+				o, err := Evaluate(c.Batch, c.History, cfg)
+				if err != nil {
+					t.Fatalf("seed %d size %d: %v", seed, size, err)
+				}
+				detail.Add(o.Settlements)
+				got.Settlements = append(got.Settlements, o.Settlements...)
+				got.Claims = append(got.Claims, o.Claims...)
+				got.Filings = append(got.Filings, o.Filings...)
+				got.Assessments = append(got.Assessments, o.Assessments...)
+				got.Findings = append(got.Findings, o.Findings...)
+				got.FilingUses = append(got.FilingUses, o.FilingUses...)
+				got.Ignored += o.Ignored
+				for k, v := range o.Totals {
+					if _, twice := got.Totals[k]; twice {
+						t.Errorf("seed %d size %d: two chunks change the totals of %v", seed, size, k)
+					}
+					got.Totals[k] = v
+				}
+			}
+			var fs []record.Finding
+			got.Statement, fs = CheckStatement(b.Statement, detail, p)
+			for i := range fs {
+				fs[i].FixmedinsCode = fs[i].SubjectID
+			}
+			got.Findings = append(got.Findings, fs...)
+			sortOutcome(&got)
+			// Filings keep the batch's order within a person (the last
+			// version stands); across people it does not matter.
+			byID := func(a, b record.Filing) int { return strings.Compare(a.FilingID, b.FilingID) }
+			slices.SortStableFunc(got.Filings, byID)
+			slices.SortStableFunc(whole.Filings, byID)
+			if diff := cmp.Diff(whole, got, decimalEqual, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("seed %d, chunks of %d visits (-whole +chunked):\n%s", seed, size, diff)
+			}
+		}
+	}
+	if split < 20 {
+		t.Errorf("only %d of 30 batches split into several chunks: the test joins too many people", split)
+	}
+}
+
+// twoFamilies is two of genBatch's batches side by side, the second's
+// people, ids and invoices renamed, each claim with invoices of its own,
+// so that only crossPeople joins people.
+func twoFamilies(seed int64) record.Batch {
+	b := genBatch(seed)
+	c := genBatch(seed + 1000)
+	rename := map[string]string{}
+	for i, p := range []string{zhangSan, wangWu, idNo("13010219850303222"), idNo("13010219700707333")} {
+		rename[p] = idNo(fmt.Sprintf("1301021990%07d", i+1))
+	}
+	for i := range c.Settlements {
+		s := &c.Settlements[i]
+		s.Certno, s.SetlID = rename[s.Certno], "B"+s.SetlID
+		if s.InitSetlID != "" {
+			s.InitSetlID = "B" + s.InitSetlID
+		}
+	}
+	for i := range c.Claims {
+		x := &c.Claims[i]
+		x.Certno, x.ClaimID = rename[x.Certno], "B"+x.ClaimID
+	}
+	for i := range c.Filings {
+		f := &c.Filings[i]
+		f.Certno, f.FilingID = rename[f.Certno], "B"+f.FilingID
+	}
+	b.Settlements = append(b.Settlements, c.Settlements...)
+	b.Claims = append(b.Claims, c.Claims...)
+	b.Filings = append(b.Filings, c.Filings...)
+	for i := range b.Claims {
+		for j := range b.Claims[i].Invoices {
+			b.Claims[i].Invoices[j].BillNo = b.Claims[i].ClaimID
+		}
+	}
+	return b
+}
+
+// crossPeople adds to a batch rows that join people: a settlement sent
+// again under another certno, a refund under another certno, a filing
+// moved to another person, and a claim reusing another person's invoice.
+func crossPeople(b record.Batch, seed int64) record.Batch {
+	r := rand.New(rand.NewSource(seed))
+	var people []string
+	seen := map[string]bool{}
+	for _, s := range b.Settlements {
+		if !seen[s.Certno] {
+			seen[s.Certno] = true
+			people = append(people, s.Certno)
+		}
+	}
+	other := func(c string) string {
+		for {
+			if p := people[r.Intn(len(people))]; p != c {
+				return p
+			}
+		}
+	}
+	if n := len(b.Settlements); n > 0 {
+		s := b.Settlements[r.Intn(n)]
+		if !s.RefdSetlFlag {
+			again := s
+			again.Certno = other(s.Certno)
+			b.Settlements = append(b.Settlements, again)
+			refund := setl(fmt.Sprintf("X%03d", seed), refundOf(s.SetlID))
+			refund.Certno = other(s.Certno)
+			b.Settlements = append(b.Settlements, refund)
+		}
+	}
+	if n := len(b.Filings); n > 0 {
+		f := b.Filings[r.Intn(n)]
+		f.Certno = other(f.Certno)
+		b.Filings = append(b.Filings, f)
+	}
+	if n := len(b.Claims); n > 1 {
+		c := b.Claims[r.Intn(n)]
+		c2 := claim(fmt.Sprintf("Y%03d", seed), func(x *record.Claim) {
+			x.Certno = other(c.Certno)
+			x.Invoices[0].BillCode, x.Invoices[0].BillNo = c.Invoices[0].BillCode, c.Invoices[0].BillNo
+			x.DclaDate = c.DclaDate
+		})
+		b.Claims = append(b.Claims, c2)
+	}
+	return b
+}
