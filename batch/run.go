@@ -324,18 +324,19 @@ func commitNight(ctx context.Context, l *ledger.Ledger, n night, cfg Config, sta
 	if len(statement) > 0 {
 		detail = rules.NewStatementDetail(hist.Detail, len(n.batch.Settlements)/8)
 	}
-	rcfg := rules.Config{AsOf: cfg.AsOf, Policy: cfg.Policy}
-	for i := range chunks {
-		o, err := rules.Evaluate(chunks[i].Batch, chunks[i].History, rcfg)
-		if err != nil {
-			return "", out, err
+	// The next chunk is assessed while this one is appended: the rules run
+	// in Go on every core, the appender in DuckDB on one.
+	evaluated := assessChunks(chunks, rules.Config{AsOf: cfg.AsOf, Policy: cfg.Policy})
+	defer evaluated.stop()
+	for e := range evaluated.outs {
+		if e.err != nil {
+			return "", out, e.err
 		}
-		chunks[i] = rules.Chunk{}
 		if detail != nil {
-			detail.Add(o.Settlements)
+			detail.Add(e.o.Settlements)
 		}
-		out.add(o)
-		if err := tx.Add(o); err != nil {
+		out.add(e.o)
+		if err := tx.Add(e.o); err != nil {
 			return "", out, fmt.Errorf("commit run %s: %w", runID, err)
 		}
 	}
@@ -358,6 +359,48 @@ func commitNight(ctx context.Context, l *ledger.Ledger, n night, cfg Config, sta
 		return "", out, fmt.Errorf("commit run %s: %w", runID, err)
 	}
 	return runID, out, nil
+}
+
+// chunkOutcomes delivers the chunks' outcomes in order, each assessed while
+// the one before is appended; at most one waits assessed.
+type chunkOutcomes struct {
+	outs chan chunkOutcome
+	quit chan struct{}
+}
+
+type chunkOutcome struct {
+	o   record.Outcome
+	err error
+}
+
+// assessChunks evaluates chunks in order in a goroutine of its own; it stops
+// after the first error, which it delivers, and drops each chunk once done.
+func assessChunks(chunks []rules.Chunk, cfg rules.Config) chunkOutcomes {
+	c := chunkOutcomes{outs: make(chan chunkOutcome, 1), quit: make(chan struct{})}
+	go func() {
+		defer close(c.outs)
+		for i := range chunks {
+			o, err := rules.Evaluate(chunks[i].Batch, chunks[i].History, cfg)
+			chunks[i] = rules.Chunk{}
+			select {
+			case c.outs <- chunkOutcome{o, err}:
+			case <-c.quit:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return c
+}
+
+// stop ends the assessing goroutine, whether or not every outcome was
+// taken, and returns once it has.
+func (c chunkOutcomes) stop() {
+	close(c.quit)
+	for range c.outs {
+	}
 }
 
 // chunkVisits is how many visits a chunk of people holds (Config.ChunkVisits,

@@ -16,6 +16,7 @@ import (
 	"medrecon/batch/ledger"
 	"medrecon/batch/policy"
 	"medrecon/batch/record"
+	"medrecon/batch/rules"
 	"medrecon/fixtures"
 )
 
@@ -172,4 +173,37 @@ func TestTick(t *testing.T) {
 	if calls.Load() != n {
 		t.Errorf("called after stop: %d then %d", n, calls.Load())
 	}
+}
+
+// assessChunks delivers the first failing chunk's error and stops; stop
+// returns whether or not every outcome was taken.
+func TestAssessChunksStopsAtTheFirstError(t *testing.T) {
+	pol, err := policy.LoadFS(fixtures.Policy(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := rules.Config{AsOf: record.D(2026, 1, 10), Policy: pol}
+	visit := func(id, region string) rules.Chunk {
+		s := record.Settlement{SetlID: id, Certno: "130102198001011232", InsuplcAdmdvs: region, Insutype: "310",
+			MedType: "21", HospLv: 3, Begndate: record.D(2025, 3, 1), Enddate: record.D(2025, 3, 5)}
+		return rules.Chunk{Batch: record.Batch{Settlements: []record.Settlement{s}}, History: record.NewHistory()}
+	}
+	c := assessChunks([]rules.Chunk{visit("S1", "130100"), visit("S2", "999999"), visit("S3", "130100")}, cfg)
+	var got []string
+	for e := range c.outs {
+		if e.err != nil {
+			got = append(got, "error")
+			continue
+		}
+		got = append(got, e.o.Assessments[0].SubjectID)
+	}
+	c.stop()
+	if strings.Join(got, " ") != "S1 error" {
+		t.Errorf("outcomes %v; want S1, then the error of S2, then nothing", got)
+	}
+
+	// Taking one outcome and stopping ends the goroutine.
+	c = assessChunks([]rules.Chunk{visit("S1", "130100"), visit("S3", "130100"), visit("S4", "130100")}, cfg)
+	<-c.outs
+	c.stop()
 }
