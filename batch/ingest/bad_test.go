@@ -164,7 +164,7 @@ func TestBadFiles(t *testing.T) {
 			if err != nil {
 				t.Fatalf("err = %v", err)
 			}
-			n := len(res.Settlements) + len(res.Claims) + len(res.Filings) + len(res.Statement)
+			n := len(res.Settlements) + len(res.Claims) + len(res.Filings) + len(res.Statement) + len(res.Decisions) + len(res.Payments)
 			var got []rej
 			for _, r := range res.Rejects {
 				got = append(got, rej{r.Row, r.Col})

@@ -183,7 +183,7 @@ func FuzzReadXLSX(f *testing.F) {
 			}
 			return
 		}
-		if len(res.Settlements)+len(res.Filings)+len(res.Statement) > res.Rows {
+		if len(res.Settlements)+len(res.Filings)+len(res.Statement)+len(res.Decisions)+len(res.Payments) > res.Rows {
 			t.Fatalf("more records than rows")
 		}
 	})
