@@ -173,6 +173,7 @@ func FuzzReadXLSX(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(b.Bytes())
+	f.Add(decisionsWorkbook(f))
 	f.Add([]byte("PK\x03\x04"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := readString(t, "f.xlsx", string(data), Options{})
