@@ -514,6 +514,9 @@ func readInput(ctx context.Context, in Input, asOf record.Date, rows *atomic.Int
 		}
 		sum := sha256.Sum256(data)
 		res, err := ingest.Read(ctx, in.Path, bytes.NewReader(data), int64(len(data)), opt)
+		if err == nil {
+			err = applied(in.Path, res.Kind)
+		}
 		return res, hex.EncodeToString(sum[:]), err
 	}
 	sha, err := fileSHA256(in.Path)
@@ -521,7 +524,33 @@ func readInput(ctx context.Context, in Input, asOf record.Date, rows *atomic.Int
 		return nil, "", err
 	}
 	res, err := ingest.ReadFile(ctx, in.Path, opt)
+	if err == nil {
+		err = applied(in.Path, res.Kind)
+	}
 	return res, sha, err
+}
+
+// notApplied names the input kinds that ingest reads and checks but that a
+// run does not apply yet: review decisions and payment results (SPEC 2.6,
+// 2.7) wait for the claim's life of SPEC 3.7.
+var notApplied = map[string]string{
+	record.InputDecisions: "review decisions (复核决定, SPEC 2.6)",
+	record.InputPayments:  "payment results (支付结果, SPEC 2.7)",
+}
+
+// applied refuses a file of a kind the run would read and then drop: it
+// would be recorded as imported, and the same file on a later night, when
+// its rows can be applied, would be skipped as already imported. So such a
+// file stops the run, as a file of no known kind does, and nothing is
+// committed.
+func applied(path, kind string) error {
+	what, ok := notApplied[kind]
+	if !ok {
+		return nil
+	}
+	return &ingest.FileError{File: filepath.Base(path), Err: fmt.Errorf(
+		"a file of %s; this version of medrecon reads it but does not apply it yet: move it out of the night's inputs and keep it for a version that does",
+		what)}
 }
 
 func fileSHA256(path string) (string, error) {

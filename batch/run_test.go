@@ -207,3 +207,28 @@ func TestAssessChunksStopsAtTheFirstError(t *testing.T) {
 	<-c.outs
 	c.stop()
 }
+
+// A night's folder may already hold a decisions or payments file, told by
+// its header; until the claim's life applies them, such a file stops the
+// run with nothing committed (as a file of no known kind does), rather than
+// being recorded as imported with its rows dropped.
+func TestRunRefusesDecisionsAndPaymentsNotYetApplied(t *testing.T) {
+	for _, tc := range []struct{ name, content, want string }{
+		{"decisions.csv", "申请编号,复核结论,核定金额,理由,复核人,复核日期\nC1,核准,,,周虚构,2026-04-01\n", "review decisions"},
+		{"payments.csv", "claim_id,amount,paid_on,bank_ref,result,reason\nC1,100.00,2026-04-01,B1,success,\n", "payment results"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "ledger.duckdb")
+			cfg := demoConfig(t, db)
+			cfg.Inputs = append(cfg.Inputs, Input{Path: tc.name, FS: fstest.MapFS{tc.name: {Data: []byte(tc.content)}}})
+			_, err := Run(context.Background(), cfg)
+			if err == nil || !strings.HasPrefix(err.Error(), tc.name+": ") || !strings.Contains(err.Error(), tc.want) ||
+				!strings.Contains(err.Error(), "does not apply it yet") {
+				t.Fatalf("err = %v, want one naming %s as %s not applied yet", err, tc.name, tc.want)
+			}
+			if _, err := os.Stat(db); !os.IsNotExist(err) {
+				t.Errorf("the refused run left a ledger file behind (stat: %v)", err)
+			}
+		})
+	}
+}

@@ -101,6 +101,17 @@ func TestBadFiles(t *testing.T) {
 		{file: "claims_disagree.csv", records: 1, rejects: []rej{{2, "出院日期"}, {3, "出院日期"}}},
 		{file: "claims_future_dcla.csv", records: 1, rejects: []rej{{2, "申请日期"}, {3, "申请日期"}}},
 		{file: "claims_invoice_twice.csv", records: 1, rejects: []rej{{2, "申请编号"}, {3, "票据号码"}}},
+		{file: "claims_bank_account.csv", records: 1, rejects: []rej{{4, "银行账号"}, {5, "银行账号"}, {6, "银行账号"}}},
+		// Row 11 decides C404 and row 10 of payments_bad.csv pays it, a
+		// claim no ledger holds: only the rules can know, so both rows pass
+		// ingest. So does payments_bad.csv's row 9, B0001 again with the same
+		// content, which the rules take as a re-import (SPEC 2.7).
+		{file: "decisions_bad.csv", records: 3, rejects: []rej{{4, "理由"}, {5, "核定金额"}, {6, "核定金额"}, {7, "复核结论"},
+			{8, "复核日期"}, {9, "复核日期"}, {10, "核定金额"}}},
+		{file: "payments_bad.csv", records: 4, rejects: []rej{{3, "reason"}, {4, "amount"}, {5, "paid_on"}, {6, "result"},
+			{7, "bank_ref"}, {8, "bank_ref"}, {12, "amount"}, {13, "paid_on"}}},
+		{file: "payments_gbk.csv", records: 2, rejects: []rej{{5, "失败原因"}}},
+		{file: "decisions_and_payments.csv", err: ErrUnknownKind, msg: []string{"row 1", "review decisions (复核结论)", "payment results (支付日期)"}},
 		{file: "formula_cells.xlsx", records: 1, rejects: []rej{{3, "medfee_sumamt"}}},
 		{file: "several_sheets.xlsx", records: 2},
 		{file: "several_sheets.xlsx", sheet: "申请明细", records: 1},
@@ -164,12 +175,15 @@ func TestBadFiles(t *testing.T) {
 			if err != nil {
 				t.Fatalf("err = %v", err)
 			}
-			n := len(res.Settlements) + len(res.Claims) + len(res.Filings) + len(res.Statement)
+			n := len(res.Settlements) + len(res.Claims) + len(res.Filings) + len(res.Statement) + len(res.Decisions) + len(res.Payments)
 			var got []rej
 			for _, r := range res.Rejects {
 				got = append(got, rej{r.Row, r.Col})
 				if r.File != c.file || r.Reason == "" || len(r.Value) > 4*maxRejectValue+3 {
 					t.Errorf("reject %+v: want file %s, a reason and a short value", r, c.file)
+				}
+				if strings.Contains(r.Value, "62220212345678") {
+					t.Errorf("reject %+v shows a bank account", r)
 				}
 			}
 			if n != c.records || !equalRejects(got, c.rejects) {

@@ -34,6 +34,8 @@ func (p *parser) claimRow(rc *rowCtx) {
 		Enddate:           rc.date(fEnd, true),
 		DclaDate:          rc.date(fDclaDate, true),
 		MaterialsComplete: rc.boolean(fMaterials, true),
+		BankName:          rc.text(fBankName, false),
+		BankAccount:       rc.bankAccount(),
 	}
 	// SPEC 2.2: med_type 13 (emergency) and 24 (emergency to inpatient) imply 是.
 	if c.MedType == "13" || c.MedType == "24" {
@@ -90,6 +92,46 @@ var claimAgree = []struct {
 	{fEnd, func(c *record.Claim) string { return c.Enddate.String() }},
 	{fDclaDate, func(c *record.Claim) string { return c.DclaDate.String() }},
 	{fMaterials, func(c *record.Claim) string { return strconv.FormatBool(c.MaterialsComplete) }},
+	{fBankName, func(c *record.Claim) string { return c.BankName }},
+	{fBankAccount, func(c *record.Claim) string { return c.BankAccount }},
+}
+
+// Bounds on the digits of a bank account: Chinese bank cards have 16 to 19,
+// corporate and passbook accounts from about 10 to 25; the bounds leave room
+// on both sides and still catch a cell that holds a phone number's worth of
+// digits too few, or two accounts run together.
+const (
+	minAccountDigits = 8
+	maxAccountDigits = 30
+)
+
+// bankAccount reads the optional bank_account of SPEC 2.2: digits, which
+// may be written in groups separated by spaces or hyphens
+// (6222 0212 3456 7890 123); it is kept as the digits alone, so that rows of
+// one claim that group it differently still agree. Anything else is a bad
+// value; most often it is an account typed into a number cell, which Excel
+// keeps as 6.22202E+18 with its last digits lost.
+func (rc *rowCtx) bankAccount() string {
+	s := rc.text(fBankAccount, false)
+	if s == "" {
+		return ""
+	}
+	digits := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits = append(digits, c)
+		case c == ' ' || c == '-':
+		default:
+			rc.reject(fBankAccount, s, reasonBankAccount)
+			return ""
+		}
+	}
+	if len(digits) < minAccountDigits || len(digits) > maxAccountDigits {
+		rc.reject(fBankAccount, s, reasonBankAccount)
+		return ""
+	}
+	return string(digits)
 }
 
 // finish puts the claims of one file together, in order of first

@@ -220,3 +220,99 @@ func TestMergeClaimsKeepsClaimsOfOneFile(t *testing.T) {
 		t.Errorf("two files of %d claims each: %v allocations, want far fewer than one per claim", n, allocs)
 	}
 }
+
+// claimsHeaderBank is claimsHeader with the optional bank columns of SPEC 2.2.
+const claimsHeaderBank = claimsHeader + ",开户银行,银行账号"
+
+// bankLine is a claims row of claim id, invoice no, with a bank and account.
+func bankLine(id, no, bank, account string) string {
+	return invoiceLine(id, "12000", no, "100", nil) + "," + csvLine([]string{bank, account})
+}
+
+func TestClaimBankAccount(t *testing.T) {
+	const account = "6222021234567890123" // fictional
+	tests := []struct {
+		name    string
+		account string
+		want    string // as kept; "" with a reject
+		value   string // the reject's value, masked
+	}{
+		{"digits as they are", account, account, ""},
+		{"grouped by spaces", "6222 0212 3456 7890 123", account, ""},
+		{"grouped by hyphens, full-width digits", "６２２２-０２１２-３４５６-７８９０-１２３", account, ""},
+		{"blank is none", "", "", ""},
+		{"shortest: 8 digits", "12345678", "12345678", ""},
+		{"longest: 30 digits", strings.Repeat("1", 26) + "5678", strings.Repeat("1", 26) + "5678", ""},
+		{"typed into a number cell", "6.22202123456789E+18", "", "****************E+18"},
+		{"too short", "1234567", "", "***4567"},
+		{"too long", strings.Repeat("1", 27) + "5678", "", strings.Repeat("*", 27) + "5678"},
+		{"letters", "62220212345678ABCD", "", "**************ABCD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := mustRead(t, "c.csv", claimsHeaderBank+"\n"+bankLine("C1", "N1", "中国虚构银行天津分行", tt.account)+"\n", Options{})
+			if tt.value != "" {
+				want := []record.Reject{{File: "c.csv", Row: 2, Col: "银行账号", Value: tt.value, Reason: reasonBankAccount}}
+				if diff := cmp.Diff(want, res.Rejects); diff != "" || len(res.Claims) != 0 {
+					t.Errorf("claims %d, rejects (-want +got):\n%s", len(res.Claims), diff)
+				}
+				return
+			}
+			if len(res.Claims) != 1 || len(res.Rejects) != 0 {
+				t.Fatalf("claims %d rejects %v", len(res.Claims), res.Rejects)
+			}
+			if c := res.Claims[0]; c.BankAccount != tt.want || c.BankName != "中国虚构银行天津分行" {
+				t.Errorf("bank %q account %q, want %q", c.BankName, c.BankAccount, tt.want)
+			}
+		})
+	}
+}
+
+// The bank columns are columns like any other of SPEC 2.2: every row of a
+// claim must agree on them, or all its rows are rejected; the account is
+// compared as digits and masked in every reject.
+func TestClaimBankColumnsAgree(t *testing.T) {
+	const a1, a2 = "6222021234567890123", "6222021234567899999" // fictional
+	file := claimsHeaderBank + "\n" +
+		bankLine("C1", "N1", "中国虚构银行", a1) + "\n" +
+		bankLine("C1", "N2", "中国虚构银行", "6222 0212 3456 7890 123") + "\n" + // the same account, grouped
+		bankLine("C2", "N3", "中国虚构银行", a1) + "\n" +
+		bankLine("C2", "N4", "中国虚构银行", a2) + "\n" +
+		bankLine("C3", "N5", "中国虚构银行", a1) + "\n" +
+		bankLine("C3", "N6", "虚构农商银行", a1) + "\n"
+	res := mustRead(t, "c.csv", file, Options{})
+	if len(res.Claims) != 1 || res.Claims[0].ClaimID != "C1" || res.Claims[0].BankAccount != a1 {
+		t.Fatalf("claims %+v", res.Claims)
+	}
+	account := "同一申请各行的银行账号 (bank_account)不一致 / rows of one claim disagree on bank_account"
+	bank := "同一申请各行的开户银行 (bank_name)不一致 / rows of one claim disagree on bank_name"
+	want := []record.Reject{
+		{File: "c.csv", Row: 4, Col: "银行账号", Value: "***************0123", Reason: account},
+		{File: "c.csv", Row: 5, Col: "银行账号", Value: "***************9999", Reason: account},
+		{File: "c.csv", Row: 6, Col: "开户银行", Value: "中国虚构银行", Reason: bank},
+		{File: "c.csv", Row: 7, Col: "开户银行", Value: "虚构农商银行", Reason: bank},
+	}
+	if diff := cmp.Diff(want, res.Rejects); diff != "" {
+		t.Errorf("rejects (-want +got):\n%s", diff)
+	}
+}
+
+// Across the files of one run the bank columns are held to the same rule
+// (SPEC 2.2: a claim's rows form one claim whichever file they stand in).
+func TestMergeClaimsBankAccountDisagrees(t *testing.T) {
+	const a1, a2 = "6222021234567890123", "6222021234567899999" // fictional
+	r1 := mustRead(t, "a.csv", claimsHeaderBank+"\n"+bankLine("C1", "N1", "中国虚构银行", a1)+"\n", Options{})
+	r2 := mustRead(t, "b.csv", claimsHeader+",bank_name,bank_account\n"+bankLine("C1", "N2", "中国虚构银行", a2)+"\n", Options{})
+	claims, rejects := MergeClaims([]*Result{r1, r2})
+	if len(claims) != 0 {
+		t.Fatalf("claims %+v, want none", claims)
+	}
+	reason := "同一申请各行的银行账号 (bank_account)不一致 / rows of one claim disagree on bank_account"
+	want := []record.Reject{
+		{File: "a.csv", Row: 2, Col: "银行账号", Value: "***************0123", Reason: reason},
+		{File: "b.csv", Row: 2, Col: "bank_account", Value: "***************9999", Reason: reason},
+	}
+	if diff := cmp.Diff(want, rejects); diff != "" {
+		t.Errorf("rejects (-want +got):\n%s", diff)
+	}
+}

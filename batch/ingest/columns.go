@@ -3,12 +3,13 @@ package ingest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"medrecon/batch/record"
 )
 
-// field is a canonical column of SPEC 2.1–2.4.
+// field is a canonical column of SPEC 2.1–2.4, 2.6 and 2.7.
 type field int
 
 const (
@@ -55,6 +56,16 @@ const (
 	fStmtEnd
 	fClrType
 	fSetlCnt
+	fBankName
+	fBankAccount
+	fDecision
+	fAmount
+	fReason
+	fReviewer
+	fDecidedOn
+	fPaidOn
+	fBankRef
+	fResult
 	numFields
 )
 
@@ -74,6 +85,9 @@ var fieldNames = [numFields]string{
 	fFilingKind: "filing_kind", fFiledDate: "filed_date", fStatus: "status",
 	fCancelDate: "cancel_date", fDiseCode: "dise_code", fStmtBegn: "stmt_begndate",
 	fStmtEnd: "stmt_enddate", fClrType: "clr_type", fSetlCnt: "fixmedins_setl_cnt",
+	fBankName: "bank_name", fBankAccount: "bank_account", fDecision: "decision", fAmount: "amount",
+	fReason: "reason", fReviewer: "reviewer", fDecidedOn: "decided_on", fPaidOn: "paid_on",
+	fBankRef: "bank_ref", fResult: "result",
 }
 
 // column is one column a kind of file may have: its field, whether the file
@@ -87,7 +101,7 @@ type column struct {
 // kindSpec describes one kind of input file.
 type kindSpec struct {
 	kind    string
-	key     field // the column that tells this kind from the others
+	keys    []field // columns that tell this kind from the others
 	columns []column
 	lookup  map[string]field // normalised header text → field
 }
@@ -95,11 +109,10 @@ type kindSpec struct {
 func req(f field, labels ...string) column { return column{f, true, labels} }
 func opt(f field, labels ...string) column { return column{f, false, labels} }
 
-// kinds lists the input kinds in the order kind detection tries their key
-// columns (SPEC 2.1–2.4): a claims file is told by claim_id, a statement by
-// stmt_begndate, a registry by filing_id, a settlement export by setl_id.
+// kinds lists the input kinds (SPEC 2.1–2.4, 2.6, 2.7). DetectKind tries
+// their key columns in keyOrder.
 var kinds = []*kindSpec{
-	newKind(record.InputClaims, fClaimID,
+	newKind(record.InputClaims, keys(fClaimID),
 		req(fClaimID, "申请编号"),
 		req(fCertno, "证件号码", "身份证号", "身份证号码"),
 		opt(fPsnName, "姓名", "人员姓名"),
@@ -121,8 +134,10 @@ var kinds = []*kindSpec{
 		req(fInscp, "符合政策范围金额"),
 		req(fDclaDate, "申请日期"),
 		opt(fMaterials, "材料齐全", "材料是否齐全"),
+		opt(fBankName, "开户银行", "开户行"),
+		opt(fBankAccount, "银行账号", "银行帐号", "收款账号"),
 	),
-	newKind(record.InputStatement, fStmtBegn,
+	newKind(record.InputStatement, keys(fStmtBegn),
 		req(fFixCode, "定点医药机构编号", "医疗机构编码"),
 		req(fStmtBegn, "对账开始日期", "结算开始日期"),
 		req(fStmtEnd, "对账结束日期", "结算结束日期"),
@@ -133,7 +148,7 @@ var kinds = []*kindSpec{
 		req(fFundPay, "基金支付总额"),
 		req(fAcctPay, "个人账户支出"),
 	),
-	newKind(record.InputFilings, fFilingID,
+	newKind(record.InputFilings, keys(fFilingID),
 		req(fFilingID, "备案编号"),
 		req(fCertno, "证件号码", "身份证号", "身份证号码"),
 		req(fFilingKind, "备案类型"),
@@ -145,7 +160,7 @@ var kinds = []*kindSpec{
 		opt(fCancelDate, "撤销日期"),
 		opt(fDiseCode, "病种", "病种编码"),
 	),
-	newKind(record.InputSettlements, fSetlID,
+	newKind(record.InputSettlements, keys(fSetlID),
 		req(fSetlID, "结算ID", "结算编号"),
 		opt(fMdtrtID, "就诊ID"),
 		opt(fPsnNo, "人员编号"),
@@ -173,10 +188,43 @@ var kinds = []*kindSpec{
 		opt(fRefdFlag, "退费结算标志"),
 		opt(fInitSetlID, "原结算ID"),
 	),
+	// SPEC 2.6. The amount and reason columns may be absent from a file of
+	// approvals only; a row that needs them is rejected (decisions.go).
+	// decision and decided_on, not reviewer, are the keys: a counter's
+	// claims workbook may well keep a 复核人 column of its own.
+	newKind(record.InputDecisions, keys(fDecision, fDecidedOn),
+		req(fClaimID, "申请编号"),
+		req(fDecision, "复核结论", "复核决定"),
+		opt(fAmount, "核定金额"),
+		opt(fReason, "理由", "复核理由"),
+		req(fReviewer, "复核人"),
+		req(fDecidedOn, "复核日期"),
+	),
+	// SPEC 2.7. reason may be absent from a file of successes only. result
+	// and reason are too common words to tell the kind.
+	newKind(record.InputPayments, keys(fBankRef, fPaidOn),
+		req(fClaimID, "申请编号"),
+		req(fAmount, "支付金额"),
+		req(fPaidOn, "支付日期"),
+		req(fBankRef, "银行流水号"),
+		req(fResult, "支付结果"),
+		opt(fReason, "失败原因"),
+	),
 }
 
-func newKind(kind string, key field, cols ...column) *kindSpec {
-	k := &kindSpec{kind: kind, key: key, columns: cols, lookup: map[string]field{}}
+// keyOrder is the order in which DetectKind tries the kinds' key columns
+// when the header alone does not settle the kind. Decisions and payments
+// come first: their rows carry claim_id too, which would otherwise make
+// them claims files, reported as lacking a dozen columns.
+var keyOrder = []string{
+	record.InputDecisions, record.InputPayments,
+	record.InputClaims, record.InputStatement, record.InputFilings, record.InputSettlements,
+}
+
+func keys(f ...field) []field { return f }
+
+func newKind(kind string, keys []field, cols ...column) *kindSpec {
+	k := &kindSpec{kind: kind, keys: keys, columns: cols, lookup: map[string]field{}}
 	for _, c := range cols {
 		k.lookup[headerKey(fieldNames[c.f])] = c.f
 		for _, l := range c.labels {
@@ -267,11 +315,20 @@ func (k *kindSpec) missing(header []string) []field {
 
 // DetectKind tells the kind of an input file from its header row: the one
 // kind whose required columns are all present; failing that, or when
-// several are, the kind named by a key column (claim_id, stmt_begndate,
-// filing_id, setl_id, in that order). A file with a key column but missing
-// other required columns is still told, so that the caller can name what is
-// missing.
+// several are, the kind named by a key column, tried in keyOrder (decision
+// or decided_on, bank_ref or paid_on, claim_id, stmt_begndate, filing_id,
+// setl_id). A file with a key column but missing other required columns is
+// still told, so that the caller can name what is missing. A header with key
+// columns of both decisions and payments is not told: which of the two it
+// is cannot be guessed, and a wrong guess would misread every row.
 func DetectKind(header []string) (kind string, ok bool) {
+	kind, err := detectKind(header)
+	return kind, err == nil
+}
+
+// detectKind is DetectKind with the reason a kind cannot be told, for the
+// file's error.
+func detectKind(header []string) (string, error) {
 	var complete []*kindSpec
 	for _, k := range kinds {
 		if k.matches(header) > 0 && len(k.missing(header)) == 0 {
@@ -279,16 +336,30 @@ func DetectKind(header []string) (kind string, ok bool) {
 		}
 	}
 	if len(complete) == 1 {
-		return complete[0].kind, true
+		return complete[0].kind, nil
 	}
-	for _, k := range kinds {
-		for _, c := range header {
-			if f, ok := k.match(c); ok && f == k.key {
-				return k.kind, true
-			}
+	dec, pay := specOf(record.InputDecisions), specOf(record.InputPayments)
+	if d, p := dec.keyIn(header), pay.keyIn(header); d >= 0 && p >= 0 {
+		return "", fmt.Errorf("%w: it has columns of review decisions (%s) and of payment results (%s); give decisions and payments in files of their own",
+			ErrUnknownKind, strings.TrimSpace(header[d]), strings.TrimSpace(header[p]))
+	}
+	for _, name := range keyOrder {
+		if specOf(name).keyIn(header) >= 0 {
+			return name, nil
 		}
 	}
-	return "", false
+	return "", fmt.Errorf("%w; expected columns: %s", ErrUnknownKind, expectedColumns())
+}
+
+// keyIn returns the index of the first header cell that names a key column
+// of k, or -1.
+func (k *kindSpec) keyIn(header []string) int {
+	for i, c := range header {
+		if f, ok := k.match(c); ok && slices.Contains(k.keys, f) {
+			return i
+		}
+	}
+	return -1
 }
 
 // columns maps the fields of one kind to the cells of a data row.

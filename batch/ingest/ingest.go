@@ -1,6 +1,11 @@
-// Package ingest turns the input files of SPEC 2.1–2.4 (settlement exports,
-// manual claims, the filing registry, clearing statements) into record types
-// and row-level rejects (SPEC 3.5). It knows nothing of the rules.
+// Package ingest turns the input files of SPEC 2.1–2.4, 2.6 and 2.7
+// (settlement exports, manual claims, the filing registry, clearing
+// statements, review decisions, payment results) into record types and
+// row-level rejects (SPEC 3.5). It knows nothing of the rules: it checks what
+// one row, or one file, shows by itself, and leaves to the rules what needs
+// the ledger (whether a decided or paid claim exists and is in a state that
+// allows it); every record carries its record.Source so that the rules can
+// reject its row by file, sheet and row.
 //
 // Files are CSV (UTF-8 with or without BOM, or GB18030) or XLSX. The header
 // row is found among the first rows, so banner rows above it are skipped; its
@@ -28,9 +33,9 @@ import (
 
 // Options says how to read one file.
 type Options struct {
-	Kind  string      // record.InputSettlements | InputClaims | InputFilings | InputStatement; "" = tell from the header row
+	Kind  string      // record.InputSettlements | InputClaims | InputFilings | InputStatement | InputDecisions | InputPayments; "" = tell from the header row
 	Sheet string      // XLSX sheet name; "" = first sheet
-	AsOf  record.Date // dcla_date after AsOf is a bad row; zero = no check
+	AsOf  record.Date // dcla_date, decided_on or paid_on after AsOf is a bad row; zero = no check
 	// Rows, when set, is advanced by the data rows read as reading goes
 	// (every few thousand rows, and the rest at the end), so that a run
 	// can show its progress while a large file is read.
@@ -48,7 +53,13 @@ type Result struct {
 	Claims      []record.Claim // rows grouped by claim_id, in order of first appearance
 	Filings     []record.Filing
 	Statement   []record.StatementRow
-	Rejects     []record.Reject
+	Decisions   []record.Decision
+	// Payments may hold one bank_ref twice with identical content: the
+	// rules take the later as a re-import (SPEC 2.7), as they take one sent
+	// again on a later night. A later row with the same bank_ref and other
+	// content is rejected here.
+	Payments []record.Payment
+	Rejects  []record.Reject
 
 	// What MergeClaims needs of a claims file besides its claims: how its
 	// header names the columns, and the claim_ids whose rows it rejected.
@@ -173,9 +184,9 @@ func read(ctx context.Context, src rowSource, file, sheet string, opt Options) (
 	}
 	kind := opt.Kind
 	if kind == "" {
-		var ok bool
-		if kind, ok = DetectKind(header); !ok {
-			return nil, fail(hdrRow, fmt.Errorf("%w; expected columns: %s", ErrUnknownKind, expectedColumns()))
+		var err error
+		if kind, err = detectKind(header); err != nil {
+			return nil, fail(hdrRow, err)
 		}
 	}
 	spec := specOf(kind)

@@ -600,6 +600,22 @@ func TestDetectKind(t *testing.T) {
 		{"with no kind complete, claim_id wins over setl_id", "setl_id,claim_id,certno", record.InputClaims, true},
 		{"no key column", "certno,medfee_sumamt", "", false},
 		{"empty", "", "", false},
+		// SPEC 2.6 and 2.7: both kinds carry claim_id, and neither is a claims file.
+		{"decisions in Chinese", decisionsHeader, record.InputDecisions, true},
+		{"decisions in English", decisionsHeaderEnglish, record.InputDecisions, true},
+		{"decisions without their optional columns", "claim_id,decision,reviewer,decided_on", record.InputDecisions, true},
+		{"payments in Chinese", paymentsHeader, record.InputPayments, true},
+		{"payments in English", paymentsHeaderEnglish, record.InputPayments, true},
+		{"decisions missing reviewer: decision tells the kind, not claim_id", "申请编号,复核结论,复核日期", record.InputDecisions, true},
+		{"payments missing bank_ref: paid_on tells the kind, not claim_id", "claim_id,amount,paid_on,result", record.InputPayments, true},
+		{"claims with the optional bank columns", claimsHeader + ",开户银行,银行账号", record.InputClaims, true},
+		{"claims with a stray reviewer column stay claims", claimsHeader + ",复核人", record.InputClaims, true},
+		{"a complete claims header with decision columns (a filled worklist) is decisions",
+			claimsHeader + ",复核结论,核定金额,理由,复核人,复核日期", record.InputDecisions, true},
+		{"a claims header missing a column, with a decision column, is decisions", "申请编号,证件号码,复核结论", record.InputDecisions, true},
+		{"key columns of decisions and of payments: not told", "claim_id,decision,bank_ref", "", false},
+		{"both complete: not told", decisionsHeaderEnglish + ",paid_on,bank_ref,result", "", false},
+		{"result and reason are too common to tell payments: claim_id makes it claims", "claim_id,result,reason", record.InputClaims, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -608,6 +624,16 @@ func TestDetectKind(t *testing.T) {
 				t.Errorf("DetectKind = %q, %v; want %q, %v", got, ok, tt.want, tt.ok)
 			}
 		})
+	}
+}
+
+// A header with columns of both decisions and payments stops the file with
+// a message that names one column of each, not the list of every kind's.
+func TestDetectKindAmbiguousMessage(t *testing.T) {
+	_, err := readString(t, "mixed.csv", "申请编号,复核结论,银行流水号,支付金额\nC1,核准,B1,100\n", Options{})
+	want := "mixed.csv: row 1: cannot tell what kind of file this is: it has columns of review decisions (复核结论) and of payment results (银行流水号); give decisions and payments in files of their own"
+	if !errors.Is(err, ErrUnknownKind) || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
 	}
 }
 
@@ -651,7 +677,10 @@ func FuzzReadCSV(f *testing.F) {
 	f.Add("fixmedins_code,stmt_begndate,stmt_enddate,insutype,clr_type,fixmedins_setl_cnt,medfee_sumamt,fund_pay_sumamt,acct_pay\nH,20250101,20250131,310,11,1,1,1,1\n")
 	f.Add("\ufeff\"a\nb\",\"\"\"\r\n")
 	f.Add("\xb2\xe2\xca\xd4,\xff\xfe\n")
-	kindsToTry := []string{"", record.InputSettlements, record.InputClaims, record.InputFilings, record.InputStatement}
+	f.Add(decisionsHeader + "\n" + decisionLine("C1", "调整", "1.00", "x", "2025-01-01") + "\n")
+	f.Add(paymentsHeaderEnglish + "\n" + paymentLine("C1", "-1.00", "2025-01-01", "B1", "success", "") + "\n")
+	kindsToTry := []string{"", record.InputSettlements, record.InputClaims, record.InputFilings, record.InputStatement,
+		record.InputDecisions, record.InputPayments}
 	f.Fuzz(func(t *testing.T, content string) {
 		for _, k := range kindsToTry {
 			res, err := readString(t, "f.csv", content, Options{Kind: k, AsOf: record.D(2025, 12, 31)})
@@ -662,7 +691,7 @@ func FuzzReadCSV(f *testing.F) {
 				}
 				continue
 			}
-			n := len(res.Settlements) + len(res.Filings) + len(res.Statement)
+			n := len(res.Settlements) + len(res.Filings) + len(res.Statement) + len(res.Decisions) + len(res.Payments)
 			for _, c := range res.Claims {
 				n += len(c.Invoices)
 			}

@@ -63,6 +63,8 @@ type parser struct {
 
 	claims map[string]int // claim_id → index in groups
 	groups []claimGroup
+
+	bankRefs map[string]int // bank_ref → index in res.Payments of its first row
 }
 
 // maxReserve bounds the records reserved from a size estimate.
@@ -79,6 +81,10 @@ func (p *parser) reserve(kind string, n int) {
 		p.res.Filings = slices.Grow(p.res.Filings, n)
 	case record.InputStatement:
 		p.res.Statement = slices.Grow(p.res.Statement, n)
+	case record.InputDecisions:
+		p.res.Decisions = slices.Grow(p.res.Decisions, n)
+	case record.InputPayments:
+		p.res.Payments = slices.Grow(p.res.Payments, n)
 	}
 }
 
@@ -118,6 +124,10 @@ func (p *parser) row(kind string, cells []string, row int) {
 		p.filing(rc)
 	case record.InputStatement:
 		p.statement(rc)
+	case record.InputDecisions:
+		p.decision(rc)
+	case record.InputPayments:
+		p.payment(rc)
 	}
 }
 
@@ -133,11 +143,16 @@ func (p *parser) rejectCol(src record.Source, col, value, reason string) {
 
 // reject makes the Reject of the cell value in column f, the column named as
 // the file's header names it (by its field name when c is nil) and the value
-// masked: certno by MaskID, ID-like numbers in any other cell by MaskText.
+// masked: certno by MaskID, bank_account by MaskAccount, ID-like numbers in
+// any other cell by MaskText. Rejects reach the terminal, the PDF and the
+// rejects export, none of which may show an ID or an account in full.
 func (c *columns) reject(src record.Source, f field, value, reason string) record.Reject {
-	if f == fCertno {
+	switch f {
+	case fCertno:
 		value = record.MaskID(value)
-	} else {
+	case fBankAccount:
+		value = record.MaskAccount(value)
+	default:
 		value = record.MaskText(value)
 	}
 	col := fieldNames[f]

@@ -36,6 +36,7 @@ const (
 	reasonClaimDiffers = "同一申请各行不一致 / rows of one claim disagree on this column"
 	reasonClaimSibling = "同一申请的其他行有误 / another row of this claim was rejected"
 	reasonInvoiceTwice = "同一申请票据重复 / invoice listed twice in one claim"
+	reasonBankAccount  = "银行账号应为8至30位数字（Excel中请将该列设为文本） / bank account must be 8 to 30 digits (in Excel, format the column as text)"
 	reasonBeyondHeader = "单元格多于表头，各列可能错位 / value beyond the header's last column: the row's values may be shifted"
 )
 

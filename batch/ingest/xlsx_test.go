@@ -173,6 +173,7 @@ func FuzzReadXLSX(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(b.Bytes())
+	f.Add(decisionsWorkbook(f))
 	f.Add([]byte("PK\x03\x04"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := readString(t, "f.xlsx", string(data), Options{})
@@ -183,7 +184,7 @@ func FuzzReadXLSX(f *testing.F) {
 			}
 			return
 		}
-		if len(res.Settlements)+len(res.Filings)+len(res.Statement) > res.Rows {
+		if len(res.Settlements)+len(res.Filings)+len(res.Statement)+len(res.Decisions)+len(res.Payments) > res.Rows {
 			t.Fatalf("more records than rows")
 		}
 	})

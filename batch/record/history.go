@@ -250,6 +250,8 @@ const (
 	InputClaims      = "claims"
 	InputFilings     = "filings"
 	InputStatement   = "statement"
+	InputDecisions   = "decisions" // SPEC 2.6
+	InputPayments    = "payments"  // SPEC 2.7
 )
 
 // InputFile is a row of the input_files table.

@@ -87,9 +87,66 @@ type Claim struct {
 	Enddate           Date
 	DclaDate          Date
 	MaterialsComplete bool
-	MedfeeSumamt      decimal.Decimal
-	InscpScpAmt       decimal.Decimal
-	Invoices          []Invoice
+	// BankName and BankAccount are where a payout goes (SPEC 2.2, optional).
+	// The account is kept as digits only; it is shown in full only in the
+	// payouts export, masked with MaskAccount everywhere else.
+	BankName     string
+	BankAccount  string
+	MedfeeSumamt decimal.Decimal
+	InscpScpAmt  decimal.Decimal
+	Invoices     []Invoice
+}
+
+// Review decisions (SPEC 2.6), as stored in the ledger.
+const (
+	DecisionApprove = "approve" // 核准: pays the computed amount
+	DecisionReject  = "reject"  // 驳回: pays nothing
+	DecisionAdjust  = "adjust"  // 调整: pays Amount
+)
+
+// Decision is one row of a review-decisions file (SPEC 2.6): what a
+// reviewer decided on a held (review) or appealed claim. Ingest checks what
+// one row can show; whether the claim exists and may be decided is for the
+// rules, which reject the row by Src when it may not.
+type Decision struct {
+	ClaimID   string
+	Decision  string              // DecisionApprove, DecisionReject or DecisionAdjust
+	Amount    decimal.NullDecimal // adjust only, ≥ 0; not Valid for approve and reject
+	Reason    string              // required for reject and adjust
+	Reviewer  string
+	DecidedOn Date
+
+	Src Source
+}
+
+// Payment results (SPEC 2.7), as stored in the ledger.
+const (
+	PaymentSuccess = "success" // 成功
+	PaymentFailed  = "failed"  // 失败
+)
+
+// Payment is one row of a payment-results file (SPEC 2.7): what the bank or
+// the finance system paid for a claim. A negative Amount with
+// PaymentSuccess is money recovered from the person (追回). BankRef is the
+// re-import key: the same bank_ref with the same content again is a
+// re-import (SameAs), with other content a conflict.
+type Payment struct {
+	ClaimID string
+	Amount  decimal.Decimal
+	PaidOn  Date
+	BankRef string
+	Result  string // PaymentSuccess or PaymentFailed
+	Reason  string // why it failed; required for PaymentFailed
+
+	Src Source
+}
+
+// SameAs reports whether p and q say the same thing, wherever each stands:
+// a payment row sent again is a re-import when it is the same as the
+// first (SPEC 2.7), whatever the amount's written scale (100 = 100.00).
+func (p Payment) SameAs(q Payment) bool {
+	return p.ClaimID == q.ClaimID && p.Amount.Equal(q.Amount) && p.PaidOn == q.PaidOn &&
+		p.BankRef == q.BankRef && p.Result == q.Result && p.Reason == q.Reason
 }
 
 // Filing kinds (SPEC 2.3), as stored in the ledger.

@@ -3,6 +3,8 @@ package record
 import (
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 func TestAddMonths(t *testing.T) {
@@ -64,5 +66,36 @@ func TestMaskID(t *testing.T) {
 	got := MaskText("证件号 130102199001011234 与 13010219900101123x 不符")
 	if got != "证件号 130102********1234 与 130102********123x 不符" {
 		t.Errorf("MaskText = %q", got)
+	}
+}
+
+func TestMaskAccount(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"a 19-digit card keeps its last four", "6222021234567891234", "***************1234"},
+		{"a 16-digit card", "6228480012345678", "************5678"},
+		{"an account of 8 digits, the shortest accepted", "12345678", "****5678"},
+		{"four characters or fewer are hidden whole", "1234", "****"},
+		{"empty stays empty", "", ""},
+		{"a cell as typed, spaces and all, is counted by characters", "6222 0212 3456", "**********3456"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := MaskAccount(tc.in); got != tc.want {
+				t.Errorf("MaskAccount(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPaymentSameAs(t *testing.T) {
+	a := Payment{ClaimID: "C1", Amount: decimal.RequireFromString("100"), PaidOn: D(2026, 4, 1), BankRef: "B1", Result: PaymentSuccess,
+		Src: Source{File: "a.csv", Row: 2}}
+	b := a
+	b.Amount, b.Src = decimal.RequireFromString("100.00"), Source{File: "b.csv", Row: 9}
+	if !a.SameAs(b) {
+		t.Error("the same payment written 100 and 100.00, from another file, must be the same")
+	}
+	b.Amount = decimal.RequireFromString("100.01")
+	if a.SameAs(b) {
+		t.Error("another amount must not be the same")
 	}
 }
