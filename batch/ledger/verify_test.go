@@ -87,7 +87,7 @@ func TestDigestIgnoresPhysicalOrder(t *testing.T) {
 func TestChainBackfill(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ledger.duckdb")
-	l, err := Open(ctx, path)
+	l, err := Open(ctx, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
