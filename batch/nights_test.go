@@ -102,7 +102,7 @@ type ledgerState struct {
 // runNights commits each batch as one night, in chunks of about chunk
 // visits, into a new ledger and reads back its state.
 func runNights(ctx context.Context, path string, pol *policy.Policy, nights []record.Batch, chunk int) (ledgerState, error) {
-	l, err := ledger.Open(ctx, path)
+	l, err := ledger.Open(ctx, path, nil)
 	if err != nil {
 		return ledgerState{}, err
 	}

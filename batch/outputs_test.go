@@ -3,8 +3,13 @@ package batch
 import (
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
+
+	"medrecon/batch/ledger"
 )
 
 // The command an exit-4 message prints must paste into a shell as it is.
@@ -14,9 +19,22 @@ func TestRerunCommand(t *testing.T) {
 		{"/srv/medrecon/ledger.duckdb", "/srv/报表 2026/run.pdf", "medrecon report --db /srv/medrecon/ledger.duckdb --run R20260411-001 --out '/srv/报表 2026/run.pdf'"},
 		{"it's.duckdb", "r.pdf", `medrecon report --db 'it'\''s.duckdb' --run R20260411-001 --out r.pdf`},
 	} {
-		if got := command("report", tt.db, "R20260411-001", tt.out); got != tt.want {
+		if got := command("report", Config{Ledger: tt.db}, "R20260411-001", tt.out); got != tt.want {
 			t.Errorf("command(%q, %q) = %s, want %s", tt.db, tt.out, got, tt.want)
 		}
+	}
+	// An encrypted ledger's command carries its key file.
+	keyFile := filepath.Join(t.TempDir(), "the key")
+	if err := os.WriteFile(keyFile, []byte(strings.Repeat("k", 44)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key, err := ledger.ReadKey(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "medrecon export --db l.duckdb --run R20260411-001 --key-file '" + keyFile + "' --out exports"
+	if got := command("export", Config{Ledger: "l.duckdb", Key: key}, "R20260411-001", "exports"); got != want {
+		t.Errorf("command with a key = %s, want %s", got, want)
 	}
 }
 

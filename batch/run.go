@@ -51,7 +51,8 @@ type Input struct {
 
 // Config is everything one run needs. Nothing in it is global.
 type Config struct {
-	Ledger         string // path of the DuckDB ledger file
+	Ledger         string      // path of the DuckDB ledger file
+	Key            *ledger.Key // the ledger's key when it is encrypted (SPEC 4.4), else nil
 	Policy         *policy.Policy
 	AsOf           record.Date
 	Inputs         []Input
@@ -198,7 +199,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 
 	// 2. Open the ledger and drop the files it already holds.
 	created := !exists(cfg.Ledger)
-	l, err := ledger.OpenWait(ctx, cfg.Ledger, cfg.Wait, ledger.Open, func(err error) {
+	l, err := ledger.OpenWait(ctx, cfg.Ledger, cfg.Key, cfg.Wait, ledger.Open, func(err error) {
 		log.Warn("waiting for the ledger", "err", record.MaskText(err.Error()), "wait", cfg.Wait)
 	})
 	if err != nil {
@@ -670,7 +671,7 @@ func writeOutputs(ctx context.Context, l *ledger.Ledger, cfg Config, runID strin
 			sum.Failed = append(sum.Failed, OutputFailure{
 				Output: "report", Path: cfg.ReportPath,
 				Reason: record.MaskText(strings.TrimPrefix(reason(perr), "write "+cfg.ReportPath+": ")),
-				Rerun:  command("report", cfg.Ledger, runID, cfg.ReportPath),
+				Rerun:  command("report", cfg, runID, cfg.ReportPath),
 			})
 		} else {
 			sum.Report = cfg.ReportPath
@@ -684,7 +685,7 @@ func writeOutputs(ctx context.Context, l *ledger.Ledger, cfg Config, runID strin
 		if eerr != nil {
 			sum.Failed = append(sum.Failed, OutputFailure{
 				Output: "export", Path: dir, Reason: record.MaskText(reason(eerr)),
-				Rerun: command("export", cfg.Ledger, runID, cfg.ExportDir),
+				Rerun: command("export", cfg, runID, cfg.ExportDir),
 			})
 		} else {
 			sum.Export = dir
@@ -696,7 +697,7 @@ func writeOutputs(ctx context.Context, l *ledger.Ledger, cfg Config, runID strin
 		if _, perr := l.Publish(ctx, cfg.PublishDir, cfg.PublishKey, false); perr != nil {
 			sum.Failed = append(sum.Failed, OutputFailure{
 				Output: "publish", Path: cfg.PublishDir, Reason: record.MaskText(reason(perr)),
-				Rerun: strings.Join([]string{"medrecon", "publish", "--db", shellQuote(cfg.Ledger), "--out", shellQuote(cfg.PublishDir)}, " "),
+				Rerun: strings.Join(append([]string{"medrecon", "publish", "--db", shellQuote(cfg.Ledger)}, keyArgs(cfg, "--out", shellQuote(cfg.PublishDir))...), " "),
 			})
 		} else {
 			sum.Published = cfg.PublishDir
@@ -762,8 +763,16 @@ func isTempName(path string) bool { return tempName.MatchString(filepath.Base(pa
 
 // command is the medrecon command line that writes a run's report or
 // exports again.
-func command(what, db, runID, out string) string {
-	return strings.Join([]string{"medrecon", what, "--db", shellQuote(db), "--run", runID, "--out", shellQuote(out)}, " ")
+func command(what string, cfg Config, runID, out string) string {
+	return strings.Join(append([]string{"medrecon", what, "--db", shellQuote(cfg.Ledger), "--run", runID}, keyArgs(cfg, "--out", shellQuote(out))...), " ")
+}
+
+// keyArgs is args, after --key-file KEY when the ledger is encrypted.
+func keyArgs(cfg Config, args ...string) []string {
+	if cfg.Key == nil {
+		return args
+	}
+	return append([]string{"--key-file", shellQuote(cfg.Key.File())}, args...)
 }
 
 // shellQuote quotes s for a POSIX shell when it holds anything but plain

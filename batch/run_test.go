@@ -120,7 +120,7 @@ func TestRunRecordsFilesGivenAgain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := ledger.Open(ctx, db)
+	l, err := ledger.Open(ctx, db, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

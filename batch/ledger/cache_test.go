@@ -17,7 +17,7 @@ import (
 func TestHistoryAndCommitDropTheirCache(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "ledger.duckdb")
-	l, err := Open(ctx, path)
+	l, err := Open(ctx, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestHistoryAndCommitDropTheirCache(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if l, err = Open(ctx, path); err != nil {
+	if l, err = Open(ctx, path, nil); err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()

@@ -55,7 +55,7 @@ func TestSmallTablesStayOneRowGroup(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ledger.duckdb")
 	var wantRuns, wantPaths []string
 	for night := 1; night <= 4; night++ {
-		l, err := Open(ctx, path)
+		l, err := Open(ctx, path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestSmallTablesStayOneRowGroup(t *testing.T) {
 		wantPaths = append(wantPaths, files[0].Path, files[1].Path)
 	}
 
-	l, err := OpenReadOnly(ctx, path)
+	l, err := OpenReadOnly(ctx, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	l, err := Open(ctx, path)
+	l, err := Open(ctx, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestMigrateBackfills(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	l, err := Open(ctx, path)
+	l, err := Open(ctx, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -84,6 +84,41 @@
 // lowered for a moment and set back to the value DuckDB showed when the
 // ledger was opened.
 //
+// # Encryption at rest
+//
+// DuckDB 1.4 encrypts a database file (AES-256-GCM, every block but the
+// main header, with the WAL) only when it is ATTACHed with ENCRYPTION_KEY;
+// the connection string takes no key. So open starts DuckDB in memory and
+// attaches the ledger file as catalog "ledger", which every connection of
+// the pool then USEs: the first connection attaches, the others only USE it
+// (attaching again on each new connection, even with IF NOT EXISTS, made
+// statements of other connections wait). A plain ledger is opened the same
+// way without the key, so the tests of the package exercise the one path
+// both take; the lock, the read-only mode (ATTACH … READ_ONLY), the
+// vacuum setting, the temporary directory (LEDGER.tmp, where DuckDB puts it
+// for a file opened by name) and the 0600 modes are the same for both.
+//
+// Temporary files are not covered by the database's key: DuckDB encrypts
+// them only with temp_file_encryption, which open sets for an encrypted
+// ledger (a transaction larger than memory, which dropCache can provoke,
+// otherwise spills its rows, ID numbers and all, in the clear; the tests
+// scan for it). DuckDB refuses a wrong key ("Wrong encryption key"), a
+// missing one and a key for a plain file only in words; openError turns
+// those into ErrKey with the ledger's name, and no message carries the key.
+//
+// A key file is text (ReadKey): DuckDB derives its AES key from the text, so
+// the text must carry the entropy, at least 32 characters; base64 of 32
+// random bytes has 44. The person key of an encrypted ledger's auditors'
+// copy is HMAC-SHA256 under a secret derived from the key text, not the text
+// itself. Encrypt moves a plain ledger to an encrypted one with COPY FROM
+// DATABASE: the digests are over values in a fixed order, so the copy's
+// chain is the original's, which Encrypt checks.
+//
+// DuckDB 1.4.1 writes encrypted files with its bundled Mbed TLS; 1.4.2
+// (advisory GHSA-vmp8-hg63-v2hp) requires the httpfs extension's OpenSSL to
+// write them, which a ledger on an offline server cannot download: an
+// upgrade of go-duckdb has to bring that extension along.
+//
 // The first medrecon run on a ledger of an older schema version upgrades it,
 // in one transaction (migrations in ledger.go, one SQL file a version).
 package ledger

@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/marcboeker/go-duckdb/v2"
@@ -72,16 +74,16 @@ func lockError(path string, err error) *LockError {
 	return e
 }
 
-// OpenWait calls open (Open or OpenReadOnly) until the ledger is no longer
+// OpenWait calls open (Open or OpenReadOnly, with its key) until the ledger is no longer
 // locked or wait has passed, so that a nightly run outlasts an auditor's
 // session instead of failing. A wait of 0 tries once. waiting, when not nil,
 // is told the first refusal, before the waiting begins. When the time is up
 // the error still wraps ErrLocked.
-func OpenWait(ctx context.Context, path string, wait time.Duration, open func(context.Context, string) (*Ledger, error), waiting func(error)) (*Ledger, error) {
+func OpenWait(ctx context.Context, path string, key *Key, wait time.Duration, open func(context.Context, string, *Key) (*Ledger, error), waiting func(error)) (*Ledger, error) {
 	deadline := time.Now().Add(wait)
 	delay := 100 * time.Millisecond
 	for first := true; ; first = false {
-		l, err := open(ctx, path)
+		l, err := open(ctx, path, key)
 		if err == nil || !errors.Is(err, ErrLocked) {
 			return l, err
 		}
@@ -142,10 +144,13 @@ type Ledger struct {
 
 // Open opens the ledger at path for reading and writing, creating the file
 // and its schema when it does not exist and upgrading an older schema.
+// With a key the ledger is encrypted: a new one is created encrypted, an
+// existing one must be encrypted with that key; without one it must not be
+// encrypted (an error wrapping ErrKey otherwise).
 // It returns an error wrapping ErrLocked when another process has the file.
 // The file is mode 0600 when Open returns (see Protect).
-func Open(ctx context.Context, path string) (*Ledger, error) {
-	l, err := open(ctx, path, false)
+func Open(ctx context.Context, path string, key *Key) (*Ledger, error) {
+	l, err := open(ctx, path, key, false)
 	if err != nil {
 		return nil, err
 	}
@@ -176,14 +181,15 @@ func (l *Ledger) Protect() error {
 	return nil
 }
 
-// OpenReadOnly opens an existing ledger for reports, explain and deadlines.
+// OpenReadOnly opens an existing ledger for reports, explain and deadlines,
+// with its key when it is encrypted (see Open).
 // A missing file is an error naming it; a file held by a writer gives an
 // error wrapping ErrLocked.
-func OpenReadOnly(ctx context.Context, path string) (*Ledger, error) {
+func OpenReadOnly(ctx context.Context, path string, key *Key) (*Ledger, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("ledger %s: %w", path, err)
 	}
-	l, err := open(ctx, path, true)
+	l, err := open(ctx, path, key, true)
 	if err != nil {
 		return nil, err
 	}
@@ -198,9 +204,33 @@ func OpenReadOnly(ctx context.Context, path string) (*Ledger, error) {
 	return l, nil
 }
 
-func open(ctx context.Context, path string, readOnly bool) (*Ledger, error) {
+// catalog is the name the ledger file is attached under (see open).
+const catalog = "ledger"
+
+// quote is s as an SQL string literal.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// open opens DuckDB in memory and attaches the ledger file to it as catalog
+// "ledger", the default catalog of every connection. DuckDB takes an
+// encryption key only in ATTACH (DuckDB 1.4: ATTACH 'f' (ENCRYPTION_KEY
+// '…')), not in the connection string, so every ledger, encrypted or not, is
+// opened this one way. Each new connection of the pool runs the ATTACH (a
+// no-op once the file is attached) and USE, so every statement of the
+// package reads the ledger without naming it.
+func open(ctx context.Context, path string, key *Key, readOnly bool) (*Ledger, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("ledger %q: not a usable file name", path)
+	}
+	var opts []string
+	if key != nil {
+		opts = append(opts, "ENCRYPTION_KEY "+quote(key.secret))
+	}
+	if readOnly {
+		opts = append(opts, "READ_ONLY")
+	}
+	attach := `ATTACH ` + quote(path) + ` AS ` + catalog
+	if len(opts) > 0 {
+		attach += ` (` + strings.Join(opts, ", ") + `)`
 	}
 	// max_vacuum_tasks=0: DuckDB's checkpoint otherwise merges the small row
 	// groups that each night appends into full ones, rewriting up to a few
@@ -210,30 +240,73 @@ func open(ctx context.Context, path string, readOnly bool) (*Ledger, error) {
 	// same. What the merge would buy (fewer row groups, the deleted rows of
 	// year_totals and filings reclaimed) does not change any result, and the
 	// file came out smaller without it.
-	dsn := path + "?max_vacuum_tasks=0"
-	if readOnly {
-		dsn += "&access_mode=read_only"
+	//
+	// temp_directory is where DuckDB puts it for a database opened by file
+	// name, beside the ledger; an encrypted ledger's temporary files (rows
+	// a large transaction spills before its commit) are encrypted too, with
+	// a key DuckDB makes for them (temp_file_encryption).
+	setup := []string{
+		`SET temp_directory = ` + quote(path+".tmp"),
+		`SET temp_file_encryption = ` + strconv.FormatBool(key != nil),
 	}
-	c, err := duckdb.NewConnector(dsn, nil)
-	if err != nil {
-		if isLockError(err) {
-			return nil, lockError(path, err)
+	var (
+		mu       sync.Mutex
+		attached bool
+	)
+	c, err := duckdb.NewConnector("?max_vacuum_tasks=0", func(ex driver.ExecerContext) error {
+		mu.Lock()
+		defer mu.Unlock()
+		stmts := []string{`USE ` + catalog}
+		if !attached {
+			stmts = append([]string{attach}, stmts...)
 		}
+		for _, q := range stmts {
+			if _, err := ex.ExecContext(context.WithoutCancel(ctx), q, nil); err != nil {
+				return key.scrub(err)
+			}
+		}
+		attached = true
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("ledger %s: %w", path, err)
 	}
 	db := sql.OpenDB(c)
-	if err := db.PingContext(ctx); err != nil {
+	fail := func(err error) (*Ledger, error) {
 		db.Close()
 		c.Close()
-		return nil, fmt.Errorf("ledger %s: %w", path, err)
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		return fail(openError(path, key, err))
+	}
+	for _, q := range setup {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fail(fmt.Errorf("ledger %s: %w", path, err))
+		}
 	}
 	l := &Ledger{path: path, db: db, conn: c, readOnly: readOnly}
 	if err := l.pinMemoryLimit(ctx); err != nil {
-		db.Close()
-		c.Close()
-		return nil, fmt.Errorf("ledger %s: %w", path, err)
+		return fail(fmt.Errorf("ledger %s: %w", path, err))
 	}
 	return l, nil
+}
+
+// openError names what kept the ledger from opening: another process's
+// lock, or a key that does not fit it. DuckDB says either only in words.
+func openError(path string, key *Key, err error) error {
+	msg := err.Error()
+	switch {
+	case isLockError(err):
+		return lockError(path, err)
+	case strings.Contains(msg, "Wrong encryption key"):
+		return fmt.Errorf("ledger %s is encrypted with another key than the one in %s: %w", path, key.File(), ErrKey)
+	case strings.Contains(msg, "without a key"):
+		return fmt.Errorf("ledger %s is encrypted: give its key file with --key-file or MEDRECON_KEY_FILE: %w", path, ErrKey)
+	case strings.Contains(msg, "is not encrypted"):
+		return fmt.Errorf("ledger %s is not encrypted, but %s was given: leave out --key-file (and MEDRECON_KEY_FILE) for it, or encrypt it first with medrecon encrypt: %w", path, key, ErrKey)
+	}
+	return fmt.Errorf("ledger %s: %w", path, err)
 }
 
 // pinMemoryLimit sets DuckDB's memory limit to the value it reports, which
@@ -319,7 +392,8 @@ func (l *Ledger) Close() error {
 func (l *Ledger) version(ctx context.Context) (int, error) {
 	var n int
 	err := l.db.QueryRowContext(ctx,
-		`SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta' AND table_schema = 'main'`).Scan(&n)
+		`SELECT count(*) FROM information_schema.tables
+		WHERE table_name = 'meta' AND table_schema = 'main' AND table_catalog = current_database()`).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}

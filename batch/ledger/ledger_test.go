@@ -41,7 +41,7 @@ func nd(s string) decimal.NullDecimal { return decimal.NullDecimal{Decimal: d(s)
 func newLedger(t testing.TB) (*Ledger, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "ledger.duckdb")
-	l, err := Open(context.Background(), path)
+	l, err := Open(context.Background(), path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,8 +245,8 @@ func TestReopenKeepsSchema(t *testing.T) {
 	if _, err := os.Stat(path + ".wal"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("clean Close left %s.wal (stat: %v)", filepath.Base(path), err)
 	}
-	for _, open := range []func(context.Context, string) (*Ledger, error){Open, OpenReadOnly} {
-		l2, err := open(context.Background(), path)
+	for _, open := range []func(context.Context, string, *Key) (*Ledger, error){Open, OpenReadOnly} {
+		l2, err := open(context.Background(), path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -271,7 +271,7 @@ func TestOpenSettings(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	ro, err := OpenReadOnly(context.Background(), path)
+	ro, err := OpenReadOnly(context.Background(), path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +283,7 @@ func TestOpenSettings(t *testing.T) {
 
 func TestOpenReadOnlyMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "absent.duckdb")
-	_, err := OpenReadOnly(context.Background(), path)
+	_, err := OpenReadOnly(context.Background(), path, nil)
 	if err == nil || !strings.Contains(err.Error(), path) {
 		t.Fatalf("OpenReadOnly(missing) = %v, want an error naming %s", err, path)
 	}
@@ -316,7 +316,7 @@ func TestFailedCommitLeavesFileUnchanged(t *testing.T) {
 	}
 	before := fileHash(t, path)
 
-	l, err := Open(ctx, path)
+	l, err := Open(ctx, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,8 +373,8 @@ func TestLockHelper(t *testing.T) {
 	if path == "" {
 		t.Skip("helper process only")
 	}
-	for name, open := range map[string]func(context.Context, string) (*Ledger, error){"Open": Open, "OpenReadOnly": OpenReadOnly} {
-		l, err := open(context.Background(), path)
+	for name, open := range map[string]func(context.Context, string, *Key) (*Ledger, error){"Open": Open, "OpenReadOnly": OpenReadOnly} {
+		l, err := open(context.Background(), path, nil)
 		if err == nil {
 			l.Close()
 			t.Errorf("%s succeeded while another process holds the ledger", name)

@@ -70,7 +70,7 @@ func TestStages(t *testing.T) {
 			b.Statement = append(b.Statement, res.Statement...)
 		}
 	})
-	l, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "l.duckdb"))
+	l, err := ledger.Open(ctx, filepath.Join(t.TempDir(), "l.duckdb"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ type deadlinesOptions struct {
 	within int
 	report string
 	xlsx   string
+	key    string
 }
 
 func newDeadlinesCommand(g *globalOptions) *cobra.Command {
@@ -39,6 +40,7 @@ func newDeadlinesCommand(g *globalOptions) *cobra.Command {
 	f.IntVar(&o.within, "within", 30, "list deadlines that pass within this many days")
 	f.StringVar(&o.report, "report", "", "write the worklist as PDF here")
 	f.StringVar(&o.xlsx, "xlsx", "", "write the worklist as XLSX here, for outreach")
+	keyFlag(cmd, &o.key)
 	return cmd
 }
 
@@ -53,7 +55,11 @@ func runDeadlines(ctx context.Context, o deadlinesOptions, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
-	l, err := ledger.OpenReadOnly(ctx, o.db)
+	key, err := readKey(o.key)
+	if err != nil {
+		return err
+	}
+	l, err := ledger.OpenReadOnly(ctx, o.db, key)
 	if err != nil {
 		return err
 	}

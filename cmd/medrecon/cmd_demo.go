@@ -14,7 +14,7 @@ import (
 )
 
 type demoOptions struct {
-	dir string
+	dir, key string
 }
 
 func newDemoCommand(g *globalOptions) *cobra.Command {
@@ -28,6 +28,7 @@ func newDemoCommand(g *globalOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&o.dir, "dir", "medrecon-demo", "folder for the sample inputs and everything the run writes")
+	keyFlag(cmd, &o.key)
 	return cmd
 }
 
@@ -48,14 +49,14 @@ func runDemo(ctx context.Context, g *globalOptions, o demoOptions, stdout io.Wri
 	err := runRun(ctx, g, runOptions{
 		db: db, policy: polDir, asOf: fixtures.DemoAsOf, inDir: inDir,
 		report: filepath.Join(o.dir, "report.pdf"), export: filepath.Join(o.dir, "export"),
-		maxRejectRatio: 0.05,
+		maxRejectRatio: 0.05, key: o.key,
 	}, stdout)
 	if err != nil {
 		return err
 	}
 	err = runDeadlines(ctx, deadlinesOptions{
 		db: db, asOf: fixtures.DemoAsOf, within: 30,
-		report: filepath.Join(o.dir, "deadlines.pdf"), xlsx: filepath.Join(o.dir, "deadlines.xlsx"),
+		report: filepath.Join(o.dir, "deadlines.pdf"), xlsx: filepath.Join(o.dir, "deadlines.xlsx"), key: o.key,
 	}, io.Discard)
 	if err != nil {
 		return err

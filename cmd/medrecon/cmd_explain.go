@@ -11,7 +11,7 @@ import (
 )
 
 type explainOptions struct {
-	db string
+	db, key string
 }
 
 func newExplainCommand(g *globalOptions) *cobra.Command {
@@ -25,6 +25,7 @@ func newExplainCommand(g *globalOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&o.db, "db", "", "the DuckDB ledger file")
+	keyFlag(cmd, &o.key)
 	return cmd
 }
 
@@ -32,7 +33,11 @@ func runExplain(ctx context.Context, o explainOptions, id string, stdout io.Writ
 	if o.db == "" {
 		return usagef("explain needs --db")
 	}
-	l, err := ledger.OpenReadOnly(ctx, o.db)
+	key, err := readKey(o.key)
+	if err != nil {
+		return err
+	}
+	l, err := ledger.OpenReadOnly(ctx, o.db, key)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func newPublishCommand(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.db, "db", "", "the DuckDB ledger file")
 	f.StringVar(&o.out, "out", "", "the folder of the copy (replaced whole when it exists)")
 	f.BoolVar(&o.full, "full", false, "keep the ID numbers instead of the person key")
-	f.StringVar(&o.keyFile, "key-file", os.Getenv("MEDRECON_KEY_FILE"), "the agency's key for the person key (default: LEDGER.person-key, created 0600)")
+	keyFlag(cmd, &o.keyFile)
 	return cmd
 }
 
@@ -43,19 +43,22 @@ func runPublish(ctx context.Context, o publishOptions, stdout io.Writer) error {
 	if o.db == "" || o.out == "" {
 		return usagef("publish needs --db and --out")
 	}
-	var key []byte
+	key, err := readKey(o.keyFile)
+	if err != nil {
+		return err
+	}
+	var secret []byte
 	if !o.full {
-		var err error
-		if key, err = personKey(o.db, o.keyFile); err != nil {
+		if secret, err = personKey(o.db, key); err != nil {
 			return err
 		}
 	}
-	l, err := ledger.OpenReadOnly(ctx, o.db)
+	l, err := ledger.OpenReadOnly(ctx, o.db, key)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	m, err := l.Publish(ctx, o.out, key, o.full)
+	m, err := l.Publish(ctx, o.out, secret, o.full)
 	if err != nil {
 		return err
 	}
@@ -71,38 +74,40 @@ func runPublish(ctx context.Context, o publishOptions, stdout io.Writer) error {
 	return err
 }
 
-// personKey reads the agency's key for the person key: the key file when one
-// is given, else the key kept beside the ledger, created 0600 with 32 random
+// personKey reads the agency's secret for the person key (SPEC 4.4): for an
+// encrypted ledger, one derived from the ledger's key (Key.PersonSecret);
+// for a plain one, a key kept beside the ledger, created 0600 with 32 random
 // bytes the first time. The same key gives the same person keys in every
-// copy, so auditors can join copies of different days.
-func personKey(db, keyFile string) ([]byte, error) {
-	path := keyFile
-	if path == "" {
-		path = db + ".person-key"
-		text := hex.EncodeToString(randomBytes(32))
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		switch {
-		case err == nil:
-			_, werr := f.WriteString(text + "\n")
-			if cerr := f.Close(); werr == nil {
-				werr = cerr
-			}
-			if werr != nil {
-				return nil, fmt.Errorf("person key %s: %w", path, werr)
-			}
-		case !errors.Is(err, fs.ErrExist):
-			return nil, fmt.Errorf("person key %s: %w", path, err)
+// copy, so auditors can join copies of different days; a ledger that is
+// encrypted later gets other person keys from then on.
+func personKey(db string, key *ledger.Key) ([]byte, error) {
+	if key != nil {
+		return key.PersonSecret(), nil
+	}
+	path := db + ".person-key"
+	text := hex.EncodeToString(randomBytes(32))
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		_, werr := f.WriteString(text + "\n")
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
 		}
+		if werr != nil {
+			return nil, fmt.Errorf("person key %s: %w", path, werr)
+		}
+	case !errors.Is(err, fs.ErrExist):
+		return nil, fmt.Errorf("person key %s: %w", path, err)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("person key: %w", err)
 	}
-	key := []byte(strings.TrimSpace(string(b)))
-	if len(key) < 16 {
-		return nil, fmt.Errorf("person key %s holds %d bytes; give at least 16", path, len(key))
+	secret := []byte(strings.TrimSpace(string(b)))
+	if len(secret) < 16 {
+		return nil, fmt.Errorf("person key %s holds %d bytes; give at least 16", path, len(secret))
 	}
-	return key, nil
+	return secret, nil
 }
 
 func randomBytes(n int) []byte {

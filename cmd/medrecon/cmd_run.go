@@ -38,6 +38,7 @@ type runOptions struct {
 	json           bool
 	maxRejectRatio float64
 	wait           time.Duration
+	key            string
 }
 
 func newRunCommand(g *globalOptions) *cobra.Command {
@@ -71,6 +72,7 @@ func newRunCommand(g *globalOptions) *cobra.Command {
 	f.BoolVar(&o.json, "json", false, "print the summary as one JSON object")
 	f.Float64Var(&o.maxRejectRatio, "max-reject-ratio", 0.05, "stop the run when more than this share of a file's rows is rejected")
 	f.DurationVar(&o.wait, "wait", 0, "when another process holds the ledger, retry this long (e.g. 10m) before giving up")
+	keyFlag(cmd, &o.key)
 	return cmd
 }
 
@@ -95,14 +97,19 @@ func runRun(ctx context.Context, g *globalOptions, o runOptions, stdout io.Write
 	if len(inputs) == 0 && o.inDir == "" {
 		return usagef("no input files: give --settlements, --claims, --filings, --statement or --in")
 	}
+	// Read before the inputs, so that a bad key file stops the run at once.
+	key, err := readKey(o.key)
+	if err != nil {
+		return err
+	}
 	cfg := batch.Config{
-		Ledger: o.db, AsOf: asOf, Inputs: inputs,
+		Ledger: o.db, Key: key, AsOf: asOf, Inputs: inputs,
 		MaxRejectRatio: o.maxRejectRatio, ReportPath: o.report, ExportDir: o.export, Wait: o.wait,
 		Version: versionString(), Logger: g.logger(), PublishDir: o.publish,
 	}
 	if o.publish != "" {
 		// Read before the run, so that a missing key stops it with nothing committed.
-		if cfg.PublishKey, err = personKey(o.db, os.Getenv("MEDRECON_KEY_FILE")); err != nil {
+		if cfg.PublishKey, err = personKey(o.db, key); err != nil {
 			return err
 		}
 	}

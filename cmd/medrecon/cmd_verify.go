@@ -15,6 +15,7 @@ import (
 type verifyOptions struct {
 	db     string
 	expect []string // RUN=CHAIN, read off signed PDFs
+	key    string
 }
 
 func newVerifyCommand(g *globalOptions) *cobra.Command {
@@ -28,6 +29,7 @@ func newVerifyCommand(g *globalOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&o.db, "db", "", "the DuckDB ledger file")
+	keyFlag(cmd, &o.key)
 	cmd.Flags().StringArrayVar(&o.expect, "expect", nil, "RUN_ID=CHAIN: the chain hash a signed run PDF shows, checked against the ledger's rows")
 	return cmd
 }
@@ -50,7 +52,11 @@ func runVerify(ctx context.Context, o verifyOptions, stdout io.Writer) error {
 		}
 		expect[run] = strings.ToLower(chain)
 	}
-	l, err := ledger.OpenReadOnly(ctx, o.db)
+	key, err := readKey(o.key)
+	if err != nil {
+		return err
+	}
+	l, err := ledger.OpenReadOnly(ctx, o.db, key)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func TestLedgerHeldByAnotherProcess(t *testing.T) {
 	db := filepath.Join(demo, "ledger.duckdb")
 	before := tableCounts(t, db)
 
-	held, err := ledger.Open(context.Background(), db) // this test process plays the running night job
+	held, err := ledger.Open(context.Background(), db, nil) // this test process plays the running night job
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,6 +64,7 @@ func newRootCommand() (*cobra.Command, *globalOptions) {
 		newExportCommand(&g),
 		newVerifyCommand(&g),
 		newPublishCommand(&g),
+		newEncryptCommand(&g),
 		newExplainCommand(&g),
 		newDeadlinesCommand(&g),
 		newGenCommand(&g),
@@ -73,7 +74,7 @@ func newRootCommand() (*cobra.Command, *globalOptions) {
 }
 
 // commandNames lists the commands, for the root's usage error.
-var commandNames = []string{"run", "deadlines", "report", "export", "verify", "publish", "explain", "demo", "gen"}
+var commandNames = []string{"run", "deadlines", "report", "export", "verify", "publish", "encrypt", "explain", "demo", "gen"}
 
 // noArgs is cobra.NoArgs with a usage error that names the stray argument.
 func noArgs(cmd *cobra.Command, args []string) error {

@@ -293,7 +293,7 @@ func TestLedgerFileModes(t *testing.T) {
 	// A ledger's WAL exists from its first write until Close: Open makes a
 	// new ledger and writes its schema.
 	old := syscall.Umask(0)
-	l, err := ledger.Open(context.Background(), filepath.Join(dir, "new.duckdb"))
+	l, err := ledger.Open(context.Background(), filepath.Join(dir, "new.duckdb"), nil)
 	syscall.Umask(old)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ type pastRunOptions struct {
 	runID string
 	out   string
 	wait  time.Duration
+	key   string
 }
 
 func (o *pastRunOptions) flags(cmd *cobra.Command, outUsage string) {
@@ -25,6 +26,7 @@ func (o *pastRunOptions) flags(cmd *cobra.Command, outUsage string) {
 	f.StringVar(&o.runID, "run", "", "the run id (default: the latest run)")
 	f.StringVar(&o.out, "out", "", outUsage)
 	f.DurationVar(&o.wait, "wait", 0, "when another process holds the ledger, retry this long before giving up")
+	keyFlag(cmd, &o.key)
 }
 
 // open checks the options, opens the ledger read-only and returns it with
@@ -36,7 +38,11 @@ func (o pastRunOptions) open(ctx context.Context, command string) (*ledger.Ledge
 	if o.wait < 0 {
 		return nil, "", usagef("--wait %s is negative", o.wait)
 	}
-	l, err := ledger.OpenWait(ctx, o.db, o.wait, ledger.OpenReadOnly, waitingNote)
+	key, err := readKey(o.key)
+	if err != nil {
+		return nil, "", err
+	}
+	l, err := ledger.OpenWait(ctx, o.db, key, o.wait, ledger.OpenReadOnly, waitingNote)
 	if err != nil {
 		return nil, "", err
 	}
