@@ -244,7 +244,11 @@ func (w writer) chain() error {
 // digest digests one run's rows, records its tables' digests in run_digests
 // and returns its content and chain digests in hex.
 func (w writer) digest(runID string, prev []byte) (content, chain string, err error) {
-	d, err := digestRun(w.ctx, w.conn, runID)
+	d, err := digestRun(w.ctx, w.conn, runID, func(t tableDigest) error {
+		return w.appendRows("", "run_subject_digests", len(t.subjects), 4, func(i int, v []driver.Value) {
+			v[0], v[1], v[2], v[3] = runID, t.table, t.subjects[i].subject, t.subjects[i].digest
+		})
+	})
 	if err != nil {
 		return "", "", fmt.Errorf("chain of run %s: %w", runID, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"strings"
 )
 
@@ -29,35 +30,53 @@ import (
 // raw 32-byte digests; the first run's previous chain is empty. The columns
 // are listed here, not read from the schema, so that a column a later schema
 // version adds does not change the digest of the runs before it.
+//
+// Beside the digests, a run keeps one short digest per subject of each
+// table (run_subject_digests, schema version 7), so that verify can name
+// the subject whose rows changed, not only the table. A table's subject is
+// its first subject columns (a settlement's setl_id, an assessment's
+// subject_kind and subject_id, a reject's file, sheet and row, …); rows
+// sorted by value come grouped by subject, so the subjects' digests fall
+// out of the same pass: the first 8 bytes of SHA-256 of the subject's rows
+// in the encoding above, as a signed BIGINT. Like run_digests they are
+// derived from the rows and are not digested themselves.
 var digestTables = []struct {
-	name string
-	cols []string
+	name    string
+	cols    []string
+	subject int // leading columns that name a subject
 }{
-	{"runs", []string{"run_id", "started_at", "finished_at", "as_of", "status", "version", "policy_sha256"}},
-	{"input_files", []string{"path", "kind", "sha256", "rows", "rejected", "already_imported"}},
+	{"runs", []string{"run_id", "started_at", "finished_at", "as_of", "status", "version", "policy_sha256"}, 1},
+	{"input_files", []string{"path", "kind", "sha256", "rows", "rejected", "already_imported"}, 1},
 	{"settlements", []string{"setl_id", "mdtrt_id", "psn_no", "psn_name", "certno", "insutype", "psn_type",
 		"insuplc_admdvs", "mdtrtarea_admvs", "fixmedins_code", "fixmedins_name", "hosp_lv", "med_type", "begndate",
 		"enddate", "setl_time", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "hifmi_pay",
-		"fund_pay_sumamt", "acct_pay", "psn_cash_pay", "refd_setl_flag", "init_setl_id", "src_file", "src_row"}},
+		"fund_pay_sumamt", "acct_pay", "psn_cash_pay", "refd_setl_flag", "init_setl_id", "src_file", "src_row"}, 1},
 	{"claims", []string{"claim_id", "certno", "psn_name", "insutype", "psn_type", "insuplc_admdvs", "mdtrtarea_admvs",
 		"fixmedins_code", "fixmedins_name", "hosp_lv", "designated", "med_type", "emergency", "begndate", "enddate",
-		"bill_code", "bill_no", "medfee_sumamt", "inscp_scp_amt", "dcla_date", "materials_complete", "src_file", "src_row"}},
+		"bill_code", "bill_no", "medfee_sumamt", "inscp_scp_amt", "dcla_date", "materials_complete", "src_file", "src_row"}, 1},
 	{"filings", []string{"filing_id", "certno", "filing_kind", "mdtrtarea_admvs", "begndate", "enddate", "filed_date",
-		"status", "cancel_date", "dise_code"}},
+		"status", "cancel_date", "dise_code"}, 1},
 	{"statements", []string{"fixmedins_code", "stmt_begndate", "stmt_enddate", "insutype", "clr_type",
-		"fixmedins_setl_cnt", "medfee_sumamt", "fund_pay_sumamt", "acct_pay"}},
+		"fixmedins_setl_cnt", "medfee_sumamt", "fund_pay_sumamt", "acct_pay"}, 1},
 	{"assessments", []string{"subject_kind", "subject_id", "certno", "year", "filing_status", "inscope", "deductible",
 		"ratio", "basic_pay", "serious_pay", "payable", "reported_pay", "discrepancy", "status", "deadline", "trace",
-		"eligible_base"}},
-	{"findings", []string{"subject_kind", "subject_id", "code", "severity", "detail", "amount", "fixmedins_code"}},
-	{"rejects", []string{"file", "sheet", `"row"`, "col", "value", "reason"}},
+		"eligible_base"}, 2},
+	{"findings", []string{"subject_kind", "subject_id", "code", "severity", "detail", "amount", "fixmedins_code"}, 2},
+	{"rejects", []string{"file", "sheet", `"row"`, "col", "value", "reason"}, 3},
 }
 
 // tableDigest is one table's share of a run's content digest.
 type tableDigest struct {
-	table string
-	rows  int64
-	sum   [32]byte
+	table    string
+	rows     int64
+	sum      [32]byte
+	subjects []subjectDigest // in the rows' order
+}
+
+// subjectDigest is the short digest of one subject's rows of a table.
+type subjectDigest struct {
+	subject string // its subject columns' values, joined by a space
+	digest  int64
 }
 
 // runDigest is a run's content digest and its tables' digests.
@@ -72,8 +91,11 @@ type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// digestRun reads back the rows run committed and digests them.
-func digestRun(ctx context.Context, q queryer, run string) (runDigest, error) {
+// digestRun reads back the rows run committed and digests them. Each
+// table's digest, with its subjects', goes to table as soon as it is made,
+// and is then dropped from the result's tables (which keep only the sums),
+// so that a night's subjects are never all held at once.
+func digestRun(ctx context.Context, q queryer, run string, table func(tableDigest) error) (runDigest, error) {
 	var d runDigest
 	all := sha256.New()
 	for _, t := range digestTables {
@@ -86,11 +108,17 @@ func digestRun(ctx context.Context, q queryer, run string) (runDigest, error) {
 		if err != nil {
 			return d, fmt.Errorf("digest %s: %w", t.name, err)
 		}
-		td, err := digestRows(rows, len(t.cols))
+		td, err := digestRows(rows, len(t.cols), t.subject)
 		if err != nil {
 			return d, fmt.Errorf("digest %s: %w", t.name, err)
 		}
 		td.table = t.name
+		if table != nil {
+			if err := table(td); err != nil {
+				return d, err
+			}
+		}
+		td.subjects = nil
 		d.tables = append(d.tables, td)
 		all.Write([]byte(t.name))
 		all.Write([]byte{0})
@@ -101,8 +129,9 @@ func digestRun(ctx context.Context, q queryer, run string) (runDigest, error) {
 	return d, nil
 }
 
-// digestRows hashes rows of n VARCHAR columns in the encoding of digestTables.
-func digestRows(rows *sql.Rows, n int) (tableDigest, error) {
+// digestRows hashes rows of n VARCHAR columns in the encoding of
+// digestTables, and each run of rows with the same first subject columns.
+func digestRows(rows *sql.Rows, n, subject int) (tableDigest, error) {
 	defer rows.Close()
 	var td tableDigest
 	h := sha256.New()
@@ -111,7 +140,18 @@ func digestRows(rows *sql.Rows, n int) (tableDigest, error) {
 	for i := range vals {
 		dest[i] = &vals[i]
 	}
-	var buf []byte
+	var (
+		buf  []byte
+		cur  string    // the subject being hashed
+		sub  hash.Hash // its rows
+		some bool
+	)
+	flush := func() {
+		if some {
+			var sum [32]byte
+			td.subjects = append(td.subjects, subjectDigest{cur, int64(binary.BigEndian.Uint64(sub.Sum(sum[:0])))})
+		}
+	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return td, err
@@ -128,12 +168,33 @@ func digestRows(rows *sql.Rows, n int) (tableDigest, error) {
 		}
 		h.Write(buf)
 		td.rows++
+		if name := subjectName(vals[:subject]); !some || name != cur {
+			flush()
+			cur, sub, some = name, sha256.New(), true
+		}
+		sub.Write(buf)
 	}
 	if err := rows.Err(); err != nil {
 		return td, err
 	}
+	flush()
 	copy(td.sum[:], h.Sum(nil))
 	return td, nil
+}
+
+// subjectName joins a row's subject columns; NULL is written "∅".
+func subjectName(vals []sql.NullString) string {
+	if len(vals) == 1 && vals[0].Valid {
+		return vals[0].String
+	}
+	parts := make([]string, len(vals))
+	for i, v := range vals {
+		parts[i] = "∅"
+		if v.Valid {
+			parts[i] = v.String
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 // chainOf is SHA-256(previous chain ‖ content); prev is empty for the first run.

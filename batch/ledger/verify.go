@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"slices"
 )
 
 // RunCheck is what Verify found for one run: the digests the ledger holds
@@ -14,8 +15,11 @@ type RunCheck struct {
 	StoredContent, StoredChain string
 	Content, Chain             string
 	// Table names the first table whose rows no longer give the digest
-	// recorded for them, when the content differs.
-	Table string
+	// recorded for them, when the content differs; Subject the first of
+	// its subjects whose rows changed, with "(changed)", "(added)" or
+	// "(missing)" ("" for a run committed before subjects had digests).
+	// A subject is an id (setl_id, claim_id, …), never an ID number.
+	Table, Subject string
 }
 
 // OK says whether the run's rows still give the digests the ledger holds.
@@ -57,16 +61,6 @@ func (l *Ledger) verify(ctx context.Context) ([]RunCheck, error) {
 	var prev []byte
 	for i := range checks {
 		c := &checks[i]
-		d, err := digestRun(ctx, conn, c.RunID)
-		if err != nil {
-			return nil, err
-		}
-		chain := chainOf(prev, d.content)
-		c.Content, c.Chain = hexOf(d.content), hexOf(chain)
-		prev = chain[:]
-		if c.Content == c.StoredContent {
-			continue
-		}
 		stored := map[string]string{}
 		err = each(ctx, conn, `SELECT table_name, sha256 FROM run_digests WHERE run_id = ?`, []any{c.RunID},
 			func(r *sql.Rows) error {
@@ -80,12 +74,70 @@ func (l *Ledger) verify(ctx context.Context) ([]RunCheck, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, t := range d.tables {
-			if stored[t.table] != hex.EncodeToString(t.sum[:]) {
-				c.Table = t.table
-				break
+		// The subjects of the first table whose digest changed are kept,
+		// to find which of them changed.
+		var changed *tableDigest
+		d, err := digestRun(ctx, conn, c.RunID, func(t tableDigest) error {
+			if changed == nil && stored[t.table] != hex.EncodeToString(t.sum[:]) {
+				changed = &t
 			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		chain := chainOf(prev, d.content)
+		c.Content, c.Chain = hexOf(d.content), hexOf(chain)
+		prev = chain[:]
+		if c.Content == c.StoredContent || changed == nil {
+			continue
+		}
+		c.Table = changed.table
+		if c.Subject, err = changedSubject(ctx, conn, c.RunID, *changed); err != nil {
+			return nil, err
 		}
 	}
 	return checks, nil
+}
+
+// changedSubject compares a table's subjects as its rows give them now with
+// the digests the run recorded, and describes the first, in the rows'
+// order, that changed, appeared or went missing ("" when the run has no
+// subject digests: committed before schema version 7).
+func changedSubject(ctx context.Context, conn *sql.Conn, run string, t tableDigest) (string, error) {
+	stored := map[string]int64{}
+	err := each(ctx, conn, `SELECT subject, digest FROM run_subject_digests WHERE run_id = ? AND table_name = ?`,
+		[]any{run, t.table}, func(r *sql.Rows) error {
+			var s string
+			var d int64
+			if err := r.Scan(&s, &d); err != nil {
+				return err
+			}
+			stored[s] = d
+			return nil
+		})
+	if err != nil || len(stored) == 0 {
+		return "", err
+	}
+	var missing []string
+	now := map[string]bool{}
+	for _, s := range t.subjects {
+		now[s.subject] = true
+		switch d, ok := stored[s.subject]; {
+		case !ok:
+			return s.subject + " (added)", nil
+		case d != s.digest:
+			return s.subject + " (changed)", nil
+		}
+	}
+	for s := range stored {
+		if !now[s] {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return missing[0] + " (missing)", nil
+	}
+	return "", nil
 }

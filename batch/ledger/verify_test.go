@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,8 +49,8 @@ func TestChainAndVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if checks[0].OK() || checks[0].Table != "assessments" {
-		t.Errorf("after an UPDATE of run 1: %+v, want a mismatch in assessments", checks[0])
+	if checks[0].OK() || checks[0].Table != "assessments" || checks[0].Subject != "settlement S1 (changed)" {
+		t.Errorf("after an UPDATE of run 1: %+v, want a mismatch in assessments, settlement S1", checks[0])
 	}
 	if checks[1].OK() || checks[1].Content != checks[1].StoredContent {
 		t.Errorf("after an UPDATE of run 1, run 2: %+v, want its content unchanged and its chain broken", checks[1])
@@ -94,7 +95,8 @@ func TestChainBackfill(t *testing.T) {
 	run, files, out, rejects := firstRun()
 	mustCommit(t, l, run, files, out, rejects)
 	// As a ledger of schema version 5 would hold it: no digests.
-	for _, q := range []string{`UPDATE runs SET content_sha256 = NULL, chain_sha256 = NULL`, `DELETE FROM run_digests`} {
+	for _, q := range []string{`UPDATE runs SET content_sha256 = NULL, chain_sha256 = NULL`, `DELETE FROM run_digests`,
+		`DELETE FROM run_subject_digests`} {
 		if _, err := l.db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
@@ -120,17 +122,21 @@ func mustHex(t *testing.T, s string) []byte {
 	return b
 }
 
-// TestVerifyNamesTheTable: one change each to a finding, an input row and
-// a runs row is found in the right run and table; the untouched ledger
+// TestVerifyNamesTheTable: one change each to a finding, a settlement, an
+// input row and a runs row, a deleted assessment and an added settlement
+// are found in the right run, table and subject; the untouched ledger
 // verifies.
 func TestVerifyNamesTheTable(t *testing.T) {
-	for _, tc := range []struct{ table, update string }{
-		{"findings", `UPDATE findings SET detail = detail || '（改）' WHERE run_id = 'R20260410-001' AND subject_id = 'S1'`},
-		{"settlements", `UPDATE settlements SET hifp_pay = hifp_pay - 1 WHERE run_id = 'R20260410-001' AND setl_id = 'S1'`},
-		{"input_files", `UPDATE input_files SET rows = rows + 1 WHERE run_id = 'R20260410-001' AND path = 'in/claims.xlsx'`},
-		{"runs", `UPDATE runs SET as_of = as_of - 1 WHERE run_id = 'R20260410-001'`},
+	for _, tc := range []struct{ table, subject, update string }{
+		{"findings", "settlement S1 (changed)", `UPDATE findings SET detail = detail || '（改）' WHERE run_id = 'R20260410-001' AND subject_id = 'S1'`},
+		{"settlements", "S1 (changed)", `UPDATE settlements SET hifp_pay = hifp_pay - 1 WHERE run_id = 'R20260410-001' AND setl_id = 'S1'`},
+		{"input_files", "in/claims.xlsx (changed)", `UPDATE input_files SET rows = rows + 1 WHERE run_id = 'R20260410-001' AND path = 'in/claims.xlsx'`},
+		{"runs", "R20260410-001 (changed)", `UPDATE runs SET as_of = as_of - 1 WHERE run_id = 'R20260410-001'`},
+		{"assessments", "claim C1 (missing)", `DELETE FROM assessments WHERE run_id = 'R20260410-001' AND subject_id = 'C1'`},
+		{"settlements", "S9 (added)", `INSERT INTO settlements SELECT * REPLACE ('S9' AS setl_id) FROM settlements
+			WHERE run_id = 'R20260410-001' AND setl_id = 'S1'`},
 	} {
-		t.Run(tc.table, func(t *testing.T) {
+		t.Run(tc.table+"_"+strings.Fields(tc.update)[0], func(t *testing.T) {
 			ctx := context.Background()
 			l, _ := newLedger(t)
 			run, files, out, rejects := firstRun()
@@ -144,8 +150,11 @@ func TestVerifyNamesTheTable(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if checks[0].OK() || checks[0].Table != tc.table || checks[0].RunID != run.RunID {
-				t.Errorf("after one change to %s: %+v, want run %s to fail in %s", tc.table, checks[0], run.RunID, tc.table)
+			if checks[0].OK() || checks[0].Table != tc.table || checks[0].RunID != run.RunID || checks[0].Subject != tc.subject {
+				t.Errorf("after one change to %s: %+v, want run %s to fail in %s at %s", tc.table, checks[0], run.RunID, tc.table, tc.subject)
+			}
+			if !checks[1].OK() && checks[1].Content != checks[1].StoredContent {
+				t.Errorf("the second run's own rows changed too: %+v", checks[1])
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"medrecon/batch/ledger"
+	"medrecon/batch/record"
 )
 
 type verifyOptions struct {
@@ -72,8 +73,8 @@ func runVerify(ctx context.Context, o verifyOptions, stdout io.Writer) error {
 		case c.StoredChain == "":
 			return fmt.Errorf("run %s has no chain hash yet (committed before the ledger kept one; the next medrecon run adds it): %w", c.RunID, errNotVerified)
 		case c.Content != c.StoredContent:
-			return fmt.Errorf("run %s: its rows in table %s changed since it was committed (content %s, recorded %s): %w",
-				c.RunID, orUnknown(c.Table), c.Content, c.StoredContent, errNotVerified)
+			return fmt.Errorf("run %s: its rows in table %s changed since it was committed%s (content %s, recorded %s): %w",
+				c.RunID, orUnknown(c.Table), subjectNote(c.Subject), c.Content, c.StoredContent, errNotVerified)
 		case c.Chain != c.StoredChain:
 			return fmt.Errorf("run %s: the chain breaks here (chain %s, recorded %s): a run before it changed or was removed: %w",
 				c.RunID, c.Chain, c.StoredChain, errNotVerified)
@@ -99,4 +100,13 @@ func orUnknown(s string) string {
 		return "(unknown: the per-table digests changed too)"
 	}
 	return s
+}
+
+// subjectNote names the subject whose rows changed, ID numbers masked (a
+// subject is an id or a file path, which could hold one).
+func subjectNote(subject string) string {
+	if subject == "" {
+		return ""
+	}
+	return ", first at " + record.MaskText(subject)
 }

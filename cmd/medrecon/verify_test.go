@@ -37,13 +37,17 @@ func TestVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := conn.Exec(`UPDATE assessments SET payable = payable + 100 WHERE subject_kind = 'claim' AND status = 'approved' AND rowid = (SELECT min(rowid) FROM assessments WHERE status = 'approved')`); err != nil {
+	var claim string
+	if err := conn.QueryRow(`SELECT min(subject_id) FROM assessments WHERE subject_kind = 'claim' AND status = 'approved'`).Scan(&claim); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(`UPDATE assessments SET payable = payable + 100 WHERE subject_kind = 'claim' AND subject_id = ?`, claim); err != nil {
 		t.Fatal(err)
 	}
 	conn.Close()
 	r = medrecon(t, "verify", "--db", db)
-	if r.code != 1 || !strings.Contains(r.stderr, "run "+run+": its rows in table assessments changed") {
-		t.Errorf("after one UPDATE: exit %d, %s", r.code, r.stderr)
+	if r.code != 1 || !strings.Contains(r.stderr, "run "+run+": its rows in table assessments changed since it was committed, first at claim "+claim+" (changed)") {
+		t.Errorf("after one UPDATE of claim %s: exit %d, %s", claim, r.code, r.stderr)
 	}
 	if pdf := query(t, db, "SELECT count(*) FROM run_digests WHERE run_id = ?", run)[0]; pdf != "9" {
 		t.Errorf("run_digests holds %s tables for the run, want 9", pdf)
