@@ -61,8 +61,9 @@
 // that verify names the subject whose rows changed, not only the table: a
 // digest of the table alone cannot say which of its rows differ, and
 // keeping the rows' values twice would double the ledger. They cost one
-// appended row per subject at the commit (about a tenth of the night's
-// appends) and 8 bytes plus the id per subject on disk.
+// narrow appended row per subject and table at the commit (on a
+// 200,000-settlement night about half a second more) and 8 bytes plus the
+// id per subject on disk.
 //
 // # Storage
 //
