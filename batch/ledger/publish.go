@@ -158,24 +158,30 @@ func (l *Ledger) publish(ctx context.Context, dir string, key []byte, full bool)
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return m, err
 	}
-	// Into place: an earlier copy is moved aside first and removed after.
-	old := ""
+	// Into place. An earlier copy is exchanged with the new one in one
+	// step where the system can (replaceDir), so that no moment leaves the
+	// path without a whole copy; tmp then holds the old one, removed by
+	// the deferred RemoveAll.
 	if _, err := os.Stat(dir); err == nil {
-		old = tmp + ".old"
-		if err := os.Rename(dir, old); err != nil {
-			return m, err
-		}
+		return m, replaceDir(tmp, dir)
+	}
+	return m, os.Rename(tmp, dir)
+}
+
+// moveAside is replaceDir where the system cannot exchange two folders in
+// one step: the earlier copy is moved aside, the new one renamed into
+// place, and on failure the earlier one put back; the old copy ends in
+// tmp's place for the caller to remove.
+func moveAside(tmp, dir string) error {
+	old := tmp + ".old"
+	if err := os.Rename(dir, old); err != nil {
+		return err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		if old != "" {
-			os.Rename(old, dir)
-		}
-		return m, err
+		os.Rename(old, dir)
+		return err
 	}
-	if old != "" {
-		os.RemoveAll(old)
-	}
-	return m, nil
+	return os.Rename(old, tmp)
 }
 
 // hasCertno says whether a table of the copy holds ID numbers.
