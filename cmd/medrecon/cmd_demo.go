@@ -62,7 +62,11 @@ func runDemo(ctx context.Context, g *globalOptions, o demoOptions, stdout io.Wri
 		return err
 	}
 	fmt.Fprintf(stdout, "demo written to %s: ledger.duckdb, report.pdf, export/, deadlines.pdf, deadlines.xlsx\n", o.dir)
-	fmt.Fprintf(stdout, "try: medrecon explain --db %s <claim_id or setl_id>\n", db)
+	keyArg := "" // an encrypted demo is explained with its key; MEDRECON_KEY_FILE serves itself
+	if o.key != "" {
+		keyArg = " --key-file " + o.key
+	}
+	fmt.Fprintf(stdout, "try: medrecon explain --db %s%s <claim_id or setl_id>\n", db, keyArg)
 	return nil
 }
 
