@@ -126,6 +126,7 @@ func (e outputError) Error() string {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	setMemoryLimit()
 	root, g := newRootCommand()
 	stopProfile := startProfile()
 	cmd, err := root.ExecuteContextC(ctx)
