@@ -201,29 +201,33 @@ func (t *RunTx) wrap(err error) error {
 // before the ledger kept a chain, all in this transaction.
 func (w writer) chain() error {
 	type stored struct {
-		id    string
-		chain sql.NullString
+		id, content string
+		chain       sql.NullString
+		subjects    bool
 	}
 	var runs []stored
-	rows, err := w.conn.QueryContext(w.ctx, `SELECT run_id, chain_sha256 FROM runs ORDER BY started_at, run_id`)
-	if err != nil {
-		return fmt.Errorf("chain: %w", err)
-	}
-	for rows.Next() {
+	err := each(w.ctx, w.conn, `SELECT run_id, content_sha256, chain_sha256, coalesce(subjects_digested, false)
+		FROM runs ORDER BY started_at, run_id`, nil, func(r *sql.Rows) error {
 		var s stored
-		if err := rows.Scan(&s.id, &s.chain); err != nil {
-			rows.Close()
-			return fmt.Errorf("chain: %w", err)
+		var content sql.NullString
+		if err := r.Scan(&s.id, &content, &s.chain, &s.subjects); err != nil {
+			return err
 		}
+		s.content = content.String
 		runs = append(runs, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("chain: %w", err)
 	}
 	var prev []byte
 	for _, s := range runs {
 		if s.chain.Valid {
+			if !s.subjects {
+				if err := w.backfillSubjects(s.id, s.content); err != nil {
+					return err
+				}
+			}
 			if prev, err = hex.DecodeString(s.chain.String); err != nil {
 				return fmt.Errorf("chain of run %s: %w", s.id, err)
 			}
@@ -233,7 +237,8 @@ func (w writer) chain() error {
 		if err != nil {
 			return err
 		}
-		if err := w.exec(`UPDATE runs SET content_sha256 = ?, chain_sha256 = ? WHERE run_id = ?`, content, chain, s.id); err != nil {
+		if err := w.exec(`UPDATE runs SET content_sha256 = ?, chain_sha256 = ?, subjects_digested = true WHERE run_id = ?`,
+			content, chain, s.id); err != nil {
 			return fmt.Errorf("chain of run %s: %w", s.id, err)
 		}
 		prev, _ = hex.DecodeString(chain)
@@ -241,14 +246,43 @@ func (w writer) chain() error {
 	return nil
 }
 
-// digest digests one run's rows, records its tables' digests in run_digests
-// and returns its content and chain digests in hex.
-func (w writer) digest(runID string, prev []byte) (content, chain string, err error) {
+// backfillSubjects gives a run chained before schema version 7 its subject
+// digests, if its rows still give the content digest it recorded; a run
+// whose rows changed since keeps none, and verify names its table only.
+func (w writer) backfillSubjects(runID, content string) error {
+	var tables []tableDigest
 	d, err := digestRun(w.ctx, w.conn, runID, func(t tableDigest) error {
-		return w.appendRows("", "run_subject_digests", len(t.subjects), 4, func(i int, v []driver.Value) {
-			v[0], v[1], v[2], v[3] = runID, t.table, t.subjects[i].subject, t.subjects[i].digest
-		})
+		tables = append(tables, t)
+		return nil
 	})
+	if err != nil {
+		return fmt.Errorf("subject digests of run %s: %w", runID, err)
+	}
+	if hexOf(d.content) != content {
+		return nil
+	}
+	for _, t := range tables {
+		if err := w.subjectDigests(runID, t); err != nil {
+			return err
+		}
+	}
+	if err := w.exec(`UPDATE runs SET subjects_digested = true WHERE run_id = ?`, runID); err != nil {
+		return fmt.Errorf("subject digests of run %s: %w", runID, err)
+	}
+	return nil
+}
+
+func (w writer) subjectDigests(runID string, t tableDigest) error {
+	return w.appendRows("", "run_subject_digests", len(t.subjects), 4, func(i int, v []driver.Value) {
+		v[0], v[1], v[2], v[3] = runID, t.table, t.subjects[i].subject, t.subjects[i].digest
+	})
+}
+
+// digest digests one run's rows, records its tables' digests in run_digests
+// and its subjects' in run_subject_digests, and returns its content and
+// chain digests in hex.
+func (w writer) digest(runID string, prev []byte) (content, chain string, err error) {
+	d, err := digestRun(w.ctx, w.conn, runID, func(t tableDigest) error { return w.subjectDigests(runID, t) })
 	if err != nil {
 		return "", "", fmt.Errorf("chain of run %s: %w", runID, err)
 	}

@@ -6,8 +6,12 @@
 -- finding's subject_kind and subject_id, and so on (digest.go). When a
 -- run's rows no longer give its content digest, verify compares them and
 -- names the subject that changed, appeared or went missing. Derived from
--- the rows, like run_digests, and left out of the digest. Runs committed
--- before this version have none: verify names their table only.
+-- the rows, like run_digests, and left out of the digest.
+--
+-- runs.subjects_digested says a run has them. Runs committed before this
+-- version get theirs once, in the transaction of the first run after the
+-- upgrade, if their rows still give the content digest they recorded (a
+-- run whose rows changed before then keeps none: verify names its table).
 
 CREATE TABLE run_subject_digests (
     run_id     VARCHAR NOT NULL,
@@ -15,3 +19,5 @@ CREATE TABLE run_subject_digests (
     subject    VARCHAR NOT NULL,
     digest     BIGINT NOT NULL
 );
+
+ALTER TABLE runs ADD COLUMN subjects_digested BOOLEAN;

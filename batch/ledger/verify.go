@@ -17,7 +17,8 @@ type RunCheck struct {
 	// Table names the first table whose rows no longer give the digest
 	// recorded for them, when the content differs; Subject the first of
 	// its subjects whose rows changed, with "(changed)", "(added)" or
-	// "(missing)" ("" for a run committed before subjects had digests).
+	// "(missing)" ("" for a run without subject digests: one whose rows
+	// had changed before the upgrade to schema version 7 could give them).
 	// A subject is an id (setl_id, claim_id, …), never an ID number.
 	Table, Subject string
 }
@@ -103,7 +104,7 @@ func (l *Ledger) verify(ctx context.Context) ([]RunCheck, error) {
 // changedSubject compares a table's subjects as its rows give them now with
 // the digests the run recorded, and describes the first, in the rows'
 // order, that changed, appeared or went missing ("" when the run has no
-// subject digests: committed before schema version 7).
+// subject digests).
 func changedSubject(ctx context.Context, conn *sql.Conn, run string, t tableDigest) (string, error) {
 	stored := map[string]int64{}
 	err := each(ctx, conn, `SELECT subject, digest FROM run_subject_digests WHERE run_id = ? AND table_name = ?`,

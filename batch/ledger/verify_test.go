@@ -200,3 +200,53 @@ func TestDigestIgnoresSplitAndReread(t *testing.T) {
 		t.Errorf("after rewriting the rows in another order: %+v, want the recorded digest", checks)
 	}
 }
+
+// TestSubjectDigestsBackfill: a run chained before subject digests gets
+// them in the next run's transaction, if its rows still match; verify then
+// names the subject of a later change. A run whose rows changed before that
+// gets none, and verify names its table only.
+func TestSubjectDigestsBackfill(t *testing.T) {
+	for _, tampered := range []bool{false, true} {
+		ctx := context.Background()
+		l, _ := newLedger(t)
+		run, files, out, rejects := firstRun()
+		mustCommit(t, l, run, files, out, rejects)
+		// As a ledger of schema version 6 holds it: chained, no subjects.
+		for _, q := range []string{`DELETE FROM run_subject_digests`, `UPDATE runs SET subjects_digested = NULL`} {
+			if _, err := l.db.Exec(q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		change := `UPDATE settlements SET hifp_pay = hifp_pay - 1 WHERE setl_id = 'S1'`
+		if tampered {
+			if _, err := l.db.Exec(change); err != nil {
+				t.Fatal(err)
+			}
+		}
+		second := runInfo("R20260411-001", record.D(2026, 4, 11), run.StartedAt.Add(24*time.Hour))
+		mustCommit(t, l, second, nil, record.Outcome{}, nil)
+		var n int
+		if err := l.db.QueryRow(`SELECT count(*) FROM run_subject_digests WHERE run_id = ?`, run.RunID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if tampered != (n == 0) {
+			t.Errorf("tampered %v: the first run has %d subject digests after the next run", tampered, n)
+		}
+		if !tampered {
+			if _, err := l.db.Exec(change); err != nil {
+				t.Fatal(err)
+			}
+		}
+		checks, err := l.Verify(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "S1 (changed)"
+		if tampered {
+			want = ""
+		}
+		if checks[0].OK() || checks[0].Table != "settlements" || checks[0].Subject != want {
+			t.Errorf("tampered %v: %+v, want settlements at %q", tampered, checks[0], want)
+		}
+	}
+}
