@@ -105,7 +105,7 @@ func OpenWait(ctx context.Context, path string, wait time.Duration, open func(co
 }
 
 // schemaVersion is the version that schema.sql plus every migration yields.
-const schemaVersion = 6
+const schemaVersion = 7
 
 //go:embed schema.sql
 var schemaSQL string
@@ -125,9 +125,12 @@ var migrateV5SQL string
 //go:embed migrate_v6.sql
 var migrateV6SQL string
 
+//go:embed migrate_v7.sql
+var migrateV7SQL string
+
 // migrations[v] upgrades a ledger from version v-1 to v; migrations[1]
 // creates it. A new schema version appends its statements here.
-var migrations = []string{1: schemaSQL, 2: migrateV2SQL, 3: migrateV3SQL, 4: migrateV4SQL, 5: migrateV5SQL, 6: migrateV6SQL}
+var migrations = []string{1: schemaSQL, 2: migrateV2SQL, 3: migrateV3SQL, 4: migrateV4SQL, 5: migrateV5SQL, 6: migrateV6SQL, 7: migrateV7SQL}
 
 // Ledger is an open ledger file.
 type Ledger struct {
