@@ -83,7 +83,7 @@ func TestLifeRoundTrip(t *testing.T) {
 	}
 	for table, n := range map[string]int{"decisions": 1, "payments": 1, "recoveries": 3, "rejects": 1} {
 		var got int
-		if err := l.db.QueryRow(`SELECT count(*) FROM ` + table + ` WHERE run_id = ?`, run2.RunID).Scan(&got); err != nil || got != n {
+		if err := l.db.QueryRow(`SELECT count(*) FROM `+table+` WHERE run_id = ?`, run2.RunID).Scan(&got); err != nil || got != n {
 			t.Errorf("%s rows of run 2 = %d, %v; want %d", table, got, err, n)
 		}
 	}
