@@ -383,12 +383,25 @@ type Explanation struct {
 	Assessments []RunAssessment
 	Findings    []Finding
 	Earlier     []RunAssessment // the person's visits of the same year assessed before it
+	// Life holds a claim's decisions, payments and recoveries, or a
+	// settlement's recoveries, in the order the runs recorded them.
+	Life []LifeEvent
 }
 
 // RunAssessment is an assessment with the run that wrote it.
 type RunAssessment struct {
 	RunID string
 	Assessment
+}
+
+// LifeEvent is one event of a claim's life after its assessment (SPEC
+// 3.7), with the run that recorded it, for explain: exactly one of the
+// pointers is set.
+type LifeEvent struct {
+	RunID    string
+	Decision *Decision
+	Payment  *Payment
+	Recovery *Recovery
 }
 
 // HistoryQuery names every person, settlement, claim, invoice and statement

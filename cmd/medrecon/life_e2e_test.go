@@ -2,8 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -54,5 +57,50 @@ func TestBadDecisionsAndPaymentsReachTheLedger(t *testing.T) {
 	}
 	if n := count(t, db, `SELECT count(*) FROM decisions`) + count(t, db, `SELECT count(*) FROM payments`); n != 0 {
 		t.Errorf("%d decisions and payments recorded for claims that do not exist", n)
+	}
+}
+
+// A claim's life through the binary (SPEC 3.7): the demo's night, then a
+// drop folder with a decisions file and a payments file told apart by
+// their headers (--in); explain then shows who decided what and when, the
+// payment, and the claim's new status, with IDs masked.
+func TestClaimLifeThroughTheBinary(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, "demo", "--dir", dir)
+	db := filepath.Join(dir, "ledger.duckdb")
+	review := query(t, db, `SELECT subject_id FROM assessments WHERE subject_kind = 'claim' AND status = 'review' ORDER BY 1 LIMIT 1`)
+	approved := query(t, db, `SELECT subject_id || ',' || CAST(payable AS VARCHAR) FROM assessments
+		WHERE subject_kind = 'claim' AND status = 'approved' ORDER BY 1 LIMIT 1`)
+	if len(review) != 1 || len(approved) != 1 {
+		t.Fatalf("the demo has no claim in review (%v) or approved (%v)", review, approved)
+	}
+	in := filepath.Join(dir, "night2")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"复核决定.csv": "申请编号,复核结论,核定金额,理由,复核人,复核日期\n" + review[0] + ",调整,100.00,部分自费药品,周虚构,2026-04-11\n",
+		"支付结果.csv": "申请编号,支付金额,支付日期,银行流水号,支付结果,失败原因\n" + approved[0] + ",2026-04-11,B20260411001,成功,\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(in, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustRun(t, "run", "--db", db, "--policy", filepath.Join(dir, "policy"), "--as-of", "2026-04-11", "--in", in)
+	paidID, _, _ := strings.Cut(approved[0], ",")
+	for id, want := range map[string][]string{
+		review[0]: {"复核决定 调整 adjust  复核人 周虚构  复核日期 2026-04-11  核定金额 100.00  理由 部分自费药品", "核准支付 approved"},
+		paidID:    {"支付 成功 success", "银行流水号 B20260411001", "已支付 paid"},
+	} {
+		out := mustRun(t, "explain", "--db", db, id).stdout
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("explain %s does not show %q:\n%s", id, w, out)
+			}
+		}
+		if m := regexp.MustCompile(`\d{17}[\dX]`).FindString(out); m != "" {
+			t.Errorf("explain %s shows an unmasked number %s", id, m)
+		}
 	}
 }
