@@ -111,3 +111,33 @@ func TestLifeRoundTrip(t *testing.T) {
 		t.Errorf("ExpiredPending after the rejection = %v, %v; want none", got, err)
 	}
 }
+
+// The auditors' copy (SPEC 4.4) holds the tables of a claim's life, and the
+// claims' bank accounts masked as everywhere but the ledger and the payouts
+// export (SPEC 2.2), unless the copy is full.
+func TestPublishMasksBankAccounts(t *testing.T) {
+	ctx := context.Background()
+	l, _ := newLedger(t)
+	run, files, out, rejects := firstRun()
+	out.Decisions = []record.Decision{{ClaimID: "C1", Decision: record.DecisionApprove, Reviewer: "周虚构", DecidedOn: record.D(2026, 4, 9)}}
+	mustCommit(t, l, run, files, out, rejects)
+	for _, tc := range []struct {
+		full bool
+		want string
+	}{{false, "***************4567"}, {true, "6222020402001234567"}} {
+		dir := t.TempDir()
+		if _, err := l.Publish(ctx, dir, []byte("key"), tc.full); err != nil {
+			t.Fatal(err)
+		}
+		var account string
+		var decisions int
+		err := l.db.QueryRow(`SELECT (SELECT DISTINCT bank_account FROM read_parquet('`+dir+`/claims/**/*.parquet', hive_partitioning = true)),
+			(SELECT count(*) FROM read_parquet('`+dir+`/decisions.parquet'))`).Scan(&account, &decisions)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if account != tc.want || decisions != 1 {
+			t.Errorf("full %v: the copy's bank_account %q and %d decisions; want %q and 1", tc.full, account, decisions, tc.want)
+		}
+	}
+}
