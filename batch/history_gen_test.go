@@ -265,7 +265,11 @@ func generateHistory(seed int64) genHistory {
 			// nights' as-of date: a pending claim past its deadline expires
 			// on the next night (PENDING_EXPIRED) and its completion is late
 			// (SPEC 3.7), both of which depend on the night, not the facts.
-			if r.Intn(4) == 0 && !deadlineBefore(c, asOfNights) {
+			// And only for a claim handed in on time: one handed in late is
+			// rejected while incomplete, its completion then changes nothing,
+			// and an appeal assesses the incomplete version the ledger holds
+			// (pending), where one run assesses the complete one.
+			if due := deadlineOf(c); r.Intn(4) == 0 && !due.Before(asOfNights) && !c.DclaDate.After(due) {
 				first := *c
 				first.MaterialsComplete = false
 				// Handed in after the person's previous visit and the filings
@@ -289,15 +293,15 @@ func generateHistory(seed int64) genHistory {
 // the one run.
 var asOfNights = record.D(2026, 1, 10)
 
-// deadlineBefore says whether a claim's deadline (SPEC 3.4 with the sample
-// policy: ordinary outpatient a month after enddate, every other visit 31
-// March of the next year) is before asOf.
-func deadlineBefore(c *record.Claim, asOf record.Date) bool {
-	outpatient := !strings.HasPrefix(c.MedType, "2") && c.MedType != "14" && !c.Emergency
-	if !outpatient {
-		return record.D(c.Enddate.Year+1, 3, 31).Before(asOf)
+// deadlineOf is a claim's deadline (SPEC 3.4) under the sample policy:
+// an ordinary outpatient visit's a month after enddate (a day more at a
+// month's end, never near the as-of date here), every other visit's 31
+// March of the next year.
+func deadlineOf(c *record.Claim) record.Date {
+	if !strings.HasPrefix(c.MedType, "2") && c.MedType != "14" && !c.Emergency {
+		return c.Enddate.AddDays(31)
 	}
-	return c.Enddate.AddDays(31).Before(asOf) // a month or a day more: never near the as-of date here
+	return record.D(c.Enddate.Year+1, 3, 31)
 }
 
 // life adds reviewers' decisions and the bank's payments (SPEC 2.6, 2.7,
