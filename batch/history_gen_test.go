@@ -36,7 +36,10 @@ import (
 //     in every split; the other order is ALREADY_REIMBURSED, which exists
 //     only across nights and has its own test);
 //   - a pending first version of a claim is sent only when a split puts its
-//     completion on a later night.
+//     completion on a later night, and only for a claim whose deadline is
+//     after the nights' as-of date (it neither expires nor completes late);
+//   - a person's decisions and payments come after the person's last visit,
+//     decisions before payments (see life).
 
 // genRow is one row of the generated history.
 type genRow struct {
@@ -45,6 +48,8 @@ type genRow struct {
 	setl       *record.Settlement
 	claim      *record.Claim
 	filing     *record.Filing
+	decision   *record.Decision
+	payment    *record.Payment
 	pendingFor string // on a pending first version: the key of its completion
 }
 
@@ -101,7 +106,9 @@ func generateHistory(seed int64) genHistory {
 	}
 
 	var seqS, seqX, seqF, seqInv int
+	var seqD, seqP int
 	for pi, p := range people {
+		claimsBefore := seqX
 		// Filings (SPEC 2.3), each landing before the visits it covers.
 		addFiling := func(f record.Filing, at record.Date) {
 			seqF++
@@ -254,7 +261,15 @@ func generateHistory(seed int64) genHistory {
 			}
 			key := genKey(end, 1, begn.String()+"|"+c.ClaimID)
 			h.rows = append(h.rows, genRow{key: key, person: pi, claim: c})
-			if r.Intn(4) == 0 {
+			// A pending first version only where its deadline falls after the
+			// nights' as-of date: a pending claim past its deadline expires
+			// on the next night (PENDING_EXPIRED) and its completion is late
+			// (SPEC 3.7), both of which depend on the night, not the facts.
+			// And only for a claim handed in on time: one handed in late is
+			// rejected while incomplete, its completion then changes nothing,
+			// and an appeal assesses the incomplete version the ledger holds
+			// (pending), where one run assesses the complete one.
+			if due := deadlineOf(c); r.Intn(4) == 0 && !due.Before(asOfNights) && !c.DclaDate.After(due) {
 				first := *c
 				first.MaterialsComplete = false
 				// Handed in after the person's previous visit and the filings
@@ -268,9 +283,102 @@ func generateHistory(seed int64) genHistory {
 			}
 			lastClaim = c
 		}
+		h.life(r, pi, seed, claimsBefore, seqX, &seqD, &seqP)
 	}
 	slices.SortStableFunc(h.rows, func(a, b genRow) int { return strings.Compare(a.key, b.key) })
 	return h
+}
+
+// asOfNights is the as-of date of every night of the property test, and of
+// the one run.
+var asOfNights = record.D(2026, 1, 10)
+
+// deadlineOf is a claim's deadline (SPEC 3.4) under the sample policy:
+// an ordinary outpatient visit's a month after enddate (a day more at a
+// month's end, never near the as-of date here), every other visit's 31
+// March of the next year.
+func deadlineOf(c *record.Claim) record.Date {
+	if !strings.HasPrefix(c.MedType, "2") && c.MedType != "14" && !c.Emergency {
+		return c.Enddate.AddDays(31)
+	}
+	return record.D(c.Enddate.Year+1, 3, 31)
+}
+
+// life adds reviewers' decisions and the bank's payments (SPEC 2.6, 2.7,
+// 3.7) for the claims of person pi (ids from..to of the seed), after the
+// person's last row in history order: a decision takes effect from its run
+// on, after the night's visits, so a decision placed before a later visit
+// of the person would give that visit other totals on some splits than on
+// others (SPEC 3.6's exception by definition). The person's decisions come
+// before the person's payments (a run applies its decisions first), each in
+// the order of its date and row. Many are illegal for the state the claim
+// ends up in (a decision on an approved claim, a payment for a rejected
+// one): those must be the same rejected rows and findings in every split.
+func (h *genHistory) life(r *rand.Rand, pi int, seed int64, from, to int, seqD, seqP *int) {
+	last := ""
+	for _, row := range h.rows {
+		if row.person == pi && row.key > last {
+			last = row.key
+		}
+	}
+	if last == "" || to == from {
+		return
+	}
+	n := 0
+	add := func(row genRow) {
+		n++
+		row.key, row.person = fmt.Sprintf("%s|~%03d", last, n), pi
+		h.rows = append(h.rows, row)
+	}
+	id := func(i int) string { return fmt.Sprintf("X%d-%04d", seed, i) }
+	for i := from + 1; i <= to; i++ {
+		if r.Intn(2) == 0 {
+			continue
+		}
+		for k := 0; k < 1+r.Intn(2); k++ { // now and then a second decision, on a claim decided already
+			*seqD++
+			d := record.Decision{ClaimID: id(i), Reviewer: "周虚构", DecidedOn: record.D(2026, 1, 5),
+				Src: record.Source{File: "decisions.csv", Row: *seqD + 1}}
+			switch r.Intn(10) {
+			case 0, 1, 2, 3:
+				d.Decision = record.DecisionApprove
+			case 4, 5, 6:
+				d.Decision, d.Reason = record.DecisionAdjust, "部分费用不符合政策"
+				d.Amount = decimal.NewNullDecimal(decimal.New(int64(r.Intn(300000)), -2))
+			default:
+				d.Decision, d.Reason = record.DecisionReject, "材料不实"
+			}
+			add(genRow{decision: &d})
+		}
+	}
+	for i := from + 1; i <= to; i++ {
+		if r.Intn(2) == 0 {
+			continue
+		}
+		pay := func(amount decimal.Decimal, result string) *record.Payment {
+			*seqP++
+			p := &record.Payment{ClaimID: id(i), Amount: amount, PaidOn: record.D(2026, 1, 8),
+				BankRef: fmt.Sprintf("B%d-%04d", seed, *seqP), Result: result, Src: record.Source{File: "payments.csv", Row: *seqP + 1}}
+			if result == record.PaymentFailed {
+				p.Reason = "账户已销户"
+			}
+			add(genRow{payment: p})
+			return p
+		}
+		if r.Intn(4) == 0 {
+			pay(decimal.New(int64(100+r.Intn(300000)), -2), record.PaymentFailed)
+		}
+		p := pay(decimal.New(int64(100+r.Intn(300000)), -2), record.PaymentSuccess)
+		if r.Intn(4) == 0 {
+			again := *p // the bank's file sent again: a re-import
+			again.Src.File = "payments_resend.csv"
+			add(genRow{payment: &again})
+		}
+		if r.Intn(3) == 0 {
+			// Money recovered: settles what an overpayment opened, or is unexpected.
+			pay(decimal.New(-int64(100+r.Intn(5000)), -2), record.PaymentSuccess)
+		}
+	}
 }
 
 // genClaim makes a claim for a visit. Claim ids and dcla_dates follow
@@ -369,5 +477,9 @@ func (row genRow) addTo(b *record.Batch) {
 		b.Claims = append(b.Claims, c)
 	case row.filing != nil:
 		b.Filings = append(b.Filings, *row.filing)
+	case row.decision != nil:
+		b.Decisions = append(b.Decisions, *row.decision)
+	case row.payment != nil:
+		b.Payments = append(b.Payments, *row.payment)
 	}
 }

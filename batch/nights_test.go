@@ -39,14 +39,19 @@ func TestAcrossNights(t *testing.T) {
 	var mu sync.Mutex
 	var failed []string
 	dir := t.TempDir()
+	seen := map[string]int{} // what the one runs showed of a claim's life, over all seeds
 	for w := 0; w < 2; w++ {
 		wg.Go(func() {
 			for seed := range seeds {
-				if msg := checkSeed(t.Context(), dir, pol, seed); msg != "" {
-					mu.Lock()
+				msg, shown := checkSeed(t.Context(), dir, pol, seed)
+				mu.Lock()
+				if msg != "" {
 					failed = append(failed, msg)
-					mu.Unlock()
 				}
+				for _, s := range shown {
+					seen[s]++
+				}
+				mu.Unlock()
 			}
 		})
 	}
@@ -55,6 +60,15 @@ func TestAcrossNights(t *testing.T) {
 	}
 	close(seeds)
 	wg.Wait()
+	// The generator must reach every step of SPEC 3.7 it can without
+	// leaving history order: with 20 seeds or more, each shows somewhere.
+	if *nightSeeds >= 20 {
+		for _, want := range lifeShown {
+			if seen[want] == 0 {
+				t.Errorf("no seed's history shows %s: the generator no longer exercises it", want)
+			}
+		}
+	}
 	slices.Sort(failed)
 	for i, msg := range failed {
 		if i == 5 {
@@ -65,30 +79,66 @@ func TestAcrossNights(t *testing.T) {
 	}
 }
 
+// lifeShown are what TestAcrossNights requires some seed's one run to
+// show of a claim's life: claims by current status, and finding codes.
+var lifeShown = []string{"claim paid", "payment failed", "approved by a decision", "rejected by a decision",
+	"adjusted by a decision", "appeal", record.PaymentMismatch, record.PaymentUnexpected, "recovery opened", "recovery settled"}
+
+// shows lists which of lifeShown a state shows.
+func (st ledgerState) shows() []string {
+	var out []string
+	if _, ok := st.totals["claim paid"]; ok {
+		out = append(out, "claim paid")
+	}
+	for step, name := range map[string]string{"复核核准": "approved by a decision", "复核驳回": "rejected by a decision",
+		"复核调整": "adjusted by a decision", "申诉核准": "appeal", "支付失败": "payment failed"} {
+		if st.steps[step] {
+			out = append(out, name)
+		}
+	}
+	for f := range st.findings {
+		for _, code := range []string{record.PaymentMismatch, record.PaymentUnexpected} {
+			if strings.Contains(f, " "+code+" ") {
+				out = append(out, code)
+			}
+		}
+		if strings.HasPrefix(f, "recovery ") {
+			if strings.Contains(f, " opened ") {
+				out = append(out, "recovery opened")
+			} else {
+				out = append(out, "recovery settled")
+			}
+		}
+	}
+	return out
+}
+
 // checkSeed runs one seed's history as one run and split three ways, and
-// returns what differs ("" when nothing does).
-func checkSeed(ctx context.Context, dir string, pol *policy.Policy, seed int64) string {
+// returns what differs ("" when nothing does) and what of a claim's life
+// the one run shows.
+func checkSeed(ctx context.Context, dir string, pol *policy.Policy, seed int64) (string, []string) {
 	h := generateHistory(seed)
 	// The one run assesses everything as one chunk of people; the nights
 	// assess theirs in chunks of one to four visits (rules.Chunks), so
 	// that a chunk that missed something another person brings shows.
 	want, err := runNights(ctx, filepath.Join(dir, fmt.Sprintf("s%d-1.duckdb", seed)), pol, []record.Batch{h.whole()}, 1<<30)
 	if err != nil {
-		return fmt.Sprintf("seed %d, one run: %v", seed, err)
+		return fmt.Sprintf("seed %d, one run: %v", seed, err), nil
 	}
+	shown := want.shows()
 	r := rand.New(rand.NewSource(seed))
 	for _, n := range []int{2, 3, 7} {
 		nights := h.split(r, n)
 		got, err := runNights(ctx, filepath.Join(dir, fmt.Sprintf("s%d-%d.duckdb", seed, n)), pol, nights, 1+r.Intn(4))
 		if err != nil {
-			return fmt.Sprintf("seed %d, %d nights: %v", seed, n, err)
+			return fmt.Sprintf("seed %d, %d nights: %v", seed, n, err), shown
 		}
 		got.allowUnmatched(h.early)
 		if d := want.diff(got); d != "" {
-			return fmt.Sprintf("seed %d, %d nights (go test ./batch -run TestAcrossNights -nights.seeds %d to reproduce): %s", seed, n, seed, d)
+			return fmt.Sprintf("seed %d, %d nights (go test ./batch -run TestAcrossNights -nights.seeds %d to reproduce): %s", seed, n, seed, d), shown
 		}
 	}
-	return ""
+	return "", shown
 }
 
 // ledgerState is what SPEC 3.6 compares: every subject's current
@@ -97,6 +147,7 @@ type ledgerState struct {
 	current  map[string]string // "kind id" → the current assessment's money and statuses
 	findings map[string]bool   // "kind id code severity detail"
 	totals   map[string]string // "kind status" → count and sum of payable
+	steps    map[string]bool   // first words of the claims' traces, for shows (not compared)
 }
 
 // runNights commits each batch as one night, in chunks of about chunk
@@ -107,7 +158,7 @@ func runNights(ctx context.Context, path string, pol *policy.Policy, nights []re
 		return ledgerState{}, err
 	}
 	clock := time.Date(2026, 1, 10, 2, 30, 0, 0, time.UTC)
-	cfg := Config{Policy: pol, AsOf: record.D(2026, 1, 10), Version: "test", ChunkVisits: chunk}
+	cfg := Config{Policy: pol, AsOf: asOfNights, Version: "test", ChunkVisits: chunk}
 	for i, b := range nights {
 		clock = clock.Add(24 * time.Hour)
 		now := func() time.Time { return clock }
@@ -124,7 +175,7 @@ func runNights(ctx context.Context, path string, pol *policy.Policy, nights []re
 }
 
 func readState(ctx context.Context, path string) (ledgerState, error) {
-	st := ledgerState{current: map[string]string{}, findings: map[string]bool{}, totals: map[string]string{}}
+	st := ledgerState{current: map[string]string{}, findings: map[string]bool{}, totals: map[string]string{}, steps: map[string]bool{}}
 	db, err := sql.Open("duckdb", path+"?access_mode=read_only")
 	if err != nil {
 		return st, err
@@ -142,6 +193,14 @@ func readState(ctx context.Context, path string) (ledgerState, error) {
 			FROM (` + current + `)`, func(k, v string) { st.current[k] = v }},
 		{`SELECT DISTINCT concat_ws(' ', subject_kind, subject_id, code, severity, detail), '' FROM findings`,
 			func(k, _ string) { st.findings[k] = true }},
+		// A claim's life (SPEC 3.7): the recoveries' events, and how many
+		// decisions and payments were recorded.
+		{`SELECT DISTINCT concat_ws(' ', 'recovery', subject_kind, subject_id, claim_id, amount, event, reason), '' FROM recoveries`,
+			func(k, _ string) { st.findings[k] = true }},
+		{`SELECT DISTINCT regexp_extract(trace, '^[^ (:;]+'), '' FROM assessments WHERE subject_kind = 'claim'`,
+			func(k, _ string) { st.steps[k] = true }},
+		{`SELECT 'decisions recorded', count(*) || ' ' || coalesce(sum(amount), 0) FROM decisions`, func(k, v string) { st.totals[k] = v }},
+		{`SELECT 'payments recorded', count(*) || ' ' || coalesce(sum(amount), 0) FROM payments`, func(k, v string) { st.totals[k] = v }},
 		{`SELECT subject_kind || ' ' || status, count(*) || ' ' || sum(payable) FROM (` + current + `) GROUP BY ALL`,
 			func(k, v string) { st.totals[k] = v }},
 		// year_totals is a cache of what the current assessments count
@@ -153,7 +212,7 @@ func readState(ctx context.Context, path string) (ledgerState, error) {
 					CASE WHEN starts_with(m.med_type, '2') THEN 'inpatient' WHEN m.med_type = '14' THEN 'chronic' ELSE 'outpatient' END AS med_cat,
 					c.deductible, c.basic_pay, c.eligible_base, c.serious_pay
 				FROM cur c JOIN med m ON m.kind = c.subject_kind AND m.id = c.subject_id
-				WHERE c.status IN ('balanced', 'mismatch', 'approved', 'review')),
+				WHERE c.status IN ('balanced', 'mismatch', 'approved', 'paid', 'payment_failed', 'review')),
 			rows AS (SELECT certno, year, med_cat, sum(deductible) AS d, sum(basic_pay) AS b, sum(eligible_base) AS e,
 					sum(serious_pay) AS s, count(*) AS n FROM v GROUP BY ALL),
 			cache AS (SELECT * FROM year_totals WHERE visits <> 0)

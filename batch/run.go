@@ -106,6 +106,8 @@ type Summary struct {
 	Findings    int             `json:"findings"`
 	Rejects     int             `json:"rejects"`
 	Ignored     int             `json:"ignored_reimports"`
+	Decisions   int             `json:"decisions,omitempty"` // review decisions recorded (SPEC 2.6)
+	Payments    int             `json:"payments,omitempty"`  // payment results recorded (SPEC 2.7)
 	Report      string          `json:"report,omitempty"`    // the PDF written
 	Export      string          `json:"export,omitempty"`    // the folder the exports were written into
 	Published   string          `json:"published,omitempty"` // the auditors' copy written after the run
@@ -303,7 +305,16 @@ func commitNight(ctx context.Context, l *ledger.Ledger, n night, cfg Config, sta
 		return "", out, err
 	}
 	took("policy checked")
-	hist, err := l.History(ctx, n.batch.HistoryQuery())
+	// SPEC 3.7: every run looks at the ledger's pending claims, not only
+	// the batch's people; those past their deadline join the history and
+	// their people's chunks.
+	q := n.batch.HistoryQuery()
+	expired, err := l.ExpiredPending(ctx, cfg.AsOf)
+	if err != nil {
+		return "", out, err
+	}
+	q.LifeClaimIDs = append(q.LifeClaimIDs, expired...)
+	hist, err := l.History(ctx, q)
 	if err != nil {
 		return "", out, err
 	}
@@ -315,6 +326,13 @@ func commitNight(ctx context.Context, l *ledger.Ledger, n night, cfg Config, sta
 	statement := n.batch.Statement
 	people := n.batch
 	people.Statement = nil
+	// A bank_ref is the night's, whoever's claim it names: re-imports and
+	// conflicts are settled before the split (SPEC 2.7).
+	payments, ignored, badRefs := rules.NewPayments(people.Payments, hist.Payments)
+	people.Payments = payments
+	out.Ignored += ignored
+	out.Rejects += len(badRefs)
+	rejects := append(slices.Clone(n.rejects), badRefs...)
 	chunks := rules.Chunks(people, hist, chunkVisits(cfg))
 	tx, err := l.Begin(ctx, runID, rules.TotalsBefore(people, hist))
 	if err != nil {
@@ -337,6 +355,8 @@ func commitNight(ctx context.Context, l *ledger.Ledger, n night, cfg Config, sta
 			detail.Add(e.o.Settlements)
 		}
 		out.add(e.o)
+		rejects = append(rejects, e.o.Rejects...)
+		e.o.Rejects = nil // written with the files' own (Commit)
 		if err := tx.Add(e.o); err != nil {
 			return "", out, fmt.Errorf("commit run %s: %w", runID, err)
 		}
@@ -351,15 +371,42 @@ func commitNight(ctx context.Context, l *ledger.Ledger, n night, cfg Config, sta
 	for i := range files {
 		files[i].RunID = runID
 	}
+	countRuleRejects(files, rejects[len(n.rejects):])
 	run := record.RunInfo{
 		RunID: runID, StartedAt: started, FinishedAt: now().UTC(), AsOf: cfg.AsOf,
 		Status: record.RunCommitted, Version: cfg.Version, PolicySHA256: cfg.Policy.SHA256,
 		Ignored: out.Ignored,
 	}
-	if err := tx.Commit(run, files, n.rejects); err != nil {
+	if err := tx.Commit(run, files, rejects); err != nil {
 		return "", out, fmt.Errorf("commit run %s: %w", runID, err)
 	}
 	return runID, out, nil
+}
+
+// countRuleRejects adds to the files' rejected counts the rows the rules
+// rejected (decisions and payments that could not apply, SPEC 2.6, 2.7), so
+// that a file's counts add up in the report as its ingest rejects do. A
+// reject names its file by base name, as the file's rows do.
+func countRuleRejects(files []record.InputFile, rs []record.Reject) {
+	type row struct {
+		file, sheet string
+		n           int
+	}
+	seen := map[row]bool{}
+	for _, r := range rs {
+		k := row{r.File, r.Sheet, r.Row}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		for i := range files {
+			if files[i].AlreadyImported == "" && filepath.Base(files[i].Path) == r.File &&
+				(files[i].Kind == record.InputDecisions || files[i].Kind == record.InputPayments) {
+				files[i].Rejected++
+				break
+			}
+		}
+	}
 }
 
 // chunkOutcomes delivers the chunks' outcomes in order, each assessed while
@@ -428,6 +475,8 @@ type tally struct {
 	Findings    int
 	Rejects     int
 	Ignored     int
+	Decisions   int // recorded (SPEC 2.6)
+	Payments    int // recorded (SPEC 2.7)
 }
 
 // add counts one chunk's outcome; its assessments are sorted by subject.
@@ -452,6 +501,9 @@ func (t *tally) add(o record.Outcome) {
 	}
 	t.Findings += len(o.Findings)
 	t.Ignored += o.Ignored
+	t.Rejects += len(o.Rejects)
+	t.Decisions += len(o.Decisions)
+	t.Payments += len(o.Payments)
 }
 
 // tick calls fn every interval until the returned stop is called; stop
@@ -515,9 +567,6 @@ func readInput(ctx context.Context, in Input, asOf record.Date, rows *atomic.Int
 		}
 		sum := sha256.Sum256(data)
 		res, err := ingest.Read(ctx, in.Path, bytes.NewReader(data), int64(len(data)), opt)
-		if err == nil {
-			err = applied(in.Path, res.Kind)
-		}
 		return res, hex.EncodeToString(sum[:]), err
 	}
 	sha, err := fileSHA256(in.Path)
@@ -525,33 +574,7 @@ func readInput(ctx context.Context, in Input, asOf record.Date, rows *atomic.Int
 		return nil, "", err
 	}
 	res, err := ingest.ReadFile(ctx, in.Path, opt)
-	if err == nil {
-		err = applied(in.Path, res.Kind)
-	}
 	return res, sha, err
-}
-
-// notApplied names the input kinds that ingest reads and checks but that a
-// run does not apply yet: review decisions and payment results (SPEC 2.6,
-// 2.7) wait for the claim's life of SPEC 3.7.
-var notApplied = map[string]string{
-	record.InputDecisions: "review decisions (复核决定, SPEC 2.6)",
-	record.InputPayments:  "payment results (支付结果, SPEC 2.7)",
-}
-
-// applied refuses a file of a kind the run would read and then drop: it
-// would be recorded as imported, and the same file on a later night, when
-// its rows can be applied, would be skipped as already imported. So such a
-// file stops the run, as a file of no known kind does, and nothing is
-// committed.
-func applied(path, kind string) error {
-	what, ok := notApplied[kind]
-	if !ok {
-		return nil
-	}
-	return &ingest.FileError{File: filepath.Base(path), Err: fmt.Errorf(
-		"a file of %s; this version of medrecon reads it but does not apply it yet: move it out of the night's inputs and keep it for a version that does",
-		what)}
 }
 
 func fileSHA256(path string) (string, error) {
@@ -605,6 +628,8 @@ func addResult(b *record.Batch, r *ingest.Result) {
 	b.Settlements = take(b.Settlements, r.Settlements)
 	b.Filings = take(b.Filings, r.Filings)
 	b.Statement = take(b.Statement, r.Statement)
+	b.Decisions = take(b.Decisions, r.Decisions)
+	b.Payments = take(b.Payments, r.Payments)
 }
 
 // take appends src to dst, or returns src itself when dst is empty.
@@ -641,6 +666,7 @@ func summarise(sum *Summary, t tally) {
 	sum.Claims, sum.Settlements = t.Claims, t.Settlements
 	sum.Payable, sum.Discrepancy = t.Payable.StringFixed(2), t.Discrepancy.StringFixed(2)
 	sum.Findings, sum.Rejects, sum.Ignored = t.Findings, t.Rejects, t.Ignored
+	sum.Decisions, sum.Payments = t.Decisions, t.Payments
 }
 
 // ReportLimits is how much of a run its PDF lists (reports' Max* values),

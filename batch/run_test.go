@@ -3,10 +3,12 @@ package batch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -212,23 +214,93 @@ func TestAssessChunksStopsAtTheFirstError(t *testing.T) {
 // its header; until the claim's life applies them, such a file stops the
 // run with nothing committed (as a file of no known kind does), rather than
 // being recorded as imported with its rows dropped.
-func TestRunRefusesDecisionsAndPaymentsNotYetApplied(t *testing.T) {
-	for _, tc := range []struct{ name, content, want string }{
-		{"decisions.csv", "申请编号,复核结论,核定金额,理由,复核人,复核日期\nC1,核准,,,周虚构,2026-04-01\n", "review decisions"},
-		{"payments.csv", "claim_id,amount,paid_on,bank_ref,result,reason\nC1,100.00,2026-04-01,B1,success,\n", "payment results"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			db := filepath.Join(t.TempDir(), "ledger.duckdb")
-			cfg := demoConfig(t, db)
-			cfg.Inputs = append(cfg.Inputs, Input{Path: tc.name, FS: fstest.MapFS{tc.name: {Data: []byte(tc.content)}}})
-			_, err := Run(context.Background(), cfg)
-			if err == nil || !strings.HasPrefix(err.Error(), tc.name+": ") || !strings.Contains(err.Error(), tc.want) ||
-				!strings.Contains(err.Error(), "does not apply it yet") {
-				t.Fatalf("err = %v, want one naming %s as %s not applied yet", err, tc.name, tc.want)
-			}
-			if _, err := os.Stat(db); !os.IsNotExist(err) {
-				t.Errorf("the refused run left a ledger file behind (stat: %v)", err)
-			}
-		})
+// A night's decisions and payments (SPEC 2.6, 2.7, 3.7) reach the ledger:
+// the demo's claim in review is decided, an approved one paid, and the rows
+// that cannot apply (an unknown claim, a decision on an approved claim, a
+// bank_ref sent again with other content) are rejected rows of their files,
+// counted with the files, while the run commits.
+func TestRunAppliesDecisionsAndPayments(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "ledger.duckdb")
+	cfg := demoConfig(t, db)
+	if _, err := Run(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	l, err := ledger.OpenReadOnly(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states, err := l.ClaimStates(ctx)
+	l.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var review, approved record.ClaimState
+	for _, c := range states {
+		switch {
+		case c.Status == record.ClaimReview && review.ClaimID == "":
+			review = c
+		case c.Status == record.ClaimApproved && approved.ClaimID == "":
+			approved = c
+		}
+	}
+	if review.ClaimID == "" || approved.ClaimID == "" {
+		t.Fatalf("the demo has no claim in review or approved: %+v", states)
+	}
+	decisions := "申请编号,复核结论,核定金额,理由,复核人,复核日期\n" +
+		review.ClaimID + ",核准,,,周虚构,2026-04-11\n" +
+		approved.ClaimID + ",核准,,,周虚构,2026-04-11\n" + // approved already: rejected row
+		"C404,驳回,,查无此申请,周虚构,2026-04-11\n" // unknown: rejected row
+	payments := "claim_id,amount,paid_on,bank_ref,result,reason\n" +
+		approved.ClaimID + "," + approved.Payable.StringFixed(2) + ",2026-04-11,B1,success,\n"
+	again := "claim_id,amount,paid_on,bank_ref,result,reason\n" +
+		approved.ClaimID + ",1.00,2026-04-11,B1,success,\n" // B1 with other content: rejected row
+	cfg.AsOf = record.D(2026, 4, 11)
+	cfg.Now = func() time.Time { return time.Date(2026, 4, 11, 18, 0, 0, 0, time.UTC) }
+	cfg.Inputs = []Input{
+		{Path: "decisions.csv", FS: fstest.MapFS{"decisions.csv": {Data: []byte(decisions)}}},
+		{Path: "payments.csv", FS: fstest.MapFS{"payments.csv": {Data: []byte(payments)}}},
+		{Path: "payments_again.csv", FS: fstest.MapFS{"payments_again.csv": {Data: []byte(again)}}},
+	}
+	sum, err := Run(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Committed || sum.Rejects != 3 || sum.Decisions != 1 || sum.Payments != 1 {
+		t.Errorf("summary: %+v; want a committed run with 3 rejected rows, 1 decision and 1 payment", sum)
+	}
+	if sum.Claims[record.ClaimApproved] != 1 || sum.Claims[record.ClaimPaid] != 1 {
+		t.Errorf("claims by status %v, want 1 approved (the review decided) and 1 paid", sum.Claims)
+	}
+	l, err = ledger.OpenReadOnly(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	data, err := l.RunData(ctx, sum.RunID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rejected []string
+	for _, r := range data.Rejects {
+		rejected = append(rejected, fmt.Sprintf("%s:%d:%s", r.File, r.Row, r.Col))
+	}
+	want := []string{"decisions.csv:3:decision", "decisions.csv:4:claim_id", "payments_again.csv:2:bank_ref"}
+	if !slices.Equal(rejected, want) {
+		t.Errorf("rejected rows %v, want %v", rejected, want)
+	}
+	counts := map[string]int{}
+	for _, f := range data.Files {
+		counts[f.Path] = f.Rejected
+	}
+	if counts["decisions.csv"] != 2 || counts["payments.csv"] != 0 || counts["payments_again.csv"] != 1 {
+		t.Errorf("files' rejected counts %v", counts)
+	}
+	now := map[string]string{}
+	for _, a := range data.Assessments {
+		now[a.SubjectID] = a.Status
+	}
+	if now[review.ClaimID] != record.ClaimApproved || now[approved.ClaimID] != record.ClaimPaid {
+		t.Errorf("after the night: %s is %q, %s is %q; want approved and paid", review.ClaimID, now[review.ClaimID], approved.ClaimID, now[approved.ClaimID])
 	}
 }

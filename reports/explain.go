@@ -47,6 +47,17 @@ func WriteExplanation(w io.Writer, e record.Explanation) error {
 		writeIndented(&b, "    ", f.Detail)
 	}
 
+	if e.SubjectKind == record.KindClaim || len(e.Life) > 0 {
+		// SPEC 3.7: the claim's life after its assessment, in order.
+		fmt.Fprintf(&b, "\n复核、支付与追回 decisions, payments and recoveries (%d)\n", len(e.Life))
+		if len(e.Life) == 0 {
+			b.WriteString("  （无）\n")
+		}
+		for _, ev := range e.Life {
+			writeLifeEvent(&b, ev)
+		}
+	}
+
 	fmt.Fprintf(&b, "\n同年度此前就诊 earlier visits of the year (%d)\n", len(e.Earlier))
 	if len(e.Earlier) == 0 {
 		b.WriteString("  （无）\n")
@@ -121,6 +132,12 @@ func writeClaim(b *strings.Builder, c *record.Claim) {
 	field(b, "材料齐全", yesNo(c.MaterialsComplete))
 	field(b, "医疗费总额", money(c.MedfeeSumamt))
 	field(b, "符合范围金额", money(c.InscpScpAmt))
+	if c.BankName != "" {
+		field(b, "开户银行", c.BankName)
+	}
+	if c.BankAccount != "" {
+		field(b, "银行账号", record.MaskAccount(c.BankAccount)) // SPEC 2.2: in full only in the payouts export
+	}
 	for _, inv := range c.Invoices {
 		line := fmt.Sprintf("%s-%s  总额 %s  范围内 %s", inv.BillCode, inv.BillNo, money(inv.MedfeeSumamt), money(inv.InscpScpAmt))
 		if inv.Src.File != "" {
@@ -128,6 +145,69 @@ func writeClaim(b *strings.Builder, c *record.Claim) {
 		}
 		field(b, "票据", line)
 	}
+}
+
+// writeLifeEvent prints one decision, payment or recovery of a claim's
+// life: who decided or paid what, when, and from which file row.
+func writeLifeEvent(b *strings.Builder, ev record.LifeEvent) {
+	switch {
+	case ev.Decision != nil:
+		d := ev.Decision
+		line := fmt.Sprintf("  运行 %s: 复核决定 %s  复核人 %s  复核日期 %s", ev.RunID, decisionLabel(d.Decision), d.Reviewer, d.DecidedOn)
+		if d.Amount.Valid {
+			line += "  核定金额 " + money(d.Amount.Decimal)
+		}
+		if d.Reason != "" {
+			line += "  理由 " + d.Reason
+		}
+		if d.Src.File != "" {
+			line += "  (" + source(d.Src) + ")"
+		}
+		b.WriteString(line + "\n")
+	case ev.Payment != nil:
+		p := ev.Payment
+		what := "支付"
+		if p.Amount.Sign() < 0 {
+			what = "追回款"
+		}
+		line := fmt.Sprintf("  运行 %s: %s %s  金额 %s  支付日期 %s  银行流水号 %s", ev.RunID, what, resultLabel(p.Result), money(p.Amount), p.PaidOn, p.BankRef)
+		if p.Reason != "" {
+			line += "  原因 " + p.Reason
+		}
+		if p.Src.File != "" {
+			line += "  (" + source(p.Src) + ")"
+		}
+		b.WriteString(line + "\n")
+	case ev.Recovery != nil:
+		r := ev.Recovery
+		event := "开立 opened"
+		if r.Event == record.RecoverySettled {
+			event = "结清 settled"
+		}
+		fmt.Fprintf(b, "  运行 %s: 追回 %s  %s %s  申请 %s  金额 %s  %s\n", ev.RunID, event, kindLabel(r.SubjectKind), r.SubjectID, r.ClaimID, money(r.Amount), r.Reason)
+	}
+}
+
+func decisionLabel(d string) string {
+	switch d {
+	case record.DecisionApprove:
+		return "核准 approve"
+	case record.DecisionReject:
+		return "驳回 reject"
+	case record.DecisionAdjust:
+		return "调整 adjust"
+	}
+	return d
+}
+
+func resultLabel(r string) string {
+	switch r {
+	case record.PaymentSuccess:
+		return "成功 success"
+	case record.PaymentFailed:
+		return "失败 failed"
+	}
+	return r
 }
 
 // medTypeField shows a med_type code with its name, "21 普通住院".

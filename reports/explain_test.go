@@ -33,6 +33,37 @@ func explainClaim() record.Explanation {
 	}
 }
 
+// explainLife is a claim held for review, decided, paid too much and the
+// difference recovered (SPEC 3.7), with the payee's bank.
+func explainLife() record.Explanation {
+	e := explainClaim()
+	c := *e.Claim
+	c.BankName, c.BankAccount = "中国工商银行石家庄分行", "6222020402001234567"
+	e.Claim = &c
+	review := e.Assessments[0]
+	review.Status, review.Trace = record.ClaimReview, "待复核: 暂不支付, 计入本年累计"
+	approved := review
+	approved.RunID, approved.Status, approved.Trace = "20251210-020000", record.ClaimApproved, "复核核准 (复核人 周虚构, 复核日期 2025-12-09); 应付 70650.00 (按规则计算)"
+	paid := approved
+	paid.RunID, paid.Status, paid.Trace = "20251220-020000", record.ClaimPaid, "支付成功 (银行流水号 B0001, 支付日期 2025-12-19): 支付 70700.00, 应付 70650.00"
+	e.Assessments = []record.RunAssessment{review, approved, paid}
+	e.Life = []record.LifeEvent{
+		{RunID: "20251210-020000", Decision: &record.Decision{ClaimID: "C2025-0001", Decision: record.DecisionApprove, Reviewer: "周虚构",
+			DecidedOn: record.D(2025, 12, 9), Src: record.Source{File: "复核决定.xlsx", Sheet: "复核", Row: 3}}},
+		{RunID: "20251220-020000", Payment: &record.Payment{ClaimID: "C2025-0001", Amount: dec("70700.00"), PaidOn: record.D(2025, 12, 19),
+			BankRef: "B0001", Result: record.PaymentSuccess, Src: record.Source{File: "支付结果.csv", Row: 2}}},
+		{RunID: "20251220-020000", Recovery: &record.Recovery{SubjectKind: record.KindClaim, SubjectID: "C2025-0001", ClaimID: "C2025-0001",
+			Amount: dec("50.00"), Reason: "多付 50.00 (银行流水号 B0001, 支付日期 2025-12-19)", Event: record.RecoveryOpened}},
+		{RunID: "20260105-020000", Payment: &record.Payment{ClaimID: "C2025-0001", Amount: dec("-50.00"), PaidOn: record.D(2026, 1, 4),
+			BankRef: "B0107", Result: record.PaymentSuccess, Src: record.Source{File: "支付结果.csv", Row: 5}}},
+		{RunID: "20260105-020000", Recovery: &record.Recovery{SubjectKind: record.KindClaim, SubjectID: "C2025-0001", ClaimID: "C2025-0001",
+			Amount: dec("50.00"), Reason: "追回 50.00 (银行流水号 B0107, 支付日期 2026-01-04)", Event: record.RecoverySettled}},
+	}
+	e.Findings = append(e.Findings, record.Finding{SubjectKind: record.KindClaim, SubjectID: "C2025-0001", Code: record.PaymentMismatch,
+		Severity: record.SeverityError, Detail: "支付 70700.00 与应付 70650.00 不符, 差额 50.00 (银行流水号 B0001, 支付日期 2025-12-19)"})
+	return e
+}
+
 func explainSettlement() record.Explanation {
 	s := &record.Settlement{
 		SetlID: "S0002", MdtrtID: "M0002", PsnName: "李建国", Certno: idLi, Insutype: "310", PsnType: "1201",
@@ -60,6 +91,7 @@ func TestWriteExplanation(t *testing.T) {
 		{"claim with invoices, trace and earlier visits", explainClaim(), "explain_claim.golden"},
 		{"settlement with a mismatch and no earlier visits", explainSettlement(), "explain_settlement.golden"},
 		{"settlement sent again with other content", explainConflict(), "explain_conflict.golden"},
+		{"claim decided, paid and recovered", explainLife(), "explain_life.golden"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,6 +101,9 @@ func TestWriteExplanation(t *testing.T) {
 			}
 			if m := fullID.FindString(b.String()); m != "" {
 				t.Errorf("explanation shows an unmasked ID %s", m)
+			}
+			if strings.Contains(b.String(), "6222020402001234567") {
+				t.Error("explanation shows a bank account in full")
 			}
 			golden(t, tt.golden, []byte(b.String()))
 		})

@@ -60,6 +60,10 @@ func statusLabel(s string) string {
 		zh = "待复核"
 	case record.ClaimPending:
 		zh = "待补材料"
+	case record.ClaimPaid:
+		zh = "已支付"
+	case record.ClaimPaymentFailed:
+		zh = "支付失败"
 	case record.SetlBalanced:
 		zh = "相符"
 	case record.SetlMismatch:
@@ -165,6 +169,12 @@ func codeLabel(code string) string {
 		return "无有效备案"
 	case record.ClaimConflict:
 		return "申请编号内容冲突"
+	case record.PendingExpired:
+		return "待补材料逾期"
+	case record.PaymentMismatch:
+		return "支付金额不符"
+	case record.PaymentUnexpected:
+		return "非待支付申请的支付"
 	}
 	return code
 }

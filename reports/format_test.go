@@ -58,7 +58,7 @@ func TestNeedsQuotePrefix(t *testing.T) {
 // TestCodeLabel checks that every finding code of SPEC 3 has a Chinese name
 // of its own.
 func TestCodeLabel(t *testing.T) {
-	codes := append([]string{record.AlreadyReimbursed, record.ClaimConflict}, record.FindingCodes...)
+	codes := append(append([]string{record.AlreadyReimbursed, record.ClaimConflict}, record.FindingCodes...), record.LifeCodes...)
 	seen := map[string]string{}
 	for _, code := range codes {
 		label := codeLabel(code)

@@ -140,7 +140,8 @@ type runTotals struct {
 }
 
 func totalsOf(d record.RunData) runTotals {
-	claims := []statusTotal{{status: record.ClaimApproved}, {status: record.ClaimRejected}, {status: record.ClaimReview}, {status: record.ClaimPending}}
+	claims := []statusTotal{{status: record.ClaimApproved}, {status: record.ClaimPaid}, {status: record.ClaimPaymentFailed},
+		{status: record.ClaimRejected}, {status: record.ClaimReview}, {status: record.ClaimPending}}
 	setls := []statusTotal{{status: record.SetlBalanced}, {status: record.SetlMismatch}, {status: record.SetlRefunded}, {status: record.SetlRefund}, {status: record.SetlConflict}}
 	var t runTotals
 	for _, st := range d.Summary.Statuses {
@@ -168,6 +169,11 @@ func totalsOf(d record.RunData) runTotals {
 	if last := setls[len(setls)-1]; last.status == record.SetlConflict && last.count == 0 {
 		setls = setls[:len(setls)-1]
 	}
+	// paid and payment_failed (SPEC 3.7) are shown only by a run whose
+	// payments made some: a night of assessments reads as it always did.
+	claims = slices.DeleteFunc(claims, func(s statusTotal) bool {
+		return s.count == 0 && (s.status == record.ClaimPaid || s.status == record.ClaimPaymentFailed)
+	})
 	t.claims, t.settlements = claims, setls
 	return t
 }

@@ -94,7 +94,9 @@ func (l *Ledger) Begin(ctx context.Context, runID string, replace map[record.Yea
 }
 
 // Add appends the rows of one chunk of the night: settlements, claims,
-// filings, statement rows, assessments and findings. Its running totals
+// filings, statement rows, assessments, findings, decisions, payments,
+// recoveries and the rejected rows of decisions and payments that could not
+// apply. Its running totals
 // and filing uses are kept for Commit (the chunks' people are disjoint).
 // After an error the caller rolls back.
 func (t *RunTx) Add(out record.Outcome) error {
@@ -106,6 +108,10 @@ func (t *RunTx) Add(out record.Outcome) error {
 		func() error { return w.statement(out.Statement) },
 		func() error { return w.assessments(out.Assessments) },
 		func() error { return w.findings(out.Findings) },
+		func() error { return w.decisions(out.Decisions) },
+		func() error { return w.payments(out.Payments) },
+		func() error { return w.recoveries(out.Recoveries) },
+		func() error { return w.rejects(out.Rejects) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -491,7 +497,7 @@ func (w writer) claims(cs []record.Claim) error {
 			rows = append(rows, claimRow{c: c, inv: &c.Invoices[j]})
 		}
 	}
-	return w.appendRows("", "claims", len(rows), 24, func(i int, v []driver.Value) {
+	return w.appendRows("", "claims", len(rows), 26, func(i int, v []driver.Value) {
 		c, inv := rows[i].c, rows[i].inv
 		v[0], v[1], v[2], v[3], v[4] = c.ClaimID, c.Certno, c.PsnName, c.Insutype, c.PsnType
 		v[5], v[6], v[7], v[8] = c.InsuplcAdmdvs, c.MdtrtareaAdmvs, c.FixmedinsCode, c.FixmedinsName
@@ -506,6 +512,34 @@ func (w writer) claims(cs []record.Claim) error {
 			v[22], v[23] = nil, nil
 		}
 		v[19], v[20], v[21] = date(c.DclaDate), c.MaterialsComplete, w.run
+		// SPEC 2.2: the account in full, here only (schema version 8).
+		v[24], v[25] = nullString(c.BankName), nullString(c.BankAccount)
+	})
+}
+
+func (w writer) decisions(ds []record.Decision) error {
+	return w.appendRows("", "decisions", len(ds), 9, func(i int, v []driver.Value) {
+		d := &ds[i]
+		v[0], v[1], v[2], v[3] = w.run, d.ClaimID, d.Decision, nullMoney(d.Amount)
+		v[4], v[5], v[6] = nullString(d.Reason), nullString(d.Reviewer), date(d.DecidedOn)
+		v[7], v[8] = nullString(d.Src.File), int32(d.Src.Row)
+	})
+}
+
+func (w writer) payments(ps []record.Payment) error {
+	return w.appendRows("", "payments", len(ps), 9, func(i int, v []driver.Value) {
+		p := &ps[i]
+		v[0], v[1], v[2], v[3] = w.run, p.ClaimID, money(p.Amount), date(p.PaidOn)
+		v[4], v[5], v[6] = p.BankRef, p.Result, nullString(p.Reason)
+		v[7], v[8] = nullString(p.Src.File), int32(p.Src.Row)
+	})
+}
+
+func (w writer) recoveries(rs []record.Recovery) error {
+	return w.appendRows("", "recoveries", len(rs), 7, func(i int, v []driver.Value) {
+		r := &rs[i]
+		v[0], v[1], v[2], v[3] = w.run, r.SubjectKind, r.SubjectID, r.ClaimID
+		v[4], v[5], v[6] = money(r.Amount), nullString(r.Reason), r.Event
 	})
 }
 

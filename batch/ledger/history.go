@@ -36,7 +36,8 @@ func (l *Ledger) history(ctx context.Context, q record.HistoryQuery) (record.His
 	defer conn.Close()
 	// Temporary tables live in the connection; they are dropped on the way
 	// out so the pooled connection comes back clean.
-	const dropKeys = `DROP TABLE IF EXISTS q_certno; DROP TABLE IF EXISTS q_setl; DROP TABLE IF EXISTS q_claim; DROP TABLE IF EXISTS q_inv`
+	const dropKeys = `DROP TABLE IF EXISTS q_certno; DROP TABLE IF EXISTS q_setl; DROP TABLE IF EXISTS q_claim; DROP TABLE IF EXISTS q_inv;
+		DROP TABLE IF EXISTS q_life; DROP TABLE IF EXISTS q_ref`
 	defer conn.ExecContext(context.WithoutCancel(ctx), dropKeys)
 
 	if err := loadKeys(ctx, conn, "q_certno", "certno VARCHAR", distinct(q.Certnos)); err != nil {
@@ -45,11 +46,17 @@ func (l *Ledger) history(ctx context.Context, q record.HistoryQuery) (record.His
 	if err := loadKeys(ctx, conn, "q_setl", "setl_id VARCHAR", distinct(q.SetlIDs)); err != nil {
 		return h, err
 	}
-	if err := loadKeys(ctx, conn, "q_claim", "claim_id VARCHAR", distinct(q.ClaimIDs)); err != nil {
+	if err := loadKeys(ctx, conn, "q_claim", "claim_id VARCHAR", distinct(append(slices.Clone(q.ClaimIDs), q.LifeClaimIDs...))); err != nil {
 		return h, err
 	}
 	if err := loadInvoiceKeys(ctx, conn, q.Invoices); err != nil {
 		return h, err
+	}
+	if err := loadKeys(ctx, conn, "q_ref", "bank_ref VARCHAR", distinct(q.BankRefs)); err != nil {
+		return h, err
+	}
+	if err := lifePeople(ctx, conn, distinct(q.LifeClaimIDs)); err != nil {
+		return h, fmt.Errorf("people of decided and paid claims: %w", err)
 	}
 	steps := []struct {
 		what string
@@ -61,6 +68,8 @@ func (l *Ledger) history(ctx context.Context, q record.HistoryQuery) (record.His
 		{"invoices", historyInvoices},
 		{"visits", historyVisits},
 		{"filing uses", historyFilingUses},
+		{"claims' life", historyLife},
+		{"payments", historyPayments},
 	}
 	for _, s := range steps {
 		if err := s.fn(ctx, conn, &h); err != nil {
@@ -282,9 +291,145 @@ func historyClaims(ctx context.Context, conn *sql.Conn, h *record.History) error
 		return err
 	}
 	for i, c := range claims {
-		h.Claims[c.ClaimID] = record.KnownClaim{Claim: c, Status: current[i].Status}
+		h.Claims[c.ClaimID] = record.KnownClaim{Claim: c, Status: current[i].Status, Current: current[i]}
 	}
 	return nil
+}
+
+// lifePeople adds to the query's people and invoices those of the claims
+// that decisions and payments name or that expire (HistoryQuery.LifeClaimIDs):
+// deciding or re-assessing such a claim needs its person's visits and
+// totals and the holders of its invoices, though no row of the batch names
+// them. By key, like every history read.
+func lifePeople(ctx context.Context, conn *sql.Conn, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := loadKeys(ctx, conn, "q_life", "claim_id VARCHAR", ids); err != nil {
+		return err
+	}
+	for _, q := range []string{
+		`INSERT INTO q_certno
+			SELECT DISTINCT c.certno FROM claims c JOIN q_life k ON k.claim_id = c.claim_id
+			EXCEPT SELECT certno FROM q_certno`,
+		`INSERT INTO q_inv
+			SELECT DISTINCT c.bill_code, c.bill_no FROM claims c JOIN q_life k ON k.claim_id = c.claim_id
+			WHERE c.bill_code IS NOT NULL OR c.bill_no IS NOT NULL
+			EXCEPT SELECT bill_code, bill_no FROM q_inv`,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// historyLife adds to the query's known claims what their life needs
+// (SPEC 2.6, 3.7): whether the run of a rejected claim's current
+// assessment found it LATE_SUBMISSION (an appeal may apply to it), and its
+// open recoveries. It runs after historyClaims.
+func historyLife(ctx context.Context, conn *sql.Conn, h *record.History) error {
+	if len(h.Claims) == 0 {
+		return nil
+	}
+	err := each(ctx, conn, `
+		WITH cur AS (`+currentOf(record.KindClaim, "q_claim", "claim_id")+`)
+		SELECT DISTINCT cur.subject_id
+		FROM cur JOIN findings f ON f.run_id = cur.run_id AND f.subject_id = cur.subject_id
+		WHERE cur.status = '`+record.ClaimRejected+`' AND f.subject_kind = 'claim' AND f.code = '`+record.LateSubmission+`'`, nil,
+		func(r *sql.Rows) error {
+			var id string
+			if err := r.Scan(&id); err != nil {
+				return err
+			}
+			if k, ok := h.Claims[id]; ok {
+				k.Late = true
+				h.Claims[id] = k
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	open := map[string][]record.Recovery{}
+	err = each(ctx, conn, `
+		SELECT r.subject_kind, r.subject_id, r.claim_id, r.amount, r.reason, r.event
+		FROM recoveries r JOIN q_claim k ON k.claim_id = r.claim_id JOIN run_order o ON o.run_id = r.run_id
+		ORDER BY o.ord, r.rowid`, nil,
+		func(r *sql.Rows) error {
+			var (
+				rc     record.Recovery
+				reason str
+				amount dec
+			)
+			if err := r.Scan(&rc.SubjectKind, &rc.SubjectID, &rc.ClaimID, &amount, &reason, &rc.Event); err != nil {
+				return err
+			}
+			rc.Amount, rc.Reason = amount.or(), string(reason)
+			open[rc.ClaimID] = record.ApplyRecovery(open[rc.ClaimID], rc)
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	for id, rs := range open {
+		if k, ok := h.Claims[id]; ok && len(rs) > 0 {
+			k.Recoveries = rs
+			h.Claims[id] = k
+		}
+	}
+	return nil
+}
+
+// historyPayments reads the ledger's payments whose bank_ref a payment of
+// the batch carries, the first of each (SPEC 2.7: the same bank_ref again
+// is a re-import).
+func historyPayments(ctx context.Context, conn *sql.Conn, h *record.History) error {
+	return each(ctx, conn, `
+		SELECT `+paymentCols+`
+		FROM payments p JOIN q_ref k ON k.bank_ref = p.bank_ref JOIN run_order o ON o.run_id = p.run_id
+		QUALIFY row_number() OVER (PARTITION BY p.bank_ref ORDER BY o.ord, p.rowid) = 1`, nil,
+		func(r *sql.Rows) error {
+			p, err := scanPayment(r)
+			if err != nil {
+				return err
+			}
+			h.Payments[p.BankRef] = p
+			return nil
+		})
+}
+
+// ExpiredPending returns, by claim_id, the claims whose current assessment
+// is pending with a deadline before asOf (SPEC 3.7: every run rejects them
+// PENDING_EXPIRED). It looks at every claim of the ledger, not only the
+// batch's people: the candidates are the pending rows of that age, and
+// only those are checked for being current.
+func (l *Ledger) ExpiredPending(ctx context.Context, asOf record.Date) ([]string, error) {
+	var ids []string
+	err := func() error {
+		conn, err := l.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		return each(ctx, conn, `
+			WITH cand AS (
+				SELECT DISTINCT subject_id AS claim_id FROM assessments
+				WHERE subject_kind = 'claim' AND status = '`+record.ClaimPending+`' AND deadline < ?),
+			cur AS (`+currentOf(record.KindClaim, "cand", "claim_id")+`)
+			SELECT subject_id FROM cur WHERE status = '`+record.ClaimPending+`' AND deadline < ?
+			ORDER BY subject_id`, []any{asOf.Time(), asOf.Time()},
+			func(r *sql.Rows) error {
+				var id string
+				err := r.Scan(&id)
+				ids = append(ids, id)
+				return err
+			})
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("ledger %s: expired pending claims: %w", l.path, err)
+	}
+	return ids, nil
 }
 
 // latestClaims reads the latest version of every claim whose claim_id is in

@@ -45,7 +45,7 @@ func TestCommitThenHistoryRoundTrip(t *testing.T) {
 			"S2": {Settlement: s2, Status: record.SetlRefunded, MedCat: record.MedOutpatient, Year: 2026},
 			"S3": {Settlement: s3, Status: record.SetlRefund, MedCat: record.MedOutpatient, Year: 2026},
 		},
-		Claims:   map[string]record.KnownClaim{"C1": {Claim: c1, Status: record.ClaimApproved}},
+		Claims:   map[string]record.KnownClaim{"C1": {Claim: c1, Status: record.ClaimApproved, Current: current(out.Assessments[3])}},
 		Invoices: map[record.InvoiceKey]record.PriorInvoice{{BillCode: "13000125", BillNo: "C1-2"}: {ClaimID: "C1", DclaDate: c1.DclaDate}},
 		Visits: map[string][]record.PriorVisit{
 			zhangSan: {
@@ -70,6 +70,7 @@ func TestCommitThenHistoryRoundTrip(t *testing.T) {
 			{FixmedinsCode: "H12010100001", Day: record.D(2026, 3, 25), Insutype: "310", ClrType: "11", Count: 2,
 				MedfeeSumamt: d("0"), FundPaySumamt: d("0"), AcctPay: d("0")},
 		},
+		Payments: map[string]record.Payment{},
 	}
 	// The ledger keeps src_file and src_row of settlements and invoices, not
 	// the sheet; filings keep no source.

@@ -111,6 +111,7 @@ func firstRun() (record.RunInfo, []record.InputFile, record.Outcome, []record.Re
 	refund.MedType, refund.RefdSetlFlag, refund.InitSetlID = "11", true, "S2"
 	refund.MedfeeSumamt, refund.FundPaySumamt, refund.AcctPay = d("-100000.00"), d("-70650.00"), d("-1000.00")
 	c1 := claim("C1", liSi, record.D(2026, 2, 1), record.D(2026, 4, 1))
+	c1.BankName, c1.BankAccount = "中国工商银行石家庄分行", "6222020402001234567" // read back in full (schema version 8)
 	files := []record.InputFile{
 		{RunID: run.RunID, Path: "in/settlements.csv", Kind: record.InputSettlements, SHA256: strings.Repeat("1", 64), Rows: 4, Rejected: 1},
 		{RunID: run.RunID, Path: "in/claims.xlsx", Kind: record.InputClaims, SHA256: strings.Repeat("2", 64), Rows: 2},
@@ -166,7 +167,8 @@ func mustCommit(t testing.TB, l *Ledger, run record.RunInfo, files []record.Inpu
 // spec42 lists every table and column of SPEC 4.2 and of the brief that
 // auditors may query.
 var spec42 = map[string][]string{
-	"runs":        {"run_id", "started_at", "finished_at", "as_of", "status", "version", "policy_sha256", "ignored", "content_sha256", "chain_sha256"},
+	"runs": {"run_id", "started_at", "finished_at", "as_of", "status", "version", "policy_sha256", "ignored", "content_sha256", "chain_sha256",
+		"subjects_digested"},
 	"run_digests": {"run_id", "table_name", "rows", "sha256"},
 	"input_files": {"run_id", "path", "kind", "sha256", "rows", "rejected", "already_imported"},
 	"settlements": {"setl_id", "mdtrt_id", "psn_no", "psn_name", "certno", "insutype", "psn_type", "insuplc_admdvs",
@@ -176,7 +178,7 @@ var spec42 = map[string][]string{
 	"claims": {"claim_id", "certno", "psn_name", "insutype", "psn_type", "insuplc_admdvs", "mdtrtarea_admvs",
 		"fixmedins_code", "fixmedins_name", "hosp_lv", "designated", "med_type", "emergency", "begndate", "enddate",
 		"bill_code", "bill_no", "medfee_sumamt", "inscp_scp_amt", "dcla_date", "materials_complete", "run_id",
-		"src_file", "src_row"},
+		"src_file", "src_row", "bank_name", "bank_account"},
 	"filings": {"filing_id", "certno", "filing_kind", "mdtrtarea_admvs", "begndate", "enddate", "filed_date", "status",
 		"cancel_date", "dise_code", "run_id"},
 	"statements": {"fixmedins_code", "stmt_begndate", "stmt_enddate", "insutype", "clr_type", "fixmedins_setl_cnt",
@@ -188,6 +190,9 @@ var spec42 = map[string][]string{
 	"rejects":     {"run_id", "file", "sheet", "row", "col", "value", "reason"},
 	"year_totals": {"certno", "year", "med_cat", "deductible_borne", "basic_paid", "eligible_base", "serious_paid", "visits"},
 	"filing_uses": {"filing_id", "subject_kind", "subject_id", "begndate", "run_id"},
+	"decisions":   {"run_id", "claim_id", "decision", "amount", "reason", "reviewer", "decided_on", "src_file", "src_row"},
+	"payments":    {"run_id", "claim_id", "amount", "paid_on", "bank_ref", "result", "reason", "src_file", "src_row"},
+	"recoveries":  {"run_id", "subject_kind", "subject_id", "claim_id", "amount", "reason", "event"},
 }
 
 func TestSchemaHasEveryColumn(t *testing.T) {

@@ -43,7 +43,16 @@ var publishTables = []struct {
 	{"year_totals", `SELECT * FROM year_totals`, nil},
 	{"filing_uses", `SELECT * FROM filing_uses`, nil},
 	{"run_digests", `SELECT * FROM run_digests`, nil},
+	{"decisions", `SELECT * FROM decisions`, nil},
+	{"payments", `SELECT * FROM payments`, nil},
+	{"recoveries", `SELECT * FROM recoveries`, nil},
 }
+
+// maskedAccount is the claims' bank_account as the copy shows it unless it
+// is full: all but the last four digits starred (record.MaskAccount). The
+// account is in full only in the ledger and the payouts export (SPEC 2.2).
+const maskedAccount = `CASE WHEN length(bank_account) <= 4 THEN repeat('*', length(bank_account))
+	ELSE repeat('*', length(bank_account) - 4) || right(bank_account, 4) END`
 
 // Manifest is the copy's manifest.json: the schema version, whether IDs are
 // kept, every run with its chain hash, and each table's row count.
@@ -116,6 +125,9 @@ func (l *Ledger) publish(ctx context.Context, dir string, key []byte, full bool)
 			// The ID number becomes the person key, under the same name in
 			// every table, so that auditors join on it.
 			query = `SELECT q.* EXCLUDE (certno), k.person_key FROM (` + query + `) q LEFT JOIN publish_keys k USING (certno)`
+		}
+		if !full && t.name == "claims" {
+			query = `SELECT * REPLACE (` + maskedAccount + ` AS bank_account) FROM (` + query + `)`
 		}
 		to := filepath.Join(tmp, t.name+".parquet")
 		opts := "FORMAT PARQUET"

@@ -414,6 +414,9 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 	if err != nil {
 		return e, fmt.Errorf("findings: %w", err)
 	}
+	if e.Life, err = life(ctx, conn, e.SubjectKind, id); err != nil {
+		return e, fmt.Errorf("life: %w", err)
+	}
 	if !cur.ok {
 		return e, nil
 	}
@@ -422,6 +425,91 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 		return e, fmt.Errorf("earlier visits: %w", err)
 	}
 	return e, nil
+}
+
+// life returns a claim's decisions, payments and recoveries (SPEC 3.7), or a
+// settlement's recoveries, in the order the runs recorded them: by run, and
+// within a run as the rules apply them (recoveries that a settlement opens,
+// then decisions, then payments with the recoveries they open or settle).
+func life(ctx context.Context, conn *sql.Conn, kind, id string) ([]record.LifeEvent, error) {
+	type event struct {
+		ord, step, rid int64
+		ev             record.LifeEvent
+	}
+	var evs []event
+	if kind == record.KindClaim {
+		err := each(ctx, conn, `SELECT `+decisionCols+`, d.run_id, o.ord, d.rowid
+			FROM decisions d JOIN run_order o ON o.run_id = d.run_id WHERE d.claim_id = ?`, []any{id},
+			func(r *sql.Rows) error {
+				var x event
+				var ord, rid num
+				dc, err := scanDecision(r, &x.ev.RunID, &ord, &rid)
+				x.ord, x.step, x.rid, x.ev.Decision = int64(ord), 1, int64(rid), &dc
+				evs = append(evs, x)
+				return err
+			})
+		if err != nil {
+			return nil, fmt.Errorf("decisions: %w", err)
+		}
+		err = each(ctx, conn, `SELECT `+paymentCols+`, p.run_id, o.ord, p.rowid
+			FROM payments p JOIN run_order o ON o.run_id = p.run_id WHERE p.claim_id = ?`, []any{id},
+			func(r *sql.Rows) error {
+				var x event
+				var ord, rid num
+				p, err := scanPayment(r, &x.ev.RunID, &ord, &rid)
+				x.ord, x.step, x.rid, x.ev.Payment = int64(ord), 2, int64(rid), &p
+				evs = append(evs, x)
+				return err
+			})
+		if err != nil {
+			return nil, fmt.Errorf("payments: %w", err)
+		}
+	}
+	col := "claim_id"
+	if kind == record.KindSettlement {
+		col = "subject_kind = 'settlement' AND r.subject_id"
+	}
+	err := each(ctx, conn, `SELECT r.subject_kind, r.subject_id, r.claim_id, r.amount, r.reason, r.event, r.run_id, o.ord, r.rowid
+		FROM recoveries r JOIN run_order o ON o.run_id = r.run_id WHERE r.`+col+` = ?`, []any{id},
+		func(r *sql.Rows) error {
+			var (
+				x        event
+				rc       record.Recovery
+				reason   str
+				amount   dec
+				ord, rid num
+			)
+			err := r.Scan(&rc.SubjectKind, &rc.SubjectID, &rc.ClaimID, &amount, &reason, &rc.Event, &x.ev.RunID, &ord, &rid)
+			rc.Amount, rc.Reason = amount.or(), string(reason)
+			// A settlement's recovery (ALREADY_REIMBURSED) opens before the
+			// night's decisions; the others go with the payments.
+			x.ord, x.step, x.rid, x.ev.Recovery = int64(ord), 2, int64(rid), &rc
+			if rc.SubjectKind == record.KindSettlement && rc.Event == record.RecoveryOpened {
+				x.step = 0
+			}
+			evs = append(evs, x)
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("recoveries: %w", err)
+	}
+	// Within a run a payment's recoveries follow the night's payments
+	// (each table keeps the order the rules applied its rows in; the
+	// recovery's reason names its bank_ref).
+	isRecovery := func(x event) int {
+		if x.ev.Recovery != nil {
+			return 1
+		}
+		return 0
+	}
+	slices.SortStableFunc(evs, func(a, b event) int {
+		return cmp.Or(cmp.Compare(a.ord, b.ord), cmp.Compare(a.step, b.step), cmp.Compare(isRecovery(a), isRecovery(b)), cmp.Compare(a.rid, b.rid))
+	})
+	out := make([]record.LifeEvent, len(evs))
+	for i, x := range evs {
+		out[i] = x.ev
+	}
+	return out, nil
 }
 
 // visitOrder places an assessed visit in the order SPEC 3.2 counts "already

@@ -50,7 +50,7 @@ func scanSettlement(sc scanner, extra ...any) (record.Settlement, error) {
 const claimCols = `c.claim_id, c.certno, c.psn_name, c.insutype, c.psn_type, c.insuplc_admdvs,
 	c.mdtrtarea_admvs, c.fixmedins_code, c.fixmedins_name, c.hosp_lv, c.designated, c.med_type,
 	c.emergency, c.begndate, c.enddate, c.bill_code, c.bill_no, c.medfee_sumamt, c.inscp_scp_amt,
-	c.dcla_date, c.materials_complete, c.src_file, c.src_row`
+	c.dcla_date, c.materials_complete, c.src_file, c.src_row, c.bank_name, c.bank_account`
 
 // scanClaimRow reads claimCols and then extra destinations: the claim's
 // fields and the row's invoice (nil for a row without a bill).
@@ -58,7 +58,7 @@ func scanClaimRow(sc scanner, extra ...any) (record.Claim, *record.Invoice, erro
 	var (
 		c                                                   record.Claim
 		name, insutype, psnType, insuplc, area, code, fixNm str
-		medType, billCode, billNo, srcFile                  str
+		medType, billCode, billNo, srcFile, bank, account   str
 		hospLv, srcRow                                      num
 		begn, end, dcla                                     day
 		medfee, inscp                                       dec
@@ -66,13 +66,14 @@ func scanClaimRow(sc scanner, extra ...any) (record.Claim, *record.Invoice, erro
 	dest := []any{&c.ClaimID, &c.Certno, &name, &insutype, &psnType, &insuplc,
 		&area, &code, &fixNm, &hospLv, &c.Designated, &medType,
 		&c.Emergency, &begn, &end, &billCode, &billNo, &medfee, &inscp,
-		&dcla, &c.MaterialsComplete, &srcFile, &srcRow}
+		&dcla, &c.MaterialsComplete, &srcFile, &srcRow, &bank, &account}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return c, nil, err
 	}
 	c.PsnName, c.Insutype, c.PsnType, c.InsuplcAdmdvs = string(name), string(insutype), string(psnType), string(insuplc)
 	c.MdtrtareaAdmvs, c.FixmedinsCode, c.FixmedinsName = string(area), string(code), string(fixNm)
 	c.HospLv, c.MedType = int(hospLv), string(medType)
+	c.BankName, c.BankAccount = string(bank), string(account)
 	c.Begndate, c.Enddate, c.DclaDate = begn.Date, end.Date, dcla.Date
 	if billCode == "" && billNo == "" {
 		// A claim stored without invoices keeps its totals on a bill-less row.
@@ -133,4 +134,44 @@ func scanAssessment(sc scanner, extra ...any) (record.Assessment, error) {
 	a.SeriousPay, a.Payable, a.EligibleBase = serious.or(), payable.or(), elig.or()
 	a.ReportedPay, a.Discrepancy = rep.NullDecimal, dis.NullDecimal
 	return a, nil
+}
+
+// paymentCols are the payment columns scanPayment reads, for a query that
+// names the payments table p.
+const paymentCols = `p.claim_id, p.amount, p.paid_on, p.bank_ref, p.result, p.reason, p.src_file, p.src_row`
+
+func scanPayment(sc scanner, extra ...any) (record.Payment, error) {
+	var (
+		p               record.Payment
+		amount          dec
+		paid            day
+		reason, srcFile str
+		srcRow          num
+	)
+	if err := sc.Scan(append([]any{&p.ClaimID, &amount, &paid, &p.BankRef, &p.Result, &reason, &srcFile, &srcRow}, extra...)...); err != nil {
+		return p, err
+	}
+	p.Amount, p.PaidOn, p.Reason = amount.or(), paid.Date, string(reason)
+	p.Src = record.Source{File: string(srcFile), Row: int(srcRow)}
+	return p, nil
+}
+
+// decisionCols are the decision columns scanDecision reads, for a query
+// that names the decisions table d.
+const decisionCols = `d.claim_id, d.decision, d.amount, d.reason, d.reviewer, d.decided_on, d.src_file, d.src_row`
+
+func scanDecision(sc scanner, extra ...any) (record.Decision, error) {
+	var (
+		d                         record.Decision
+		amount                    dec
+		decided                   day
+		reason, reviewer, srcFile str
+		srcRow                    num
+	)
+	if err := sc.Scan(append([]any{&d.ClaimID, &d.Decision, &amount, &reason, &reviewer, &decided, &srcFile, &srcRow}, extra...)...); err != nil {
+		return d, err
+	}
+	d.Amount, d.Reason, d.Reviewer, d.DecidedOn = amount.NullDecimal, string(reason), string(reviewer), decided.Date
+	d.Src = record.Source{File: string(srcFile), Row: int(srcRow)}
+	return d, nil
 }

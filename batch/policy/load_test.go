@@ -462,3 +462,35 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// SPEC 3.7: payment_days is an optional regions column, 30 when the table
+// lacks it or leaves it blank; a value that is not a whole number is an
+// error naming the row.
+func TestPaymentDays(t *testing.T) {
+	p, err := LoadFS(mapFS(minimal()), "pol")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Regions["130100"].PaymentDays; got != 30 {
+		t.Errorf("without the column: payment_days = %d, want 30", got)
+	}
+	tables := minimal()
+	tables["regions"] = strings.TrimSuffix(regionsHeader, "\n") + ",payment_days\n" +
+		"130100,石家庄市,10,6,false,next-year-03-31,+1m,0.01,45\n" +
+		"130500,邢台市,10,6,是,next-year-03-31,+1m,0.01,\n"
+	if p, err = LoadFS(mapFS(tables), "pol"); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Regions["130100"].PaymentDays; got != 45 {
+		t.Errorf("payment_days = %d, want 45", got)
+	}
+	if got := p.Regions["130500"].PaymentDays; got != 30 {
+		t.Errorf("blank payment_days = %d, want 30", got)
+	}
+	tables["regions"] = strings.Replace(tables["regions"], "0.01,45", "0.01,soon", 1)
+	_, err = LoadFS(mapFS(tables), "pol")
+	var ve *ValidationError
+	if !errors.As(err, &ve) || ve.Field != "payment_days" || ve.Row != 2 {
+		t.Errorf("err = %v, want a ValidationError of payment_days row 2", err)
+	}
+}

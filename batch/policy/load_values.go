@@ -124,6 +124,15 @@ func (c *cells) integer(col string, min, max int) int {
 	return n
 }
 
+// optInteger is integer for a column the table may lack or leave blank,
+// which gives def.
+func (c *cells) optInteger(col string, min, max, def int) int {
+	if _, ok := c.t.header[col]; !ok || c.t.cell(c.i, col) == "" {
+		return def
+	}
+	return c.integer(col, min, max)
+}
+
 // boolean accepts true/false, 是/否 and 1/0.
 func (c *cells) boolean(col string) bool {
 	s := c.text(col)

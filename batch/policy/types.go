@@ -53,6 +53,9 @@ type Region struct {
 	InpatientDeadline   Deadline
 	OutpatientDeadline  Deadline
 	Tolerance           decimal.Decimal
+	// PaymentDays is how long an approved claim may wait for its payment
+	// before the worklist lists it (SPEC 3.7; optional column, default 30).
+	PaymentDays int
 }
 
 // Rate is a row of the rates table. HospLv 0 means "any level" and is used

@@ -70,7 +70,8 @@ type PriorInvoice struct {
 
 // Counts is the one answer to whether a settlement or claim with this
 // current status counts (SPEC 3.2, 3.3): settlements that are not refunded
-// (balanced or mismatch) and claims that are approved or in review. What
+// (balanced or mismatch) and claims that are approved (paid and
+// payment_failed too: the money is paid or owed, SPEC 3.7) or in review. What
 // counts adds its assessed amounts to the person's running totals, can use
 // up a single-use filing, and makes a claim for the same visit
 // ALREADY_SETTLED or SUSPECTED_DUPLICATE. A refunded settlement, a refund
@@ -81,7 +82,7 @@ func Counts(kind, status string) bool {
 	case KindSettlement:
 		return status == SetlBalanced || status == SetlMismatch
 	case KindClaim:
-		return status == ClaimApproved || status == ClaimReview
+		return Approved(status) || status == ClaimReview
 	}
 	return false
 }
@@ -138,6 +139,13 @@ type KnownSettlement struct {
 type KnownClaim struct {
 	Claim  Claim
 	Status string // current assessment status
+	// Current is the current assessment (Status "" when there is none).
+	Current Assessment
+	// Late says that the run of the current assessment found the claim
+	// LATE_SUBMISSION: a rejected claim a decision may appeal (SPEC 2.6).
+	Late bool
+	// Recoveries are the claim's open recoveries (SPEC 3.7), oldest first.
+	Recoveries []Recovery
 }
 
 // FilingUse records that a single-use temporary filing was used by a visit.
@@ -175,6 +183,10 @@ type History struct {
 	Invoices    map[InvoiceKey]PriorInvoice
 	Visits      map[string][]PriorVisit // by certno
 	Detail      []DetailTotal
+	// Payments are the ledger's payments by bank_ref, for the bank_refs
+	// the batch's payments carry (SPEC 2.7: the same bank_ref again is a
+	// re-import).
+	Payments map[string]Payment
 }
 
 // NewHistory returns an empty History with every map made.
@@ -187,6 +199,7 @@ func NewHistory() History {
 		Claims:      map[string]KnownClaim{},
 		Invoices:    map[InvoiceKey]PriorInvoice{},
 		Visits:      map[string][]PriorVisit{},
+		Payments:    map[string]Payment{},
 	}
 }
 
@@ -198,6 +211,12 @@ type HistoryQuery struct {
 	Invoices  []InvoiceKey
 	FilingIDs []string       // the batch's filings (History.Subset keeps their uses)
 	Statement []StatementRow // DetailTotal rows are loaded for these institutions and periods
+	// LifeClaimIDs are claims that the batch's decisions and payments name,
+	// or that expire (PENDING_EXPIRED): the ledger loads them as ClaimIDs
+	// and, since no row of the batch names their people, their people and
+	// invoices too (SPEC 3.7).
+	LifeClaimIDs []string
+	BankRefs     []string // the batch's payments' bank_refs
 }
 
 // Batch is everything read from one run's input files, after row-level
@@ -207,6 +226,8 @@ type Batch struct {
 	Claims      []Claim
 	Filings     []Filing
 	Statement   []StatementRow
+	Decisions   []Decision // SPEC 2.6
+	Payments    []Payment  // SPEC 2.7
 }
 
 // Outcome is what the rules conclude for a batch: the rows to add to the
@@ -220,7 +241,14 @@ type Outcome struct {
 	Findings    []Finding
 	Totals      map[YearKey]YearTotal // new absolute values of every key touched
 	FilingUses  []FilingUse
-	Ignored     int // settlements and claims re-imported with identical content
+	Ignored     int // settlements, claims and payments re-imported with identical content
+	// A claim's life (SPEC 3.7): the decisions and payments recorded, the
+	// recoveries opened or settled, and the decisions and payments that
+	// could not apply, as rejected rows of their files.
+	Decisions  []Decision
+	Payments   []Payment
+	Recoveries []Recovery
+	Rejects    []Reject
 }
 
 // Run statuses.
@@ -355,12 +383,25 @@ type Explanation struct {
 	Assessments []RunAssessment
 	Findings    []Finding
 	Earlier     []RunAssessment // the person's visits of the same year assessed before it
+	// Life holds a claim's decisions, payments and recoveries, or a
+	// settlement's recoveries, in the order the runs recorded them.
+	Life []LifeEvent
 }
 
 // RunAssessment is an assessment with the run that wrote it.
 type RunAssessment struct {
 	RunID string
 	Assessment
+}
+
+// LifeEvent is one event of a claim's life after its assessment (SPEC
+// 3.7), with the run that recorded it, for explain: exactly one of the
+// pointers is set.
+type LifeEvent struct {
+	RunID    string
+	Decision *Decision
+	Payment  *Payment
+	Recovery *Recovery
 }
 
 // HistoryQuery names every person, settlement, claim, invoice and statement
@@ -391,6 +432,13 @@ func (b Batch) HistoryQuery() HistoryQuery {
 	}
 	sort.Strings(q.Certnos)
 	q.Statement = b.Statement
+	for _, d := range b.Decisions {
+		q.LifeClaimIDs = append(q.LifeClaimIDs, d.ClaimID)
+	}
+	for _, p := range b.Payments {
+		q.LifeClaimIDs = append(q.LifeClaimIDs, p.ClaimID)
+		q.BankRefs = append(q.BankRefs, p.BankRef)
+	}
 	return q
 }
 
@@ -431,9 +479,16 @@ func (h History) Subset(q HistoryQuery) History {
 			s.Settlements[id] = k
 		}
 	}
-	for _, id := range q.ClaimIDs {
-		if k, ok := h.Claims[id]; ok {
-			s.Claims[id] = k
+	for _, ids := range [][]string{q.ClaimIDs, q.LifeClaimIDs} {
+		for _, id := range ids {
+			if k, ok := h.Claims[id]; ok {
+				s.Claims[id] = k
+			}
+		}
+	}
+	for _, ref := range q.BankRefs {
+		if p, ok := h.Payments[ref]; ok {
+			s.Payments[ref] = p
 		}
 	}
 	for _, k := range q.Invoices {
@@ -442,4 +497,19 @@ func (h History) Subset(q HistoryQuery) History {
 		}
 	}
 	return s
+}
+
+// ApplyRecovery returns the open recoveries of a claim after event r: an
+// opened one joins them; a settled one closes the oldest open one of the
+// same subject.
+func ApplyRecovery(open []Recovery, r Recovery) []Recovery {
+	if r.Event == RecoveryOpened {
+		return append(open, r)
+	}
+	for i, o := range open {
+		if o.SubjectKind == r.SubjectKind && o.SubjectID == r.SubjectID {
+			return append(open[:i:i], open[i+1:]...)
+		}
+	}
+	return open
 }

@@ -221,7 +221,42 @@ const (
 	ClaimRejected = "rejected"
 	ClaimReview   = "review"
 	ClaimPending  = "pending"
+	// SPEC 3.7: an approved claim's payment. A claim paid, or whose payment
+	// failed and waits for another, is still approved: it counts in the
+	// history as approved does (record.Counts).
+	ClaimPaid          = "paid"
+	ClaimPaymentFailed = "payment_failed"
 )
+
+// ClaimStatuses lists every claim status in the order reports show them.
+var ClaimStatuses = []string{ClaimApproved, ClaimPaid, ClaimPaymentFailed, ClaimRejected, ClaimReview, ClaimPending}
+
+// Approved says whether a claim's status is approved or one of the states
+// an approved claim's payment leads to (paid, payment_failed): the money is
+// owed or paid.
+func Approved(status string) bool {
+	return status == ClaimApproved || status == ClaimPaid || status == ClaimPaymentFailed
+}
+
+// Recovery events (SPEC 4.2 recoveries): a recovery is open while it has an
+// opened row and no settled one.
+const (
+	RecoveryOpened  = "opened"
+	RecoverySettled = "settled"
+)
+
+// Recovery is one event of money to recover (追回, SPEC 3.7): opened by
+// ALREADY_REIMBURSED (subject: the settlement that paid the visit a second
+// time) or by an overpaid PAYMENT_MISMATCH (subject: the claim), settled by
+// a negative successful payment for ClaimID.
+type Recovery struct {
+	SubjectKind string
+	SubjectID   string
+	ClaimID     string
+	Amount      decimal.Decimal // to recover (opened) or recovered (settled), positive
+	Reason      string
+	Event       string // RecoveryOpened or RecoverySettled
+}
 
 // Settlement statuses (SPEC 4.2).
 const (
@@ -269,7 +304,15 @@ const (
 	// already paid (SPEC 3.3). It exists only across nights: in one run the
 	// claim is rejected ALREADY_SETTLED instead, so the demo cannot show it.
 	AlreadyReimbursed = "ALREADY_REIMBURSED"
+	// SPEC 3.7, a claim's life.
+	PendingExpired    = "PENDING_EXPIRED"    // a pending claim whose deadline passed
+	PaymentMismatch   = "PAYMENT_MISMATCH"   // paid other than the payable
+	PaymentUnexpected = "PAYMENT_UNEXPECTED" // a payment for a claim not awaiting one
 )
+
+// LifeCodes lists the finding codes of a claim's life (SPEC 3.7), which
+// only a later night's decisions, payments or as-of date can raise.
+var LifeCodes = []string{PendingExpired, PaymentMismatch, PaymentUnexpected}
 
 // FindingCodes lists every finding code of SPEC 3, for tests that the demo
 // batch exercises all of them.
@@ -332,4 +375,9 @@ type Assessment struct {
 	Status       string
 	Deadline     Date // claims only; zero for settlements
 	Trace        string
+	// Seq orders one subject's rows within a run (not stored: the ledger
+	// keeps the order by insertion): 0 for its assessment, then one more
+	// for each later change of its state in the run (a decision, a
+	// payment, SPEC 3.7).
+	Seq int
 }

@@ -142,6 +142,9 @@ func (e *evaluation) assessPeople(visits []*pendingVisit) (failure, error) {
 			used[u.FilingID] = u
 		}
 	}
+	for _, u := range e.moreUses {
+		used[u.FilingID] = u
+	}
 	for _, pv := range visits {
 		region, err := e.p.Region(pv.v.InsuplcAdmdvs)
 		if err != nil {

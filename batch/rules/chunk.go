@@ -18,7 +18,19 @@ import (
 //     that waits for its original too);
 //   - rows with one claim_id, in the batch or in the ledger, and claims
 //     that share an invoice (DUPLICATE_INVOICE within the run);
-//   - versions of one filing_id.
+//   - versions of one filing_id;
+//   - a claim's life (SPEC 3.7): the decisions and payments of a claim_id
+//     go with the claim, to the chunk of its person (the batch's claim, or
+//     the ledger's); so does every claim of the history, among them the
+//     ledger's pending claims that expire this run (PENDING_EXPIRED), whose
+//     people the batch may not otherwise name. Expiry is thus assessed in
+//     the chunks, like any other change of a person's claims, rather than
+//     once for the night like the statement: it changes a claim's current
+//     assessment, and a decision of the same night may name that claim.
+//     Decisions and payments for no known claim go to a group of their own
+//     (certno ""), whose chunk turns them into rejected rows. What depends
+//     on the whole night, a bank_ref sent twice for claims of different
+//     people, is settled before the split (NewPayments).
 //
 // Such rows join their people into one group (union–find on certno); groups
 // are packed whole into chunks. What crosses people beyond that is read
@@ -91,6 +103,26 @@ func Chunks(b record.Batch, h record.History, size int) []Chunk {
 			}
 		}
 	}
+	// Every claim of the history goes with its person; a decision or
+	// payment with its claim's.
+	for _, k := range h.Claims {
+		g.add(k.Claim.Certno)
+	}
+	owner := func(claimID string) string {
+		if o, ok := claimOwner[claimID]; ok {
+			return o
+		}
+		if k, ok := h.Claims[claimID]; ok {
+			return k.Claim.Certno
+		}
+		return "" // an unknown claim: rejected rows, in a chunk of their own
+	}
+	for _, d := range b.Decisions {
+		g.add(owner(d.ClaimID))
+	}
+	for _, p := range b.Payments {
+		g.add(owner(p.ClaimID))
+	}
 	filingOwner := map[string]string{}
 	for _, f := range b.Filings {
 		g.add(f.Certno)
@@ -111,6 +143,12 @@ func Chunks(b record.Batch, h record.History, size int) []Chunk {
 	}
 	for _, c := range b.Claims {
 		weight[g.find(c.Certno)]++
+	}
+	for _, d := range b.Decisions {
+		weight[g.find(owner(d.ClaimID))]++
+	}
+	for _, p := range b.Payments {
+		weight[g.find(owner(p.ClaimID))]++
 	}
 	certnos := make([]string, 0, len(g.parent))
 	for c := range g.parent {
@@ -148,8 +186,33 @@ func Chunks(b record.Batch, h record.History, size int) []Chunk {
 		cb := of(f.Certno)
 		cb.Filings = append(cb.Filings, f)
 	}
+	for _, d := range b.Decisions {
+		cb := of(owner(d.ClaimID))
+		cb.Decisions = append(cb.Decisions, d)
+	}
+	for _, p := range b.Payments {
+		cb := of(owner(p.ClaimID))
+		cb.Payments = append(cb.Payments, p)
+	}
+	// The history's claims with their people and invoices, in the query of
+	// their person's chunk.
+	extra := make([]record.HistoryQuery, len(chunks))
+	ids := slices.Sorted(maps.Keys(h.Claims))
+	for _, id := range ids {
+		k := h.Claims[id]
+		q := &extra[chunkOf[g.find(k.Claim.Certno)]]
+		q.LifeClaimIDs = append(q.LifeClaimIDs, id)
+		q.Certnos = append(q.Certnos, k.Claim.Certno)
+		for _, inv := range k.Claim.Invoices {
+			q.Invoices = append(q.Invoices, record.InvoiceKey{BillCode: inv.BillCode, BillNo: inv.BillNo})
+		}
+	}
 	for i := range chunks {
-		chunks[i].History = h.Subset(chunks[i].Batch.HistoryQuery())
+		q := chunks[i].Batch.HistoryQuery()
+		q.LifeClaimIDs = append(q.LifeClaimIDs, extra[i].LifeClaimIDs...)
+		q.Certnos = append(q.Certnos, extra[i].Certnos...)
+		q.Invoices = append(q.Invoices, extra[i].Invoices...)
+		chunks[i].History = h.Subset(q)
 	}
 	return chunks
 }
@@ -212,6 +275,10 @@ func TotalsBefore(b record.Batch, h record.History) map[record.YearKey]record.Ye
 	}
 	for _, c := range b.Claims {
 		add(ClaimVisit(c).YearKey())
+	}
+	// A decision or an expiry changes what a claim of the history counts.
+	for _, k := range h.Claims {
+		add(ClaimVisit(k.Claim).YearKey())
 	}
 	for _, c := range b.Claims {
 		for _, pv := range h.Visits[c.Certno] {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/shopspring/decimal"
 
 	"medrecon/batch/record"
 )
@@ -24,13 +25,15 @@ func TestChunksGiveTheWholeOutcome(t *testing.T) {
 	p := samplePolicy()
 	cfg := Config{AsOf: d("2026-06-30"), Policy: p}
 	split := 0 // seeds whose chunks of one visit are several
+	var decided, paid, rejected, recovered int
 	for seed := int64(1); seed <= 30; seed++ {
-		b := crossPeople(twoFamilies(seed), seed)
+		b := lifeEvents(crossPeople(twoFamilies(seed), seed), seed)
 		h := record.NewHistory()
 		whole, err := Evaluate(b, h, cfg)
 		if err != nil {
 			t.Fatalf("seed %d: %v", seed, err)
 		}
+		decided, paid, rejected, recovered = decided+len(whole.Decisions), paid+len(whole.Payments), rejected+len(whole.Rejects), recovered+len(whole.Recoveries)
 		for _, size := range []int{1, 7, 1 << 30} {
 			people := b
 			people.Statement = nil
@@ -53,6 +56,10 @@ func TestChunksGiveTheWholeOutcome(t *testing.T) {
 				got.Assessments = append(got.Assessments, o.Assessments...)
 				got.Findings = append(got.Findings, o.Findings...)
 				got.FilingUses = append(got.FilingUses, o.FilingUses...)
+				got.Decisions = append(got.Decisions, o.Decisions...)
+				got.Payments = append(got.Payments, o.Payments...)
+				got.Recoveries = append(got.Recoveries, o.Recoveries...)
+				got.Rejects = append(got.Rejects, o.Rejects...)
 				got.Ignored += o.Ignored
 				for k, v := range o.Totals {
 					if _, twice := got.Totals[k]; twice {
@@ -81,6 +88,45 @@ func TestChunksGiveTheWholeOutcome(t *testing.T) {
 	if split < 20 {
 		t.Errorf("only %d of 30 batches split into several chunks: the test joins too many people", split)
 	}
+	if decided == 0 || paid == 0 || rejected < 60 || recovered == 0 {
+		t.Errorf("the batches' life events applied %d decisions, %d payments, %d recoveries and %d rejected rows: too few to test the split",
+			decided, paid, recovered, rejected)
+	}
+	t.Logf("%d decisions, %d payments, %d recoveries, %d rejected rows", decided, paid, recovered, rejected)
+}
+
+// lifeEvents adds a decision and a payment for every claim of the batch
+// (SPEC 3.7; they apply after the night's assessments), and a decision and
+// a payment for a claim that does not exist. The batch's bank_refs are
+// distinct: one sent twice for claims of different people is settled
+// before the split (NewPayments, tested on its own).
+func lifeEvents(b record.Batch, seed int64) record.Batch {
+	r := rand.New(rand.NewSource(seed))
+	for i, c := range b.Claims {
+		src := record.Source{File: "decisions.csv", Row: i + 2}
+		d := record.Decision{ClaimID: c.ClaimID, Reviewer: "周虚构", DecidedOn: d("2026-06-01"), Src: src}
+		switch r.Intn(3) {
+		case 0:
+			d.Decision = record.DecisionApprove
+		case 1:
+			d.Decision, d.Reason = record.DecisionAdjust, "部分自费"
+			d.Amount = decimal.NewNullDecimal(decimal.New(int64(r.Intn(200000)), -2))
+		default:
+			d.Decision, d.Reason = record.DecisionReject, "材料不实"
+		}
+		b.Decisions = append(b.Decisions, d)
+		p := record.Payment{ClaimID: c.ClaimID, Amount: decimal.New(int64(r.Intn(300000)), -2), PaidOn: d.DecidedOn.AddDays(1),
+			BankRef: fmt.Sprintf("B%d-%d", seed, i), Result: record.PaymentSuccess, Src: record.Source{File: "payments.csv", Row: i + 2}}
+		if r.Intn(4) == 0 {
+			p.Result, p.Reason = record.PaymentFailed, "账户已销户"
+		}
+		b.Payments = append(b.Payments, p)
+	}
+	b.Decisions = append(b.Decisions, record.Decision{ClaimID: "C404", Decision: record.DecisionApprove, Reviewer: "周虚构",
+		DecidedOn: d("2026-06-01"), Src: record.Source{File: "decisions.csv", Row: len(b.Claims) + 2}})
+	b.Payments = append(b.Payments, record.Payment{ClaimID: "C404", Amount: decimal.NewFromInt(1), PaidOn: d("2026-06-02"),
+		BankRef: fmt.Sprintf("B%d-404", seed), Result: record.PaymentSuccess, Src: record.Source{File: "payments.csv", Row: len(b.Claims) + 2}})
+	return b
 }
 
 // twoFamilies is two of genBatch's batches side by side, the second's

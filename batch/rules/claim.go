@@ -74,15 +74,16 @@ func (e *evaluation) claims(batch []record.Claim, asOf record.Date) []claimCheck
 		return cmp.Compare(claimText(a), claimText(b))
 	})
 	seen := map[string]record.Claim{}
-	invoices := map[record.InvoiceKey]record.PriorInvoice{} // held by claims of this run
-	earlier := map[string][]record.Claim{}                  // this run's claims by certno
+	e.runInvoices = map[record.InvoiceKey]record.PriorInvoice{}
+	e.runClaims = map[string][]record.Claim{}
 	var out []claimCheck
 	for _, c := range cs {
 		if prev, ok := seen[c.ClaimID]; ok {
 			e.claimAgain(c, prev, "")
 			continue
 		}
-		if k, ok := e.h.Claims[c.ClaimID]; ok && k.Status != record.ClaimPending {
+		k, known := e.h.Claims[c.ClaimID]
+		if known && k.Status != record.ClaimPending {
 			if completes(k.Claim, c) {
 				// Materials handed in for a claim already decided on other
 				// grounds (rejected while incomplete): nothing changes.
@@ -91,87 +92,114 @@ func (e *evaluation) claims(batch []record.Claim, asOf record.Date) []claimCheck
 			}
 			e.claimAgain(c, k.Claim, k.Status)
 			continue
-		} else if ok && claimText(k.Claim) == claimText(c) {
+		} else if known && claimText(k.Claim) == claimText(c) {
 			e.out.Ignored++
 			continue
 		}
 		seen[c.ClaimID] = c
 		e.out.Claims = append(e.out.Claims, c)
-		chk := claimCheck{claim: c, status: record.ClaimApproved}
-		add := func(code, status, format string, args ...any) {
-			e.addFinding(finding(record.KindClaim, c.ClaimID, code, format, args...))
-			chk.status = worse(chk.status, status)
+		// SPEC 3.7: materials completed on a later night are handed in on
+		// the run's as-of date.
+		var completed record.Date
+		if known && !k.Claim.MaterialsComplete && c.MaterialsComplete {
+			completed = asOf
 		}
-		keys := invoiceKeys(c)
-
-		// SPEC 3.4 DUPLICATE_INVOICE: the earliest (dcla_date, claim_id) keeps
-		// it. The detail reads the same whichever night the holder came.
-		for _, k := range keys {
-			pi, ok := e.h.Invoices[k]
-			if !ok || pi.ClaimID == c.ClaimID {
-				pi, ok = invoices[k]
-			}
-			if ok && pi.ClaimID != c.ClaimID {
-				add(record.DuplicateInvoice, record.ClaimRejected, "票据 %s/%s 已在申请 %s (申请日期 %s) 中报销", k.BillCode, k.BillNo, pi.ClaimID, pi.DclaDate)
-			} else if !ok {
-				invoices[k] = record.PriorInvoice{ClaimID: c.ClaimID, DclaDate: c.DclaDate}
-			}
-		}
-
-		// SPEC 3.4 ALREADY_SETTLED and SUSPECTED_DUPLICATE against settlements
-		// that are not refunded.
-		dupOf := func(kind, id, fixmedins string, begn, end record.Date, medfee string, inv []record.InvoiceKey) {
-			if begn == c.Begndate && end == c.Enddate && medfee == c.MedfeeSumamt.StringFixed(2) &&
-				(fixmedins != c.FixmedinsCode || kind == record.KindSettlement || !sameInvoices(inv, keys)) {
-				add(record.SuspectedDuplicate, record.ClaimReview, "与%s %s 就诊日期 %s 至 %s、医疗费 %s 相同, 待复核",
-					kindName(kind), id, begn, end, medfee)
-			}
-		}
-		// The ledger's visits of the person: settlements that count, and
-		// claims earlier by (dcla_date, claim_id) whichever night they came.
-		for _, pv := range e.h.Visits[c.Certno] {
-			switch {
-			case pv.SubjectKind == record.KindSettlement:
-				if !pv.Counts() || e.refundedNow[pv.SubjectID] != "" {
-					continue // SPEC 3.3: a refunded settlement counts for nothing
-				}
-				if pv.FixmedinsCode == c.FixmedinsCode && overlaps(pv.Begndate, pv.Enddate, c.Begndate, c.Enddate) {
-					add(record.AlreadySettled, record.ClaimRejected, "机构 %s 已有直接结算 %s (%s 至 %s)", pv.FixmedinsCode, pv.SubjectID, pv.Begndate, pv.Enddate)
-				}
-				dupOf(pv.SubjectKind, pv.SubjectID, pv.FixmedinsCode, pv.Begndate, pv.Enddate, pv.MedfeeSumamt.StringFixed(2), nil)
-			case pv.SubjectID != c.ClaimID && claimBefore(pv.DclaDate, pv.SubjectID, c):
-				dupOf(pv.SubjectKind, pv.SubjectID, pv.FixmedinsCode, pv.Begndate, pv.Enddate, pv.MedfeeSumamt.StringFixed(2), pv.Invoices)
-			}
-		}
-		for _, s := range e.batchSetl[c.Certno] {
-			if s.FixmedinsCode == c.FixmedinsCode && overlaps(s.Begndate, s.Enddate, c.Begndate, c.Enddate) {
-				add(record.AlreadySettled, record.ClaimRejected, "机构 %s 已有直接结算 %s (%s 至 %s)", s.FixmedinsCode, s.SetlID, s.Begndate, s.Enddate)
-			}
-			dupOf(record.KindSettlement, s.SetlID, s.FixmedinsCode, s.Begndate, s.Enddate, s.MedfeeSumamt.StringFixed(2), nil)
-		}
-		for _, p := range earlier[c.Certno] {
-			dupOf(record.KindClaim, p.ClaimID, p.FixmedinsCode, p.Begndate, p.Enddate, p.MedfeeSumamt.StringFixed(2), invoiceKeys(p))
-		}
-		earlier[c.Certno] = append(earlier[c.Certno], c)
-
-		// SPEC 3.4 LATE_SUBMISSION: the deadline day itself is on time.
-		v := ClaimVisit(c)
-		if region, err := e.p.Region(c.InsuplcAdmdvs); err == nil {
-			due, rule := ClaimDeadline(v, region)
-			chk.deadline = due
-			chk.steps = append(chk.steps, fmt.Sprintf("申报期限 %s (%s), 申请日期 %s", due, rule.Words(), c.DclaDate))
-			if Late(c.DclaDate, due) {
-				add(record.LateSubmission, record.ClaimRejected, "申请日期 %s 晚于申报期限 %s (%s)", c.DclaDate, due, rule.Words())
-			}
-		}
-		// SPEC 3.4: materials incomplete → pending.
-		if !c.MaterialsComplete {
-			chk.status = worse(chk.status, record.ClaimPending)
-			chk.steps = append(chk.steps, "材料不齐, 待补")
-		}
-		out = append(out, chk)
+		out = append(out, e.check(c, completed, false))
 	}
 	return out
+}
+
+// check applies SPEC 3.4's checks to one claim against the ledger and the
+// claims of this run before it. completed, when set, is the day a pending
+// claim's materials were completed (SPEC 3.7: after the deadline it is
+// LATE_SUBMISSION). onTime leaves the deadline out: an appeal approved
+// assesses the claim as if it had been handed in on time (SPEC 2.6).
+func (e *evaluation) check(c record.Claim, completed record.Date, onTime bool) claimCheck {
+	chk := claimCheck{claim: c, status: record.ClaimApproved}
+	add := func(code, status, format string, args ...any) {
+		e.addFinding(finding(record.KindClaim, c.ClaimID, code, format, args...))
+		chk.status = worse(chk.status, status)
+	}
+	keys := invoiceKeys(c)
+
+	// SPEC 3.4 DUPLICATE_INVOICE: the earliest (dcla_date, claim_id) keeps
+	// it. The detail reads the same whichever night the holder came.
+	for _, k := range keys {
+		pi, ok := e.h.Invoices[k]
+		if !ok || pi.ClaimID == c.ClaimID {
+			pi, ok = e.runInvoices[k]
+		}
+		if ok && pi.ClaimID != c.ClaimID {
+			add(record.DuplicateInvoice, record.ClaimRejected, "票据 %s/%s 已在申请 %s (申请日期 %s) 中报销", k.BillCode, k.BillNo, pi.ClaimID, pi.DclaDate)
+		} else if !ok {
+			e.runInvoices[k] = record.PriorInvoice{ClaimID: c.ClaimID, DclaDate: c.DclaDate}
+		}
+	}
+
+	// SPEC 3.4 ALREADY_SETTLED and SUSPECTED_DUPLICATE against settlements
+	// that are not refunded.
+	dupOf := func(kind, id, fixmedins string, begn, end record.Date, medfee string, inv []record.InvoiceKey) {
+		if begn == c.Begndate && end == c.Enddate && medfee == c.MedfeeSumamt.StringFixed(2) &&
+			(fixmedins != c.FixmedinsCode || kind == record.KindSettlement || !sameInvoices(inv, keys)) {
+			add(record.SuspectedDuplicate, record.ClaimReview, "与%s %s 就诊日期 %s 至 %s、医疗费 %s 相同, 待复核",
+				kindName(kind), id, begn, end, medfee)
+		}
+	}
+	// The ledger's visits of the person: settlements that count, and
+	// claims earlier by (dcla_date, claim_id) whichever night they came.
+	for _, pv := range e.h.Visits[c.Certno] {
+		switch {
+		case pv.SubjectKind == record.KindSettlement:
+			if !pv.Counts() || e.refundedNow[pv.SubjectID] != "" {
+				continue // SPEC 3.3: a refunded settlement counts for nothing
+			}
+			if pv.FixmedinsCode == c.FixmedinsCode && overlaps(pv.Begndate, pv.Enddate, c.Begndate, c.Enddate) {
+				add(record.AlreadySettled, record.ClaimRejected, "机构 %s 已有直接结算 %s (%s 至 %s)", pv.FixmedinsCode, pv.SubjectID, pv.Begndate, pv.Enddate)
+			}
+			dupOf(pv.SubjectKind, pv.SubjectID, pv.FixmedinsCode, pv.Begndate, pv.Enddate, pv.MedfeeSumamt.StringFixed(2), nil)
+		case pv.SubjectID != c.ClaimID && claimBefore(pv.DclaDate, pv.SubjectID, c):
+			dupOf(pv.SubjectKind, pv.SubjectID, pv.FixmedinsCode, pv.Begndate, pv.Enddate, pv.MedfeeSumamt.StringFixed(2), pv.Invoices)
+		}
+	}
+	for _, s := range e.batchSetl[c.Certno] {
+		if s.FixmedinsCode == c.FixmedinsCode && overlaps(s.Begndate, s.Enddate, c.Begndate, c.Enddate) {
+			add(record.AlreadySettled, record.ClaimRejected, "机构 %s 已有直接结算 %s (%s 至 %s)", s.FixmedinsCode, s.SetlID, s.Begndate, s.Enddate)
+		}
+		dupOf(record.KindSettlement, s.SetlID, s.FixmedinsCode, s.Begndate, s.Enddate, s.MedfeeSumamt.StringFixed(2), nil)
+	}
+	for _, p := range e.runClaims[c.Certno] {
+		if p.ClaimID != c.ClaimID && claimBefore(p.DclaDate, p.ClaimID, c) {
+			dupOf(record.KindClaim, p.ClaimID, p.FixmedinsCode, p.Begndate, p.Enddate, p.MedfeeSumamt.StringFixed(2), invoiceKeys(p))
+		}
+	}
+	if !onTime {
+		e.runClaims[c.Certno] = append(e.runClaims[c.Certno], c)
+	}
+
+	// SPEC 3.4 LATE_SUBMISSION: the deadline day itself is on time.
+	v := ClaimVisit(c)
+	if region, err := e.p.Region(c.InsuplcAdmdvs); err == nil {
+		due, rule := ClaimDeadline(v, region)
+		chk.deadline = due
+		chk.steps = append(chk.steps, fmt.Sprintf("申报期限 %s (%s), 申请日期 %s", due, rule.Words(), c.DclaDate))
+		switch {
+		case onTime:
+			if Late(c.DclaDate, due) {
+				chk.steps = append(chk.steps, "申诉核准, 视为按期申请")
+			}
+		case Late(c.DclaDate, due):
+			add(record.LateSubmission, record.ClaimRejected, "申请日期 %s 晚于申报期限 %s (%s)", c.DclaDate, due, rule.Words())
+		case !completed.IsZero() && Late(completed, due):
+			// SPEC 3.7: the completion date is the run's as-of date.
+			add(record.LateSubmission, record.ClaimRejected, "材料于 %s 补齐, 晚于申报期限 %s (%s)", completed, due, rule.Words())
+		}
+	}
+	// SPEC 3.4: materials incomplete → pending.
+	if !c.MaterialsComplete {
+		chk.status = worse(chk.status, record.ClaimPending)
+		chk.steps = append(chk.steps, "材料不齐, 待补")
+	}
+	return chk
 }
 
 // completes says whether c is first with its materials completed: the same

@@ -104,6 +104,14 @@ type evaluation struct {
 	// batchSetl holds this run's new non-refund settlements by certno.
 	// The rows live in the slice settlements returns.
 	batchSetl map[string][]*record.Settlement
+	// runInvoices and runClaims are this run's claims as claims checks
+	// them: the invoices they hold, and the claims by certno.
+	runInvoices map[record.InvoiceKey]record.PriorInvoice
+	runClaims   map[string][]record.Claim
+	// moreUses are filing uses of this run that assessPeople must see
+	// besides the ledger's: those of the night's visits, when an appeal
+	// assesses a claim after them.
+	moreUses []record.FilingUse
 }
 
 func (e *evaluation) addFinding(fs ...record.Finding) { e.out.Findings = append(e.out.Findings, fs...) }
@@ -132,6 +140,9 @@ func Evaluate(b record.Batch, h record.History, cfg Config) (record.Outcome, err
 	if err := e.assess(newSetl, claims); err != nil {
 		return record.Outcome{}, err
 	}
+	if err := e.life(b, cfg.AsOf); err != nil {
+		return record.Outcome{}, err
+	}
 	e.statement(b.Statement)
 
 	e.out.Totals = e.outTotals()
@@ -148,11 +159,20 @@ func sortOutcome(o *record.Outcome) {
 	// A subject's rows in the order they happened: the refunded row of a
 	// settlement refunded in this run after its assessment, so that it is
 	// the one that stays current.
+	// A claim's later rows of the run (SPEC 3.7) in the order of Seq.
 	slices.SortStableFunc(o.Assessments, func(a, b record.Assessment) int {
-		return cmp.Or(cmp.Compare(a.SubjectKind, b.SubjectKind), cmp.Compare(a.SubjectID, b.SubjectID),
+		return cmp.Or(cmp.Compare(a.SubjectKind, b.SubjectKind), cmp.Compare(a.SubjectID, b.SubjectID), cmp.Compare(a.Seq, b.Seq),
 			cmp.Compare(laterRow(a.Status), laterRow(b.Status)), cmp.Compare(a.Status, b.Status), cmp.Compare(a.Trace, b.Trace))
 	})
 	sortFindings(o.Findings)
+	// Decisions, payments and recoveries by claim, each claim's in the
+	// order they applied (stable).
+	slices.SortStableFunc(o.Decisions, func(a, b record.Decision) int { return cmp.Compare(a.ClaimID, b.ClaimID) })
+	slices.SortStableFunc(o.Payments, func(a, b record.Payment) int { return cmp.Compare(a.ClaimID, b.ClaimID) })
+	slices.SortStableFunc(o.Recoveries, func(a, b record.Recovery) int { return cmp.Compare(a.ClaimID, b.ClaimID) })
+	slices.SortStableFunc(o.Rejects, func(a, b record.Reject) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Sheet, b.Sheet), cmp.Compare(a.Row, b.Row), cmp.Compare(a.Col, b.Col))
+	})
 }
 
 // institutions gives every finding the institution of its subject
@@ -396,8 +416,9 @@ func (e *evaluation) waitingRefunds() map[string]string {
 
 // alreadyPaid checks the run's new settlements against the ledger's claims
 // for the same visit (SPEC 3.3: same certno and institution, overlapping
-// dates). A claim already approved paid the visit: ALREADY_REIMBURSED on the
-// settlement, with the amount to recover. A claim still held (review or
+// dates). A claim already approved (paid, or its payment failed) paid the
+// visit: ALREADY_REIMBURSED on the settlement, with the amount to recover,
+// and a recovery opened for it (SPEC 3.7). A claim still held (review or
 // pending) is assessed again and rejected ALREADY_SETTLED, and what it
 // counted leaves the running totals. Claims the batch brings a new version
 // of are judged with the batch's claims instead.
@@ -421,10 +442,14 @@ func (e *evaluation) alreadyPaid(setls []record.Settlement, batchClaims []record
 				continue
 			}
 			switch pv.Current.Status {
-			case record.ClaimApproved:
+			case record.ClaimApproved, record.ClaimPaid, record.ClaimPaymentFailed:
 				e.addFinding(withAmount(finding(record.KindSettlement, s.SetlID, record.AlreadyReimbursed,
 					"就诊 %s 至 %s 已由手工报销申请 %s 核准支付 %s, 本结算重复支付, 应追回 %s",
 					pv.Begndate, pv.Enddate, pv.SubjectID, yuan(pv.Current.Payable), yuan(pv.Current.Payable)), pv.Current.Payable))
+				// SPEC 3.7: ALREADY_REIMBURSED opens a recovery, settled by a
+				// negative successful payment for the claim.
+				e.openRecovery(nil, record.Recovery{SubjectKind: record.KindSettlement, SubjectID: s.SetlID, ClaimID: pv.SubjectID,
+					Amount: pv.Current.Payable, Reason: fmt.Sprintf("直接结算 %s 与手工报销申请 %s 重复支付", s.SetlID, pv.SubjectID)})
 			case record.ClaimReview, record.ClaimPending:
 				if inBatch[pv.SubjectID] || rejected[pv.SubjectID] {
 					continue

@@ -152,6 +152,9 @@ var severities = map[string]string{
 	record.FilingLate:         record.SeverityWarning,
 	record.NoValidFiling:      record.SeverityWarning,
 	record.CapReached:         record.SeverityInfo,
+	record.PaymentMismatch:    record.SeverityError,
+	record.PaymentUnexpected:  record.SeverityError,
+	record.PendingExpired:     record.SeverityWarning,
 }
 
 // Severity returns the severity of a finding code.

@@ -30,6 +30,8 @@ type runOptions struct {
 	claims         []string
 	filings        []string
 	statements     []string
+	decisions      []string
+	payments       []string
 	inDir          string
 	sheet          string
 	report         string
@@ -44,11 +46,11 @@ type runOptions struct {
 func newRunCommand(g *globalOptions) *cobra.Command {
 	var o runOptions
 	cmd := &cobra.Command{
-		Use:   "run --db LEDGER --policy DIR|XLSX [--as-of DATE] [--settlements F]... [--claims F]... [--filings F]... [--statement F]... [--in DIR] [--report PDF] [--export DIR] [--json] [--wait DURATION]",
+		Use:   "run --db LEDGER --policy DIR|XLSX [--as-of DATE] [--settlements F]... [--claims F]... [--filings F]... [--statement F]... [--decisions F]... [--payments F]... [--in DIR] [--report PDF] [--export DIR] [--json] [--wait DURATION]",
 		Short: "Ingest the night's files, check and assess them, and commit the run to the ledger",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usagef("unexpected argument %q: name each file with its flag (--settlements, --claims, --filings, --statement) or give its folder with --in", args[0])
+				return usagef("unexpected argument %q: name each file with its flag (--settlements, --claims, --filings, --statement, --decisions, --payments) or give its folder with --in", args[0])
 			}
 			return nil
 		},
@@ -64,6 +66,8 @@ func newRunCommand(g *globalOptions) *cobra.Command {
 	f.StringArrayVar(&o.claims, "claims", nil, "manual claims (CSV or XLSX); repeatable")
 	f.StringArrayVar(&o.filings, "filings", nil, "filing registry (CSV or XLSX); repeatable")
 	f.StringArrayVar(&o.statements, "statement", nil, "clearing statement (CSV or XLSX); repeatable")
+	f.StringArrayVar(&o.decisions, "decisions", nil, "review decisions 复核决定 (CSV or XLSX); repeatable")
+	f.StringArrayVar(&o.payments, "payments", nil, "payment results 支付结果 (CSV or XLSX); repeatable")
 	f.StringVar(&o.inDir, "in", "", "read every CSV/XLSX/TXT file in DIR, its kind told from its header row; other files are skipped")
 	f.StringVar(&o.sheet, "sheet", "", "XLSX sheet to read (default: the first sheet)")
 	f.StringVar(&o.report, "report", "", "write the run's PDF report here (its folder is created)")
@@ -95,7 +99,7 @@ func runRun(ctx context.Context, g *globalOptions, o runOptions, stdout io.Write
 		return err
 	}
 	if len(inputs) == 0 && o.inDir == "" {
-		return usagef("no input files: give --settlements, --claims, --filings, --statement or --in")
+		return usagef("no input files: give --settlements, --claims, --filings, --statement, --decisions, --payments or --in")
 	}
 	// Read before the inputs, so that a bad key file stops the run at once.
 	key, err := readKey(o.key)
@@ -194,6 +198,8 @@ func collectInputs(o runOptions) (in []batch.Input, skipped []string, err error)
 	add(record.InputSettlements, o.settlements)
 	add(record.InputClaims, o.claims)
 	add(record.InputStatement, o.statements)
+	add(record.InputDecisions, o.decisions)
+	add(record.InputPayments, o.payments)
 	if o.inDir != "" {
 		entries, err := os.ReadDir(o.inDir)
 		var pe *fs.PathError
@@ -265,6 +271,10 @@ func printSummary(stdout io.Writer, sum batch.Summary, o runOptions) error {
 			sum.Claims[record.ClaimApproved], sum.Claims[record.ClaimRejected], sum.Claims[record.ClaimReview], sum.Claims[record.ClaimPending], sum.Payable,
 			sum.Settlements[record.SetlBalanced], sum.Settlements[record.SetlMismatch], sum.Settlements[record.SetlRefunded], sum.Discrepancy,
 			sum.Findings, sum.Rejects, sum.Ignored)
+		if sum.Decisions > 0 || sum.Payments > 0 {
+			fmt.Fprintf(&b, "; decisions %d, payments %d; claims paid %d payment_failed %d",
+				sum.Decisions, sum.Payments, sum.Claims[record.ClaimPaid], sum.Claims[record.ClaimPaymentFailed])
+		}
 		var again []string
 		for _, f := range sum.Files {
 			if f.AlreadyImported != "" {
