@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"slices"
 	"strings"
 )
 
@@ -31,6 +32,19 @@ import (
 // are listed here, not read from the schema, so that a column a later schema
 // version adds does not change the digest of the runs before it.
 //
+// What a later schema version adds to the digest must leave every earlier
+// run's digest as it was:
+//
+//   - a table's later columns (later, e.g. the claims' bank columns of
+//     version 8) follow its first ones, and a row encodes them only when one
+//     of them is not NULL, as a group, each as above; a row of a run before
+//     them, all NULL there, encodes as it always did;
+//   - a later table (since > 0, e.g. decisions, payments and recoveries of
+//     version 8) enters the content digest only when the run has rows in it.
+//
+// Either way a change is still seen: setting a later column, or adding a
+// row to a later table, of an earlier run changes its digest too.
+//
 // Beside the digests, a run keeps one short digest per subject of each
 // table (run_subject_digests, schema version 7), so that verify can name
 // the subject whose rows changed, not only the table. A table's subject is
@@ -43,26 +57,32 @@ import (
 var digestTables = []struct {
 	name    string
 	cols    []string
-	subject int // leading columns that name a subject
+	subject int      // leading columns that name a subject
+	later   []string // columns a later schema version added, encoded only when set
+	since   int      // the schema version that added the table (0: before the chain)
 }{
-	{"runs", []string{"run_id", "started_at", "finished_at", "as_of", "status", "version", "policy_sha256"}, 1},
-	{"input_files", []string{"path", "kind", "sha256", "rows", "rejected", "already_imported"}, 1},
+	{"runs", []string{"run_id", "started_at", "finished_at", "as_of", "status", "version", "policy_sha256"}, 1, nil, 0},
+	{"input_files", []string{"path", "kind", "sha256", "rows", "rejected", "already_imported"}, 1, nil, 0},
 	{"settlements", []string{"setl_id", "mdtrt_id", "psn_no", "psn_name", "certno", "insutype", "psn_type",
 		"insuplc_admdvs", "mdtrtarea_admvs", "fixmedins_code", "fixmedins_name", "hosp_lv", "med_type", "begndate",
 		"enddate", "setl_time", "medfee_sumamt", "inscp_scp_amt", "act_pay_dedc", "hifp_pay", "hifmi_pay",
-		"fund_pay_sumamt", "acct_pay", "psn_cash_pay", "refd_setl_flag", "init_setl_id", "src_file", "src_row"}, 1},
+		"fund_pay_sumamt", "acct_pay", "psn_cash_pay", "refd_setl_flag", "init_setl_id", "src_file", "src_row"}, 1, nil, 0},
 	{"claims", []string{"claim_id", "certno", "psn_name", "insutype", "psn_type", "insuplc_admdvs", "mdtrtarea_admvs",
 		"fixmedins_code", "fixmedins_name", "hosp_lv", "designated", "med_type", "emergency", "begndate", "enddate",
-		"bill_code", "bill_no", "medfee_sumamt", "inscp_scp_amt", "dcla_date", "materials_complete", "src_file", "src_row"}, 1},
+		"bill_code", "bill_no", "medfee_sumamt", "inscp_scp_amt", "dcla_date", "materials_complete", "src_file", "src_row"}, 1,
+		[]string{"bank_name", "bank_account"}, 0},
 	{"filings", []string{"filing_id", "certno", "filing_kind", "mdtrtarea_admvs", "begndate", "enddate", "filed_date",
-		"status", "cancel_date", "dise_code"}, 1},
+		"status", "cancel_date", "dise_code"}, 1, nil, 0},
 	{"statements", []string{"fixmedins_code", "stmt_begndate", "stmt_enddate", "insutype", "clr_type",
-		"fixmedins_setl_cnt", "medfee_sumamt", "fund_pay_sumamt", "acct_pay"}, 1},
+		"fixmedins_setl_cnt", "medfee_sumamt", "fund_pay_sumamt", "acct_pay"}, 1, nil, 0},
 	{"assessments", []string{"subject_kind", "subject_id", "certno", "year", "filing_status", "inscope", "deductible",
 		"ratio", "basic_pay", "serious_pay", "payable", "reported_pay", "discrepancy", "status", "deadline", "trace",
-		"eligible_base"}, 2},
-	{"findings", []string{"subject_kind", "subject_id", "code", "severity", "detail", "amount", "fixmedins_code"}, 2},
-	{"rejects", []string{"file", "sheet", `"row"`, "col", "value", "reason"}, 3},
+		"eligible_base"}, 2, nil, 0},
+	{"findings", []string{"subject_kind", "subject_id", "code", "severity", "detail", "amount", "fixmedins_code"}, 2, nil, 0},
+	{"rejects", []string{"file", "sheet", `"row"`, "col", "value", "reason"}, 3, nil, 0},
+	{"decisions", []string{"claim_id", "decision", "amount", "reason", "reviewer", "decided_on", "src_file", "src_row"}, 1, nil, 8},
+	{"payments", []string{"claim_id", "bank_ref", "amount", "paid_on", "result", "reason", "src_file", "src_row"}, 1, nil, 8},
+	{"recoveries", []string{"subject_kind", "subject_id", "claim_id", "amount", "reason", "event"}, 2, nil, 8},
 }
 
 // tableDigest is one table's share of a run's content digest.
@@ -99,8 +119,9 @@ func digestRun(ctx context.Context, q queryer, run string, table func(tableDiges
 	var d runDigest
 	all := sha256.New()
 	for _, t := range digestTables {
-		casts := make([]string, len(t.cols))
-		for i, c := range t.cols {
+		cols := append(slices.Clone(t.cols), t.later...)
+		casts := make([]string, len(cols))
+		for i, c := range cols {
 			casts[i] = "CAST(" + c + " AS VARCHAR)"
 		}
 		rows, err := q.QueryContext(ctx, `SELECT `+strings.Join(casts, ", ")+` FROM `+t.name+
@@ -108,9 +129,12 @@ func digestRun(ctx context.Context, q queryer, run string, table func(tableDiges
 		if err != nil {
 			return d, fmt.Errorf("digest %s: %w", t.name, err)
 		}
-		td, err := digestRows(rows, len(t.cols), t.subject)
+		td, err := digestRows(rows, len(t.cols), len(t.later), t.subject)
 		if err != nil {
 			return d, fmt.Errorf("digest %s: %w", t.name, err)
+		}
+		if t.since > 0 && td.rows == 0 {
+			continue // a later table the run wrote nothing to
 		}
 		td.table = t.name
 		if table != nil {
@@ -129,14 +153,15 @@ func digestRun(ctx context.Context, q queryer, run string, table func(tableDiges
 	return d, nil
 }
 
-// digestRows hashes rows of n VARCHAR columns in the encoding of
-// digestTables, and each run of rows with the same first subject columns.
-func digestRows(rows *sql.Rows, n, subject int) (tableDigest, error) {
+// digestRows hashes rows of n VARCHAR columns and then later ones in the
+// encoding of digestTables, and each run of rows with the same first
+// subject columns.
+func digestRows(rows *sql.Rows, n, later, subject int) (tableDigest, error) {
 	defer rows.Close()
 	var td tableDigest
 	h := sha256.New()
-	vals := make([]sql.NullString, n)
-	dest := make([]any, n)
+	vals := make([]sql.NullString, n+later)
+	dest := make([]any, len(vals))
 	for i := range vals {
 		dest[i] = &vals[i]
 	}
@@ -157,7 +182,11 @@ func digestRows(rows *sql.Rows, n, subject int) (tableDigest, error) {
 			return td, err
 		}
 		buf = buf[:0]
-		for _, v := range vals {
+		enc := vals
+		if !anyValid(vals[n:]) {
+			enc = vals[:n] // later columns all NULL: the row as before them
+		}
+		for _, v := range enc {
 			if !v.Valid {
 				buf = append(buf, 0)
 				continue
@@ -180,6 +209,15 @@ func digestRows(rows *sql.Rows, n, subject int) (tableDigest, error) {
 	flush()
 	copy(td.sum[:], h.Sum(nil))
 	return td, nil
+}
+
+func anyValid(vals []sql.NullString) bool {
+	for _, v := range vals {
+		if v.Valid {
+			return true
+		}
+	}
+	return false
 }
 
 // subjectName joins a row's subject columns; NULL is written "∅".

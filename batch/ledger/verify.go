@@ -117,8 +117,17 @@ func changedSubject(ctx context.Context, conn *sql.Conn, run string, t tableDige
 			stored[s] = d
 			return nil
 		})
-	if err != nil || len(stored) == 0 {
+	if err != nil {
 		return "", err
+	}
+	if len(stored) == 0 {
+		// No subject of this table recorded: rows added to a table the run
+		// wrote nothing to, or a run without subject digests at all.
+		var has bool
+		err := conn.QueryRowContext(ctx, `SELECT coalesce(subjects_digested, false) FROM runs WHERE run_id = ?`, run).Scan(&has)
+		if err != nil || !has || len(t.subjects) == 0 {
+			return "", err
+		}
 	}
 	var missing []string
 	now := map[string]bool{}

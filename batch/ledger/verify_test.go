@@ -250,3 +250,66 @@ func TestSubjectDigestsBackfill(t *testing.T) {
 		}
 	}
 }
+
+// TestDigestOfLaterColumnsAndTables: what schema version 8 added to the
+// digest (the claims' bank columns, the tables of a claim's life) leaves the
+// digest of a run without them as the digest before it was, and a change
+// to them in an earlier run is still found.
+func TestDigestOfLaterColumnsAndTables(t *testing.T) {
+	ctx := context.Background()
+	l, _ := newLedger(t)
+	run, files, out, rejects := firstRun()
+	for i := range out.Claims {
+		out.Claims[i].BankName, out.Claims[i].BankAccount = "", ""
+	}
+	mustCommit(t, l, run, files, out, rejects)
+
+	// The digest as the columns and tables before version 8 give it.
+	saved := digestTables
+	t.Cleanup(func() { digestTables = saved })
+	digestTables = nil
+	for _, tbl := range saved {
+		if tbl.since == 0 {
+			tbl.later = nil
+			digestTables = append(digestTables, tbl)
+		}
+	}
+	conn, err := l.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := digestRun(ctx, conn, run.RunID, nil)
+	conn.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	digestTables = saved
+	checks, err := l.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !checks[0].OK() || checks[0].Content != hexOf(before.content) {
+		t.Fatalf("a run without bank columns or life rows digests to %s, the digest before version 8 is %s", checks[0].Content, hexOf(before.content))
+	}
+
+	for _, tc := range []struct{ table, subject, change string }{
+		{"claims", "C1 (changed)", `UPDATE claims SET bank_account = '6222020402001234567' WHERE claim_id = 'C1'`},
+		{"decisions", "C1 (added)", `INSERT INTO decisions VALUES ('R20260410-001', 'C1', 'approve', NULL, NULL, '周虚构', DATE '2026-04-12', NULL, NULL)`},
+	} {
+		if _, err := l.db.Exec(tc.change); err != nil {
+			t.Fatal(err)
+		}
+		checks, err := l.Verify(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if checks[0].OK() || checks[0].Table != tc.table || checks[0].Subject != tc.subject {
+			t.Errorf("after %s: %+v, want a mismatch in %s at %q", tc.change, checks[0], tc.table, tc.subject)
+		}
+		if tc.table == "claims" { // undo, so that the next change is the first
+			if _, err := l.db.Exec(`UPDATE claims SET bank_account = NULL WHERE claim_id = 'C1'`); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
