@@ -53,12 +53,7 @@ func Chunks(b record.Batch, h record.History, size int) []Chunk {
 	g := newGroups()
 	setlOwner := map[string]string{}
 	for _, s := range b.Settlements {
-		g.add(s.Certno)
-		if o, ok := setlOwner[s.SetlID]; ok {
-			g.union(o, s.Certno)
-		} else {
-			setlOwner[s.SetlID] = s.Certno
-		}
+		own(g, setlOwner, s.SetlID, s.Certno)
 		if k, ok := h.Settlements[s.SetlID]; ok {
 			g.union(s.Certno, k.Settlement.Certno)
 		}
@@ -85,22 +80,12 @@ func Chunks(b record.Batch, h record.History, size int) []Chunk {
 	claimOwner := map[string]string{}
 	invoiceOwner := map[record.InvoiceKey]string{}
 	for _, c := range b.Claims {
-		g.add(c.Certno)
-		if o, ok := claimOwner[c.ClaimID]; ok {
-			g.union(o, c.Certno)
-		} else {
-			claimOwner[c.ClaimID] = c.Certno
-		}
+		own(g, claimOwner, c.ClaimID, c.Certno)
 		if k, ok := h.Claims[c.ClaimID]; ok {
 			g.union(c.Certno, k.Claim.Certno)
 		}
 		for _, inv := range c.Invoices {
-			k := record.InvoiceKey{BillCode: inv.BillCode, BillNo: inv.BillNo}
-			if o, ok := invoiceOwner[k]; ok {
-				g.union(o, c.Certno)
-			} else {
-				invoiceOwner[k] = c.Certno
-			}
+			own(g, invoiceOwner, record.InvoiceKey{BillCode: inv.BillCode, BillNo: inv.BillNo}, c.Certno)
 		}
 	}
 	// Every claim of the history goes with its person; a decision or
@@ -125,12 +110,7 @@ func Chunks(b record.Batch, h record.History, size int) []Chunk {
 	}
 	filingOwner := map[string]string{}
 	for _, f := range b.Filings {
-		g.add(f.Certno)
-		if o, ok := filingOwner[f.FilingID]; ok {
-			g.union(o, f.Certno)
-		} else {
-			filingOwner[f.FilingID] = f.Certno
-		}
+		own(g, filingOwner, f.FilingID, f.Certno)
 		if k, ok := h.Filings[f.FilingID]; ok {
 			g.union(f.Certno, k.Certno)
 		}
@@ -215,6 +195,17 @@ func Chunks(b record.Batch, h record.History, size int) []Chunk {
 		chunks[i].History = h.Subset(q)
 	}
 	return chunks
+}
+
+// own joins certno to the person who first brought key (a setl_id, a
+// claim_id, an invoice, a filing_id) in the batch, or makes it that person.
+func own[K comparable](g *groups, owners map[K]string, key K, certno string) {
+	g.add(certno)
+	if o, ok := owners[key]; ok {
+		g.union(o, certno)
+	} else {
+		owners[key] = certno
+	}
 }
 
 // groups is a union–find over certnos.
