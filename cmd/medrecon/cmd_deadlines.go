@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"medrecon/batch"
-	"medrecon/batch/ledger"
 	"medrecon/batch/record"
 	"medrecon/reports"
 )
@@ -55,11 +54,7 @@ func runDeadlines(ctx context.Context, o deadlinesOptions, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
-	key, err := readKey(o.key)
-	if err != nil {
-		return err
-	}
-	l, err := ledger.OpenReadOnly(ctx, o.db, key)
+	l, err := openLedgerReadOnly(ctx, o.db, o.key)
 	if err != nil {
 		return err
 	}

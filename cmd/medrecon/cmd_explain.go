@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"medrecon/batch/ledger"
 	"medrecon/reports"
 )
 
@@ -33,11 +32,7 @@ func runExplain(ctx context.Context, o explainOptions, id string, stdout io.Writ
 	if o.db == "" {
 		return usagef("explain needs --db")
 	}
-	key, err := readKey(o.key)
-	if err != nil {
-		return err
-	}
-	l, err := ledger.OpenReadOnly(ctx, o.db, key)
+	l, err := openLedgerReadOnly(ctx, o.db, o.key)
 	if err != nil {
 		return err
 	}

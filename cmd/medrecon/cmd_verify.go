@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"medrecon/batch/ledger"
 	"medrecon/batch/record"
 )
 
@@ -53,11 +52,7 @@ func runVerify(ctx context.Context, o verifyOptions, stdout io.Writer) error {
 		}
 		expect[run] = strings.ToLower(chain)
 	}
-	key, err := readKey(o.key)
-	if err != nil {
-		return err
-	}
-	l, err := ledger.OpenReadOnly(ctx, o.db, key)
+	l, err := openLedgerReadOnly(ctx, o.db, o.key)
 	if err != nil {
 		return err
 	}

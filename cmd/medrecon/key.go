@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -28,4 +29,14 @@ func readKey(flag string) (*ledger.Key, error) {
 		return nil, nil
 	}
 	return ledger.ReadKey(path)
+}
+
+// openLedgerReadOnly opens a ledger for reading with the key that keyFlag, or
+// MEDRECON_KEY_FILE, names: what explain, verify and deadlines all do first.
+func openLedgerReadOnly(ctx context.Context, db, keyFlag string) (*ledger.Ledger, error) {
+	key, err := readKey(keyFlag)
+	if err != nil {
+		return nil, err
+	}
+	return ledger.OpenReadOnly(ctx, db, key)
 }
