@@ -325,9 +325,18 @@ func lifePeople(ctx context.Context, conn *sql.Conn, ids []string) error {
 }
 
 // historyLife adds to the query's known claims what their life needs
-// (SPEC 2.6, 3.7): whether the run of a rejected claim's current
-// assessment found it LATE_SUBMISSION (an appeal may apply to it), and its
-// open recoveries. It runs after historyClaims.
+// (SPEC 2.6, 3.7): whether the claim stands rejected for LATE_SUBMISSION
+// (an appeal may apply to it), and its open recoveries. It runs after
+// historyClaims.
+//
+// A claim stands rejected for LATE_SUBMISSION when its current assessment
+// is rejected, that run found it LATE_SUBMISSION, and no decision on it was
+// recorded by that run or a later one: a decided appeal is final, as a
+// decided review is, so a second appeal is a rejected row. (Within a run the
+// rules do the same: a decision clears the claim's late mark.) Without the
+// last condition a claim whose appeal was rejected on the night it was found
+// late could be appealed again the next night, but not when both decisions
+// came in one run (SPEC 3.6).
 func historyLife(ctx context.Context, conn *sql.Conn, h *record.History) error {
 	if len(h.Claims) == 0 {
 		return nil
@@ -336,7 +345,9 @@ func historyLife(ctx context.Context, conn *sql.Conn, h *record.History) error {
 		WITH cur AS (`+currentOf(record.KindClaim, "q_claim", "claim_id")+`)
 		SELECT DISTINCT cur.subject_id
 		FROM cur JOIN findings f ON f.run_id = cur.run_id AND f.subject_id = cur.subject_id
-		WHERE cur.status = '`+record.ClaimRejected+`' AND f.subject_kind = 'claim' AND f.code = '`+record.LateSubmission+`'`, nil,
+		WHERE cur.status = '`+record.ClaimRejected+`' AND f.subject_kind = 'claim' AND f.code = '`+record.LateSubmission+`'
+			AND NOT EXISTS (SELECT 1 FROM decisions d JOIN run_order o ON o.run_id = d.run_id
+				WHERE d.claim_id = cur.subject_id AND o.ord >= cur.run_ord)`, nil,
 		func(r *sql.Rows) error {
 			var id string
 			if err := r.Scan(&id); err != nil {

@@ -110,6 +110,31 @@ func TestLifeRoundTrip(t *testing.T) {
 	if got, err := l.ExpiredPending(ctx, record.D(2026, 6, 1)); err != nil || len(got) != 0 {
 		t.Errorf("ExpiredPending after the rejection = %v, %v; want none", got, err)
 	}
+
+	// A decided appeal is final, also when the run that found the claim late
+	// decided it: the next night's history no longer counts it late (else a
+	// second appeal would apply across nights but not within one run).
+	run4 := runInfo("R20260413-001", record.D(2026, 4, 13), time.Date(2026, 4, 13, 1, 0, 0, 0, time.UTC))
+	late4 := claim("C4", zhangSan, record.D(2025, 2, 2), record.D(2026, 4, 13))
+	late4.Invoices[0].BillNo, late4.Invoices[1].BillNo = "C4-1", "C4-2"
+	mustCommit(t, l, run4, nil, record.Outcome{
+		Claims: []record.Claim{late4},
+		Assessments: []record.Assessment{
+			assessment(record.KindClaim, "C4", zhangSan, 2025, record.ClaimRejected),
+			assessment(record.KindClaim, "C4", zhangSan, 2025, record.ClaimRejected),
+		},
+		Findings: []record.Finding{{SubjectKind: record.KindClaim, SubjectID: "C4", Code: record.LateSubmission,
+			Severity: record.SeverityWarning, Detail: "晚于申报期限"}},
+		Decisions: []record.Decision{{ClaimID: "C4", Decision: record.DecisionReject, Reason: "无正当理由", Reviewer: "周虚构",
+			DecidedOn: record.D(2026, 4, 13), Src: record.Source{File: "decisions.csv", Row: 2}}},
+	}, nil)
+	h, err = l.History(ctx, record.HistoryQuery{LifeClaimIDs: []string{"C2", "C4"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c2, c4 := h.Claims["C2"], h.Claims["C4"]; !c2.Late || c4.Late || c4.Status != record.ClaimRejected {
+		t.Errorf("after run 4: C2 late %v (want true), C4 %s late %v (want rejected, not late)", c2.Late, c4.Status, c4.Late)
+	}
 }
 
 // The auditors' copy (SPEC 4.4) holds the tables of a claim's life, and the

@@ -270,9 +270,15 @@ func (e *evaluation) decide(l *claimLife, d record.Decision) error {
 		return nil
 	}
 	who := fmt.Sprintf("复核人 %s, 复核日期 %s", d.Reviewer, d.DecidedOn)
+	// A decided appeal is final, as a decided review is: whatever this
+	// decision makes of the claim, it is no longer one to appeal (the
+	// ledger's history reads it the same way; see historyLife).
+	wasLate := l.late
+	l.late = false
 	if appeal {
 		refused, err := e.appeal(l, d, who)
 		if err != nil || refused {
+			l.late = wasLate // a refused decision decided nothing
 			return err
 		}
 		e.out.Decisions = append(e.out.Decisions, d)
@@ -283,7 +289,7 @@ func (e *evaluation) decide(l *claimLife, d record.Decision) error {
 	case next == record.ClaimRejected:
 		a = zeroed(l.a, record.ClaimRejected)
 		what := "复核驳回"
-		if l.a.Status == record.ClaimRejected {
+		if wasLate {
 			what = "申诉驳回"
 		}
 		a.Trace = fmt.Sprintf("%s (%s, 理由 %s); 按规则计算 %s, 应付 0.00, 不计入本年累计", what, who, d.Reason, yuan(l.a.Payable))

@@ -303,6 +303,12 @@ func TestClaimLife(t *testing.T) {
 			lifeWant{id: "L1", rejects: []string{"amount"}}},
 		{"an appeal rejected", record.Batch{Decisions: []record.Decision{decision("L1", record.DecisionReject, "", "无正当理由", 2)}}, "",
 			lifeWant{id: "L1", statuses: []string{rej}, payable: "0", stored: 1}},
+		{"a decided appeal is final: a second appeal is a rejected row", record.Batch{Decisions: []record.Decision{
+			decision("L1", record.DecisionReject, "", "无正当理由", 2), decision("L1", record.DecisionApprove, "", "", 3)}}, "",
+			lifeWant{id: "L1", statuses: []string{rej}, payable: "0", rejects: []string{"decision"}, stored: 1}},
+		{"an appeal refused for its amount leaves the claim to appeal", record.Batch{Decisions: []record.Decision{
+			decision("L1", record.DecisionAdjust, "9000", "x", 2), decision("L1", record.DecisionApprove, "", "", 3)}}, "",
+			lifeWant{id: "L1", statuses: []string{record.ClaimApproved}, payable: "6800.00", findings: []string{record.NoValidFiling}, rejects: []string{"amount"}, stored: 1}},
 
 		{"paid the payable", record.Batch{Payments: []record.Payment{payment("A1", a1, record.PaymentSuccess, "B1", "2026-04-12", 2)}}, "",
 			lifeWant{id: "A1", statuses: []string{record.ClaimPaid}, payable: a1, stored: 1}},
