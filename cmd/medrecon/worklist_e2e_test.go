@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -145,5 +146,58 @@ func TestWorklistPaymentDays(t *testing.T) {
 	}
 	if waiting[true] == 0 || waiting[false] == 0 {
 		t.Errorf("approved claims in %s: %d, elsewhere: %d; the test needs both", first, waiting[true], waiting[false])
+	}
+}
+
+// TestWorklistFailedPaymentsAndRecoveries: a failed payment and an
+// overpayment (which opens a recovery, SPEC 3.7) of 11 April are on the
+// worklist from that date on, in 支付失败 and 待追回 of the text, the PDF
+// and the XLSX, and not on the worklist as of 10 April.
+func TestWorklistFailedPaymentsAndRecoveries(t *testing.T) {
+	dir := t.TempDir()
+	demo := filepath.Join(dir, "demo")
+	mustRun(t, "demo", "--dir", demo)
+	db := filepath.Join(demo, "ledger.duckdb")
+	approved := query(t, db, `SELECT subject_id || ',' || CAST(payable AS VARCHAR) FROM assessments
+		WHERE subject_kind = 'claim' AND status = 'approved' ORDER BY 1 LIMIT 2`)
+	if len(approved) != 2 {
+		t.Fatalf("the demo approves %d claims, want 2 or more", len(approved))
+	}
+	failedID, _, _ := strings.Cut(approved[0], ",")
+	overID, payable, _ := strings.Cut(approved[1], ",")
+	payments := filepath.Join(dir, "支付结果.csv")
+	text := "申请编号,支付金额,支付日期,银行流水号,支付结果,失败原因\n" +
+		approved[0] + ",2026-04-11,B1,失败,户名与账号不符\n" +
+		overID + "," + decimal.RequireFromString(payable).Add(decimal.NewFromInt(10)).StringFixed(2) + ",2026-04-11,B2,成功,\n" // overpaid by 10.00: a recovery
+	if err := os.WriteFile(payments, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "run", "--db", db, "--policy", filepath.Join(demo, "policy"), "--as-of", "2026-04-11", "--payments", payments)
+
+	for _, tt := range []struct {
+		asOf   string
+		listed bool
+	}{{"2026-04-10", false}, {"2026-04-11", true}} {
+		pdf, xlsx := filepath.Join(dir, tt.asOf+".pdf"), filepath.Join(dir, tt.asOf+".xlsx")
+		out := mustRun(t, "deadlines", "--db", db, "--as-of", tt.asOf, "--report", pdf, "--xlsx", xlsx).stdout
+		for _, want := range []string{"\npayment_failed  " + failedID + " ", "\nrecovery  claim " + overID + " "} {
+			if got := strings.Contains(out, want); got != tt.listed {
+				t.Errorf("as of %s the worklist lists %q: %v, want %v\n%s", tt.asOf, strings.TrimSpace(want), got, tt.listed, out)
+			}
+		}
+		book := xlsxText(t, xlsx)
+		for _, id := range []string{failedID, overID} {
+			if got := strings.Count(book, id) > 0; got != tt.listed {
+				t.Errorf("as of %s deadlines.xlsx names %s: %v, want %v", tt.asOf, id, got, tt.listed)
+			}
+		}
+		if text, ok := pdfText(t, pdf); ok && tt.listed {
+			s := strings.Join(strings.Fields(text), "")
+			for _, want := range []string{"四、支付失败", failedID, "户名与账号不符", "五、待追回", "10.00", "多付"} {
+				if !strings.Contains(s, want) {
+					t.Errorf("as of %s deadlines.pdf lacks %q", tt.asOf, want)
+				}
+			}
+		}
 	}
 }
