@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,53 +131,198 @@ func medTypeLabel(code string) string {
 	return code
 }
 
-// WriteDeadlinesPDF renders the worklist for the file: the as-of date (截至),
-// the counts per category and a table sorted as Worklist sorts it. The PDF
-// carries no clock time: its metadata date is the as-of date, so the same
-// worklist gives the same bytes.
-func WriteDeadlinesPDF(w io.Writer, items []WorkItem, asOf record.Date, within int) error {
-	doc := newDocument("手工报销申报期限清单 截至 "+asOf.String(), "申报期限清单 · 截至 "+asOf.String(), asOf.Time())
+// WriteDeadlinesPDF renders the office's worklist for the file: the as-of
+// date (截至), a summary of every section, then one section per part of
+// the list, each a heading of the PDF's outline: 申报期限 (the deadlines
+// list, sorted as Worklist sorts it), 待复核, 核准超期未支付, 支付失败 and
+// 待追回. The PDF carries no clock time: its metadata date is the as-of
+// date, so the same worklist gives the same bytes.
+func WriteDeadlinesPDF(w io.Writer, l OfficeWorklist) error {
+	asOf, within := l.AsOf, l.Within
+	doc := newDocument("手工报销工作清单 截至 "+asOf.String(), "工作清单 · 截至 "+asOf.String(), asOf.Time())
 	doc.newPage()
-	doc.title("手工报销申报期限清单")
+	doc.title("手工报销工作清单")
 	doc.keyValues([]pair{
 		{"截至", asOf.String() + "（只列截至当日已提交的申请）"},
+		{"复核与支付", "只计截至当日的运行记下的复核决定、支付结果和追回"},
 		{"提醒窗口", fmt.Sprintf("%d 天", within)},
-		{"即将到期", fmt.Sprintf("截止日在 %s 至 %s 之间", asOf, asOf.AddDays(within))},
-		{"已逾期", fmt.Sprintf("%s 至 %s 之间逾期（截止日已过仍待补材料，或逾期提交被拒）", asOf.AddDays(-within), asOf)},
+		{"付款期限", paymentDaysText(l.PaymentDays)},
 	}, 28)
 	counts := map[string]int{}
-	for _, it := range items {
+	for _, it := range l.Deadlines {
 		counts[it.Category]++
 	}
 	doc.heading("汇总", 30)
 	rows := [][]string{}
 	for _, cat := range []string{CategoryLate, CategoryDue, CategoryPending} {
-		rows = append(rows, []string{categoryLabel(cat) + " " + cat, strconv.Itoa(counts[cat])})
+		rows = append(rows, []string{"申报期限 · " + categoryLabel(cat) + " " + cat, strconv.Itoa(counts[cat])})
 	}
-	rows = append(rows, []string{"合计", strconv.Itoa(len(items))})
-	doc.table([]column{{"类别", 60, "L"}, {"件数", 30, "R"}}, rows)
+	rows = append(rows,
+		[]string{"申报期限合计", strconv.Itoa(len(l.Deadlines))},
+		[]string{sectionReview + " review", strconv.Itoa(len(l.Review))},
+		[]string{sectionUnpaid + " unpaid", strconv.Itoa(len(l.Unpaid))},
+		[]string{sectionFailed + " payment_failed", strconv.Itoa(len(l.Failed))},
+		[]string{sectionRecoveries + " recovery", strconv.Itoa(len(l.Recoveries))},
+	)
+	doc.table([]column{{"类别", 70, "L"}, {"件数", 30, "R"}}, rows)
 
-	doc.heading("清单（按截止日期、申请编号排序）", 20)
-	if len(items) == 0 {
-		doc.note("没有需要跟进的申请。")
-	} else {
-		rows = rows[:0]
-		for _, it := range items {
-			rows = append(rows, []string{
-				categoryLabel(it.Category), record.MaskText(it.ClaimID), it.PsnName, record.MaskID(it.Certno),
-				it.FixmedinsName, it.Enddate.String(), it.DclaDate.String(), it.Deadline.String(),
-				strconv.Itoa(it.DaysLeft), statusName(it.Status),
-			})
-		}
-		doc.table(doc.fitColumns([]column{
-			{"类别", 0, "L"}, {"申请编号", 0, "L"}, {"姓名", 12, "L"}, {"证件号码", 0, "L"}, {"医疗机构", 27, "L"},
-			{"出院日期", 0, "C"}, {"申请日期", 0, "C"}, {"截止日期", 0, "C"}, {"剩余天数", 0, "R"}, {"状态", 0, "L"},
-		}, rows, claimIDColumn), rows)
-	}
+	doc.deadlinesSection(l)
+	doc.reviewSection(l.Review)
+	doc.unpaidSection(l.Unpaid)
+	doc.failedSection(l.Failed)
+	doc.recoveriesSection(l.Recoveries)
 	if err := doc.write(w); err != nil {
-		return fmt.Errorf("deadlines as of %s: %w", asOf, err)
+		return fmt.Errorf("worklist as of %s: %w", asOf, err)
 	}
 	return nil
+}
+
+// The worklist's section names, in the PDF's headings and summary and as
+// the XLSX's sheet names.
+const (
+	sectionDeadlines  = "申报期限"
+	sectionReview     = "待复核"
+	sectionUnpaid     = "核准超期未支付"
+	sectionFailed     = "支付失败"
+	sectionRecoveries = "待追回"
+)
+
+// paymentDaysText says where the worklist's payment_days came from.
+func paymentDaysText(p PaymentDays) string {
+	if !p.FromPolicy {
+		return fmt.Sprintf("核准后 %d 天未支付即列出（默认值；未给 --policy，未按各参保地的 payment_days）", p.Default)
+	}
+	regions := slices.Sorted(maps.Keys(p.ByRegion))
+	parts := make([]string, len(regions))
+	for i, r := range regions {
+		parts[i] = fmt.Sprintf("%s %d 天", r, p.ByRegion[r])
+	}
+	return "按政策表 regions.payment_days：" + strings.Join(parts, "，") + "；核准后超过该天数未支付即列出"
+}
+
+// deadlinesSection is the deadlines list (SPEC 1: the year-end worklist).
+func (doc *document) deadlinesSection(l OfficeWorklist) {
+	asOf, within := l.AsOf, l.Within
+	doc.heading("一、手工报销申报期限清单", 40)
+	doc.keyValues([]pair{
+		{"即将到期", fmt.Sprintf("截止日在 %s 至 %s 之间", asOf, asOf.AddDays(within))},
+		{"已逾期", fmt.Sprintf("%s 至 %s 之间逾期（截止日已过仍待补材料，或逾期提交被拒）", asOf.AddDays(-within), asOf)},
+	}, 28)
+	doc.caption("清单（按截止日期、申请编号排序）", 20)
+	if len(l.Deadlines) == 0 {
+		doc.note("没有需要跟进的申请。")
+		return
+	}
+	var rows [][]string
+	for _, it := range l.Deadlines {
+		rows = append(rows, []string{
+			categoryLabel(it.Category), record.MaskText(it.ClaimID), it.PsnName, record.MaskID(it.Certno),
+			it.FixmedinsName, it.Enddate.String(), it.DclaDate.String(), it.Deadline.String(),
+			strconv.Itoa(it.DaysLeft), statusName(it.Status),
+		})
+	}
+	doc.table(doc.fitColumns([]column{
+		{"类别", 0, "L"}, {"申请编号", 0, "L"}, {"姓名", 12, "L"}, {"证件号码", 0, "L"}, {"医疗机构", 27, "L"},
+		{"出院日期", 0, "C"}, {"申请日期", 0, "C"}, {"截止日期", 0, "C"}, {"剩余天数", 0, "R"}, {"状态", 0, "L"},
+	}, rows, claimIDColumn), rows)
+}
+
+// reviewSection lists the claims in review, held the longest first.
+func (doc *document) reviewSection(items []StatusItem) {
+	doc.heading("二、"+sectionReview, 30)
+	doc.note("按规则算出金额但暂不支付的申请（疑似重复等）。XLSX 的“待复核”工作表留有复核结论、核定金额、理由、复核人、复核日期各列，" +
+		"填好后原样作为下一晚的复核决定文件（--decisions 或放入 --in 目录）；未填的行不算复核，申请留在待复核，下次清单再列。")
+	if len(items) == 0 {
+		doc.note("没有待复核的申请。")
+		return
+	}
+	var rows [][]string
+	for _, it := range items {
+		rows = append(rows, []string{
+			record.MaskText(it.ClaimID), it.PsnName, record.MaskID(it.Certno), it.FixmedinsName, it.DclaDate.String(),
+			money(it.Payable), it.Since.String(), strconv.Itoa(it.Days), record.MaskText(it.Held),
+		})
+	}
+	doc.table(doc.fitColumns([]column{
+		{"申请编号", 0, "L"}, {"姓名", 12, "L"}, {"证件号码", 0, "L"}, {"医疗机构", 20, "L"}, {"申请日期", 0, "C"},
+		{"核算金额", 0, "R"}, {"进入复核", 0, "C"}, {"天数", 0, "R"}, {"待复核原因", 30, "L"},
+	}, rows, 0), rows)
+}
+
+// unpaidSection lists approved claims unpaid past their region's
+// payment_days, waiting the longest first.
+func (doc *document) unpaidSection(items []StatusItem) {
+	doc.heading("三、"+sectionUnpaid, 30)
+	doc.note("核准后超过付款期限（payment_days）仍无支付结果的申请。")
+	if len(items) == 0 {
+		doc.note("没有超期未支付的申请。")
+		return
+	}
+	var rows [][]string
+	for _, it := range items {
+		rows = append(rows, []string{
+			record.MaskText(it.ClaimID), it.PsnName, record.MaskID(it.Certno), it.FixmedinsName, money(it.Payable),
+			it.Since.String(), strconv.Itoa(it.Days), strconv.Itoa(it.PaymentDays), bankText(it.ClaimState),
+		})
+	}
+	doc.table(doc.fitColumns([]column{
+		{"申请编号", 0, "L"}, {"姓名", 12, "L"}, {"证件号码", 0, "L"}, {"医疗机构", 20, "L"}, {"应付金额", 0, "R"},
+		{"核准日期", 0, "C"}, {"已等天数", 0, "R"}, {"付款期限", 0, "R"}, {"收款账户", 24, "L"},
+	}, rows, 0), rows)
+}
+
+// failedSection lists the claims whose payment failed, the oldest failure first.
+func (doc *document) failedSection(items []StatusItem) {
+	doc.heading("四、"+sectionFailed, 30)
+	doc.note("银行退回的支付，待核对账户后重新支付。")
+	if len(items) == 0 {
+		doc.note("没有支付失败的申请。")
+		return
+	}
+	var rows [][]string
+	for _, it := range items {
+		on, paid, reason := failedOn(it).String(), "", ""
+		if p := it.LastFailed; p != nil {
+			paid, reason = money(p.Amount), record.MaskText(p.Reason)
+		}
+		rows = append(rows, []string{
+			record.MaskText(it.ClaimID), it.PsnName, record.MaskID(it.Certno), money(it.Payable), on, paid,
+			reason, bankText(it.ClaimState),
+		})
+	}
+	doc.table(doc.fitColumns([]column{
+		{"申请编号", 0, "L"}, {"姓名", 12, "L"}, {"证件号码", 0, "L"}, {"应付金额", 0, "R"}, {"支付日期", 0, "C"},
+		{"支付金额", 0, "R"}, {"失败原因", 22, "L"}, {"收款账户", 24, "L"},
+	}, rows, 0), rows)
+}
+
+// recoveriesSection lists the open recoveries, the oldest first.
+func (doc *document) recoveriesSection(items []RecoveryItem) {
+	doc.heading("五、"+sectionRecoveries, 30)
+	doc.note("重复支付（ALREADY_REIMBURSED）或多付（PAYMENT_MISMATCH）而应追回、尚未追回的款项。")
+	if len(items) == 0 {
+		doc.note("没有待追回的款项。")
+		return
+	}
+	var rows [][]string
+	for _, r := range items {
+		rows = append(rows, []string{
+			kindLabel(r.SubjectKind) + " " + record.MaskText(r.SubjectID), record.MaskText(r.ClaimID), r.Claim.PsnName,
+			record.MaskID(r.Claim.Certno), money(r.Amount), r.OpenedOn.String(), strconv.Itoa(r.Days), record.MaskText(r.Reason),
+		})
+	}
+	doc.table(doc.fitColumns([]column{
+		{"追回对象", 0, "L"}, {"申请编号", 0, "L"}, {"姓名", 12, "L"}, {"证件号码", 0, "L"}, {"应追回金额", 0, "R"},
+		{"登记日期", 0, "C"}, {"天数", 0, "R"}, {"原因", 30, "L"},
+	}, rows, 1), rows)
+}
+
+// bankText is a claim's bank and account, the account masked (SPEC 2.2).
+func bankText(s record.ClaimState) string {
+	if s.BankAccount == "" {
+		return "未登记"
+	}
+	return strings.TrimSpace(s.BankName + " " + record.MaskAccount(s.BankAccount))
 }
 
 // statusName is statusLabel without the ledger's word: the list is for the

@@ -1,6 +1,7 @@
 // Package reports renders what the ledger holds for people: the auditors'
-// run PDF, the year-end deadlines worklist (PDF and XLSX), the finance
-// office's XLSX exports and the plain-text explanation of one amount.
+// run PDF, the claims office's worklist (PDF, terminal text, and XLSX with
+// a fill-in sheet for reviewers), the finance office's XLSX exports and the
+// plain-text explanation of one amount.
 //
 // Reports never recompute an amount: every figure comes from a record type
 // that the ledger filled. ID numbers are masked everywhere (record.MaskID on

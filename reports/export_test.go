@@ -242,7 +242,7 @@ func TestExportRun(t *testing.T) {
 func TestDeadlinesXLSX(t *testing.T) {
 	items := Worklist(worklistStates(), worklistAsOf, worklistWithin)
 	var buf bytes.Buffer
-	if err := WriteDeadlinesXLSX(&buf, items, worklistAsOf); err != nil {
+	if err := WriteDeadlinesXLSX(&buf, office(worklistStates())); err != nil {
 		t.Fatal(err)
 	}
 	f := readXLSX(t, buf.Bytes())
@@ -338,12 +338,11 @@ func TestExportRunByteIdentical(t *testing.T) {
 		}
 	}
 
-	items := Worklist(worklistStates(), worklistAsOf, worklistWithin)
 	var x, y bytes.Buffer
-	if err := WriteDeadlinesXLSX(&x, items, worklistAsOf); err != nil {
+	if err := WriteDeadlinesXLSX(&x, office(worklistStates())); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteDeadlinesXLSX(&y, items, worklistAsOf); err != nil {
+	if err := WriteDeadlinesXLSX(&y, office(worklistStates())); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(x.Bytes(), y.Bytes()) {

@@ -26,6 +26,12 @@ func state(id, status string, deadline, dcla record.Date, late bool) record.Clai
 	}
 }
 
+// office is the worklist of states as of worklistAsOf with the window
+// worklistWithin and 30 payment days everywhere.
+func office(states []record.ClaimState) OfficeWorklist {
+	return NewOfficeWorklist(record.Worklist{AsOf: worklistAsOf, Claims: states}, worklistWithin, PaymentDays{Default: 30})
+}
+
 func TestWorklistCategories(t *testing.T) {
 	dcla := record.D(2026, 1, 10)
 	tests := []struct {
@@ -99,12 +105,11 @@ func TestWorklistGolden(t *testing.T) {
 }
 
 func TestDeadlinesPDF(t *testing.T) {
-	items := Worklist(worklistStates(), worklistAsOf, worklistWithin)
 	var first, second bytes.Buffer
-	if err := WriteDeadlinesPDF(&first, items, worklistAsOf, worklistWithin); err != nil {
+	if err := WriteDeadlinesPDF(&first, office(worklistStates())); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteDeadlinesPDF(&second, items, worklistAsOf, worklistWithin); err != nil {
+	if err := WriteDeadlinesPDF(&second, office(worklistStates())); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(first.Bytes(), second.Bytes()) {
@@ -113,11 +118,11 @@ func TestDeadlinesPDF(t *testing.T) {
 	pages := pdfPages(t, first.Bytes())
 	all := squeeze(strings.Join(pages, "\n"))
 	for _, w := range []string{
-		"手工报销申报期限清单", "截至2026-03-20（只列截至当日已提交的申请）", "申报期限清单·截至2026-03-20", "已逾期late3", "即将到期due2", "待补材料pending2", "合计7",
+		"手工报销申报期限清单", "截至2026-03-20（只列截至当日已提交的申请）", "工作清单·截至2026-03-20", "已逾期late3", "即将到期due2", "待补材料pending2", "合计7",
 		"类别申请编号姓名证件号码医疗机构出院日期申请日期截止日期剩余天",
 		"即将到期C-08赵雨桐" + record.MaskID(idZhao) + "天津市第一中心医院2025-12-202026-01-122026-03-3111待补材料",
 		"已逾期C-05", "2026-02-28-20不予支付", "2026-03-3111待复核",
-		"第1页/共1页",
+		fmt.Sprintf("第1页/共%d页", len(pages)),
 	} {
 		if !strings.Contains(all, w) {
 			t.Errorf("deadlines PDF lacks %q", w)
@@ -144,7 +149,7 @@ func TestDeadlinesPDFClaimIDsDoNotWrap(t *testing.T) {
 		states = append(states, s)
 	}
 	var buf bytes.Buffer
-	if err := WriteDeadlinesPDF(&buf, Worklist(states, worklistAsOf, worklistWithin), worklistAsOf, worklistWithin); err != nil {
+	if err := WriteDeadlinesPDF(&buf, office(states)); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.Join(pdfPages(t, buf.Bytes()), "\n"), "\n")

@@ -21,9 +21,10 @@ func TestDeadlinesXLSXDatesAndMedTypes(t *testing.T) {
 	}
 	noDcla := state("C-9", record.ClaimPending, record.D(2026, 4, 30), record.Date{}, false)
 	states = append(states, noDcla)
-	items := Worklist(states, worklistAsOf, 60)
+	l := NewOfficeWorklist(record.Worklist{AsOf: worklistAsOf, Claims: states}, 60, PaymentDays{Default: 30})
+	items := l.Deadlines
 	var buf bytes.Buffer
-	if err := WriteDeadlinesXLSX(&buf, items, worklistAsOf); err != nil {
+	if err := WriteDeadlinesXLSX(&buf, l); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))

@@ -19,6 +19,7 @@ type cell struct {
 	text   string
 	num    string // a decimal or integer written as a number cell
 	amount bool   // num is money: format "#,##0.00"
+	none   bool   // nothing is written: the cell stays empty, for someone to fill in
 }
 
 func text(s string) cell            { return cell{text: s} }
@@ -102,30 +103,54 @@ func newSheet(name string, header []string) (*sheet, error) {
 		return nil, fmt.Errorf("sheet %s: %w", name, err)
 	}
 	s := &sheet{f: f, name: name, widths: make([]float64, len(header)), money: money, head: head, quote: quote}
+	if err := s.start(header); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// addSheet adds a sheet after the others of s's workbook, set up as
+// newSheet sets up the first.
+func (s *sheet) addSheet(name string, header []string) (*sheet, error) {
+	if _, err := s.f.NewSheet(name); err != nil {
+		return nil, fmt.Errorf("sheet %s: %w", name, err)
+	}
+	n := &sheet{f: s.f, name: name, widths: make([]float64, len(header)), money: s.money, head: s.head, quote: s.quote}
+	if err := n.start(header); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// start writes the header row, in the header style, and freezes it.
+func (s *sheet) start(header []string) error {
 	cells := make([]cell, len(header))
 	for i, h := range header {
 		cells[i] = text(h)
 	}
 	if err := s.add(cells); err != nil {
-		return nil, err
+		return err
 	}
 	last, err := excelize.CoordinatesToCellName(len(header), 1)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := f.SetCellStyle(name, "A1", last, head); err != nil {
-		return nil, fmt.Errorf("sheet %s: %w", name, err)
+	if err := s.f.SetCellStyle(s.name, "A1", last, s.head); err != nil {
+		return fmt.Errorf("sheet %s: %w", s.name, err)
 	}
-	if err := f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return nil, fmt.Errorf("sheet %s: freeze header: %w", name, err)
+	if err := s.f.SetPanes(s.name, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return fmt.Errorf("sheet %s: freeze header: %w", s.name, err)
 	}
-	return s, nil
+	return nil
 }
 
 // add appends a row.
 func (s *sheet) add(cells []cell) error {
 	s.row++
 	for i, c := range cells {
+		if c.none {
+			continue
+		}
 		ref, err := excelize.CoordinatesToCellName(i+1, s.row)
 		if err != nil {
 			return err
@@ -184,6 +209,17 @@ func displayWidth(s string) float64 {
 
 // write sets the column widths and saves the workbook into w.
 func (s *sheet) write(w io.Writer) error {
+	if err := s.fit(); err != nil {
+		return err
+	}
+	if err := s.f.Write(w); err != nil {
+		return fmt.Errorf("sheet %s: %w", s.name, err)
+	}
+	return s.f.Close()
+}
+
+// fit sets the column widths to the content.
+func (s *sheet) fit() error {
 	for i, width := range s.widths {
 		col, err := excelize.ColumnNumberToName(i + 1)
 		if err != nil {
@@ -192,50 +228,6 @@ func (s *sheet) write(w io.Writer) error {
 		if err := s.f.SetColWidth(s.name, col, col, min(max(width+2, 8), 80)); err != nil {
 			return fmt.Errorf("sheet %s: %w", s.name, err)
 		}
-	}
-	if err := s.f.Write(w); err != nil {
-		return fmt.Errorf("sheet %s: %w", s.name, err)
-	}
-	return s.f.Close()
-}
-
-// WriteDeadlinesXLSX writes the worklist as a spreadsheet for outreach. The
-// dates (出院日期, 申请日期, 截止日期, 基准日) are Excel dates formatted
-// yyyy-mm-dd, so that the office can sort and filter by them, and 医疗类别
-// is named (普通住院), not coded.
-func WriteDeadlinesXLSX(w io.Writer, items []WorkItem, asOf record.Date) error {
-	s, err := newSheet("申报期限", []string{
-		"类别", "申请编号", "姓名", "证件号码", "医疗机构", "医疗类别", "出院日期", "申请日期", "截止日期", "剩余天数", "状态", "应付金额", "基准日",
-	})
-	if err != nil {
-		return fmt.Errorf("deadlines xlsx: %w", err)
-	}
-	dateFmt := "yyyy-mm-dd"
-	dateStyle, err := s.f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt})
-	if err != nil {
-		return fmt.Errorf("deadlines xlsx: date style: %w", err)
-	}
-	for _, it := range items {
-		// The dates go in as text first, which sizes their columns, and
-		// are then made date cells.
-		if err := s.add([]cell{
-			text(categoryLabel(it.Category)), text(record.MaskText(it.ClaimID)), text(it.PsnName), text(record.MaskID(it.Certno)),
-			text(it.FixmedinsName), text(medTypeLabel(it.MedType)), text(it.Enddate.String()), text(it.DclaDate.String()),
-			text(it.Deadline.String()), integer(it.DaysLeft), text(statusLabel(it.Status)), amount(it.Payable), text(asOf.String()),
-		}); err != nil {
-			return fmt.Errorf("deadlines xlsx: %w", err)
-		}
-		for _, d := range []struct {
-			col int
-			day record.Date
-		}{{7, it.Enddate}, {8, it.DclaDate}, {9, it.Deadline}, {13, asOf}} {
-			if err := setDateCell(s, d.col, d.day, dateStyle); err != nil {
-				return fmt.Errorf("deadlines xlsx: %w", err)
-			}
-		}
-	}
-	if err := s.write(w); err != nil {
-		return fmt.Errorf("deadlines xlsx: %w", err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -38,6 +39,45 @@ var (
 		"失败": record.PaymentFailed, "failed": record.PaymentFailed, "failure": record.PaymentFailed,
 	}
 )
+
+// decisionFields are the columns of a decisions row that the reviewer fills
+// in: every column but claim_id.
+var decisionFields = []field{fDecision, fAmount, fReason, fReviewer, fDecidedOn}
+
+// undecided reports whether a row of a decisions file names a claim and
+// decides nothing: every column a reviewer fills in is blank. Such a row is
+// passed over as a blank row is, neither a decision nor a rejected row, and
+// not counted in the file's rows.
+//
+// The worklist's fill-in sheet (reports.WriteDeadlinesXLSX, sheet 待复核)
+// lists every claim in review with its decision columns empty, and comes
+// back as the next night's decisions file with only the claims the reviewer
+// got to filled in. The rows left blank are claims not decided yet: they
+// stay in review and are listed again on the next worklist. Reading them as
+// decisions without a required field (SPEC 2.6) would fill the rejects with
+// rows nobody got wrong, and push a sheet of 200 claims with 5 decided over
+// --max-reject-ratio, stopping the night. Not counting them makes the sheet
+// read exactly as a file of its filled rows alone would, so the ratio still
+// judges what the reviewer wrote. A row with any decision column filled in
+// (a reviewer's name without a 复核结论) is a decision and is checked as one.
+func (p *parser) undecided(kind string, cells []string) bool {
+	if kind != record.InputDecisions {
+		return false
+	}
+	for _, f := range decisionFields {
+		if i := p.cols.idx[f]; i >= 0 && i < len(cells) && strings.TrimSpace(normalize(cells[i])) != "" {
+			return false
+		}
+	}
+	if !p.cells.xlsx {
+		for i := p.width; i < len(cells); i++ {
+			if strings.TrimSpace(cells[i]) != "" {
+				return false // a CSV cell past the header: beyondHeader rejects the row
+			}
+		}
+	}
+	return true
+}
 
 // decision reads a row of SPEC 2.6. English words are read in any case
 // (Approve, APPROVE): a reviewer types them by hand, and no two of them

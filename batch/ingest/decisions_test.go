@@ -126,6 +126,60 @@ func TestDecisionRowRejects(t *testing.T) {
 	}
 }
 
+// TestUndecidedRowsArePassedOver: a row that names a claim (and the claim
+// columns beside it that the worklist's fill-in sheet carries) with every
+// decision column blank is a claim not decided yet. It is neither a decision
+// nor a rejected row, and not a row of the file, so a sheet of many
+// claims with a few decided passes --max-reject-ratio as a file of the
+// decided rows alone would. A row with any decision column filled is a
+// decision and is checked as one.
+func TestUndecidedRowsArePassedOver(t *testing.T) {
+	header := decisionsHeader + ",姓名,证件号码,核算金额"
+	tests := []struct {
+		name        string
+		row         []string
+		rows        int      // rows counted
+		decided     bool     // the row is a decision
+		rejectedCol []string // columns rejected
+	}{
+		{"every decision column blank", []string{"C7", "", "", "", "", "", "王某", "130102********1234", "1234.50"}, 1, false, nil},
+		{"blank but for spaces", []string{"C7", " ", "\u3000", "", " ", "", "王某", "", ""}, 1, false, nil},
+		{"claim columns only, claim_id blank too", []string{"", "", "", "", "", "", "王某", "", ""}, 1, false, nil},
+		{"a reviewer without a decision", []string{"C7", "", "", "", "周虚构", "", "王某", "", ""}, 2, false, []string{"复核结论", "复核日期"}},
+		{"a reason alone", []string{"C7", "", "", "待补充材料", "", "", "王某", "", ""}, 2, false, []string{"复核结论", "复核人", "复核日期"}},
+		{"filled in", []string{"C7", "核准", "", "", "周虚构", "2026-04-02", "王某", "", ""}, 2, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := header + "\n" + decisionLine("C1", "核准", "", "", "2026-04-01") + ",赵某,,\n" + csvLine(tt.row) + "\n"
+			res := mustRead(t, "d.csv", file, Options{AsOf: decisionsAsOf})
+			if res.Kind != record.InputDecisions || res.Rows != tt.rows {
+				t.Errorf("kind %q rows %d, want decisions and %d rows", res.Kind, res.Rows, tt.rows)
+			}
+			want := 1
+			if tt.decided {
+				want = 2
+			}
+			if len(res.Decisions) != want {
+				t.Errorf("%d decisions, want %d: %+v", len(res.Decisions), want, res.Decisions)
+			}
+			var cols []string
+			for _, r := range res.Rejects {
+				cols = append(cols, r.Col)
+			}
+			if diff := cmp.Diff(tt.rejectedCol, cols); diff != "" {
+				t.Errorf("rejected columns (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// A CSV cell past the header is still rejected: the row's values may
+	// stand in the wrong columns.
+	res := mustRead(t, "d.csv", decisionsHeader+"\nC7,,,,,,天津市\n", Options{AsOf: decisionsAsOf})
+	if res.Rows != 1 || len(res.Rejects) == 0 {
+		t.Errorf("a row with a cell past the header: rows %d rejects %v", res.Rows, res.Rejects)
+	}
+}
+
 func TestDecisionsMissingColumn(t *testing.T) {
 	_, err := readString(t, "d.csv", "申请编号,复核结论,复核日期\nC1,核准,2026-04-01\n", Options{})
 	want := "d.csv: row 1: missing required column 复核人 (reviewer)"

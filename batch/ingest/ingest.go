@@ -48,7 +48,7 @@ const rowsStep = 4096
 // Result is what one file held.
 type Result struct {
 	Kind        string
-	Rows        int // data rows read, rejected included (blank rows are not counted)
+	Rows        int // data rows read, rejected included (blank rows and undecided decisions rows are not counted)
 	Settlements []record.Settlement
 	Claims      []record.Claim // rows grouped by claim_id, in order of first appearance
 	Filings     []record.Filing
@@ -218,7 +218,7 @@ func read(ctx context.Context, src rowSource, file, sheet string, opt Options) (
 		if err != nil {
 			return nil, fail(row, err)
 		}
-		if blank(cells) {
+		if blank(cells) || p.undecided(kind, cells) {
 			continue
 		}
 		if csvSrc != nil {

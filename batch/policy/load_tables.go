@@ -20,9 +20,9 @@ var (
 	seriousColumns    = []string{"insuplc_admdvs", "insutype", "threshold", "band_from", "band_to", "ratio", "annual_cap"}
 )
 
-// defaultPaymentDays is payment_days where the regions table has no such
+// DefaultPaymentDays is payment_days where the regions table has no such
 // column or leaves it blank (SPEC 3.7).
-const defaultPaymentDays = 30
+const DefaultPaymentDays = 30
 
 // Insurance types the policy may name (SPEC 2.1).
 var insutypes = []string{"310", "390"}
@@ -71,7 +71,7 @@ func parseRegions(t *table) (map[string]Region, error) {
 			InpatientDeadline:   c.deadline("inpatient_deadline"),
 			OutpatientDeadline:  c.deadline("outpatient_deadline"),
 			Tolerance:           c.money("tolerance", &zero, nil),
-			PaymentDays:         c.optInteger("payment_days", 0, 3660, defaultPaymentDays),
+			PaymentDays:         c.optInteger("payment_days", 0, 3660, DefaultPaymentDays),
 		}
 		if c.err != nil {
 			return nil, c.err

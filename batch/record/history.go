@@ -358,7 +358,7 @@ type FindingCount struct {
 	N                 int
 }
 
-// ClaimState is a claim's current state, for the year-end deadlines list.
+// ClaimState is a claim's current state, for the worklist (SPEC 3.7).
 type ClaimState struct {
 	ClaimID       string
 	Certno        string
@@ -372,6 +372,34 @@ type ClaimState struct {
 	Payable       decimal.Decimal
 	Late          bool // rejected with LATE_SUBMISSION
 	RunID         string
+
+	// What the worklist's later sections need; ledger.Worklist fills them.
+
+	InsuplcAdmdvs string // the insured region, whose payment_days applies
+	// Since is the as-of date of the run from which the claim has held its
+	// status: for an approved claim, the day it was approved.
+	Since Date
+	// Held says why a claim in review is held: the SUSPECTED_DUPLICATE
+	// findings of the run that put it in review.
+	Held        string
+	BankName    string
+	BankAccount string   // in full: mask it wherever it is shown (SPEC 2.2)
+	LastFailed  *Payment // the latest failed payment result, if any
+}
+
+// Worklist is what the office's worklist (SPEC 3.7) reads from the ledger
+// as of a date: every claim's state then, and the recoveries open then.
+type Worklist struct {
+	AsOf       Date
+	Claims     []ClaimState   // by claim_id
+	Recoveries []OpenRecovery // in the order they were opened
+}
+
+// OpenRecovery is a recovery (追回) not settled, with the run that opened it.
+type OpenRecovery struct {
+	Recovery
+	RunID    string
+	OpenedOn Date // the as-of date of the run that opened it
 }
 
 // Explanation is what `medrecon explain` prints about one settlement or claim.

@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"fmt"
 	"io"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"medrecon/batch"
-	"medrecon/batch/record"
+	"medrecon/batch/policy"
 	"medrecon/reports"
 )
 
@@ -20,14 +17,15 @@ type deadlinesOptions struct {
 	within int
 	report string
 	xlsx   string
+	policy string
 	key    string
 }
 
 func newDeadlinesCommand(g *globalOptions) *cobra.Command {
 	var o deadlinesOptions
 	cmd := &cobra.Command{
-		Use:   "deadlines --db LEDGER --as-of DATE [--within DAYS] [--report PDF] [--xlsx F]",
-		Short: "List claims whose manual-claim deadline is near or past (the year-end worklist)",
+		Use:   "deadlines --db LEDGER --as-of DATE [--within DAYS] [--report PDF] [--xlsx F] [--policy DIR|XLSX]",
+		Short: "The claims office's worklist: deadlines near or past, claims in review, unpaid approvals, failed payments, open recoveries",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runDeadlines(cmd.Context(), o, cmd.OutOrStdout())
@@ -38,11 +36,19 @@ func newDeadlinesCommand(g *globalOptions) *cobra.Command {
 	f.StringVar(&o.asOf, "as-of", "", "the date to count from, YYYY-MM-DD (default: today in Asia/Shanghai)")
 	f.IntVar(&o.within, "within", 30, "list deadlines that pass within this many days")
 	f.StringVar(&o.report, "report", "", "write the worklist as PDF here")
-	f.StringVar(&o.xlsx, "xlsx", "", "write the worklist as XLSX here, for outreach")
+	f.StringVar(&o.xlsx, "xlsx", "", "write the worklist as XLSX here, for outreach; its first sheet is the reviewers' fill-in decisions sheet")
+	f.StringVar(&o.policy, "policy", "", "policy tables, for each region's payment_days (default: 30 days everywhere)")
 	keyFlag(cmd, &o.key)
 	return cmd
 }
 
+// runDeadlines writes the office's worklist as of the date (SPEC 3.7).
+//
+// payment_days is a column of the policy's regions table, and the ledger
+// keeps only the policy's SHA-256 per run, not its tables; so the region's
+// payment_days comes from --policy, the same tables `run` is given, and
+// without it every region waits policy.DefaultPaymentDays, as SPEC 3.7's
+// default says. The PDF says which was used.
 func runDeadlines(ctx context.Context, o deadlinesOptions, stdout io.Writer) error {
 	if o.db == "" {
 		return usagef("deadlines needs --db")
@@ -54,39 +60,40 @@ func runDeadlines(ctx context.Context, o deadlinesOptions, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
+	days := reports.PaymentDays{Default: policy.DefaultPaymentDays}
+	if o.policy != "" {
+		p, err := policy.Load(o.policy)
+		if err != nil {
+			return err
+		}
+		days.ByRegion, days.FromPolicy = map[string]int{}, true
+		for code, r := range p.Regions {
+			days.ByRegion[code] = r.PaymentDays
+		}
+	}
 	l, err := openLedgerReadOnly(ctx, o.db, o.key)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	states, err := l.ClaimStates(ctx)
+	w, err := l.Worklist(ctx, asOf)
 	if err != nil {
 		return err
 	}
-	items := reports.Worklist(states, asOf, o.within)
+	list := reports.NewOfficeWorklist(w, o.within, days)
 	if o.report != "" {
 		if err := batch.WriteAtomic(o.report, func(w io.Writer) error {
-			return reports.WriteDeadlinesPDF(w, items, asOf, o.within)
+			return reports.WriteDeadlinesPDF(w, list)
 		}); err != nil {
 			return err
 		}
 	}
 	if o.xlsx != "" {
 		if err := batch.WriteAtomic(o.xlsx, func(w io.Writer) error {
-			return reports.WriteDeadlinesXLSX(w, items, asOf)
+			return reports.WriteDeadlinesXLSX(w, list)
 		}); err != nil {
 			return err
 		}
 	}
-	var buf bytes.Buffer
-	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "category\tclaim_id\tname\tcertno\tdeadline\tdays_left\tstatus")
-	for _, it := range items {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", it.Category, it.ClaimID, it.PsnName,
-			record.MaskID(it.Certno), it.Deadline, it.DaysLeft, it.Status)
-	}
-	tw.Flush()
-	fmt.Fprintf(&buf, "%d claims on the worklist as of %s (within %d days)\n", len(items), asOf, o.within)
-	_, err = stdout.Write(buf.Bytes())
-	return err
+	return reports.WriteWorklistText(stdout, list)
 }
