@@ -375,7 +375,7 @@ func commitNight(ctx context.Context, l *ledger.Ledger, n night, cfg Config, sta
 	run := record.RunInfo{
 		RunID: runID, StartedAt: started, FinishedAt: now().UTC(), AsOf: cfg.AsOf,
 		Status: record.RunCommitted, Version: cfg.Version, PolicySHA256: cfg.Policy.SHA256,
-		Ignored: out.Ignored,
+		PaymentDays: paymentDays(cfg.Policy), Ignored: out.Ignored,
 	}
 	if err := tx.Commit(run, files, rejects); err != nil {
 		return "", out, fmt.Errorf("commit run %s: %w", runID, err)
@@ -836,4 +836,14 @@ func WriteAtomic(path string, render func(io.Writer) error) error {
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// paymentDays is the policy's payment_days per insured region, which the
+// run keeps for the worklist (SPEC 3.7).
+func paymentDays(p *policy.Policy) map[string]int {
+	days := make(map[string]int, len(p.Regions))
+	for code, r := range p.Regions {
+		days[code] = r.PaymentDays
+	}
+	return days
 }

@@ -189,15 +189,15 @@ const (
 
 // paymentDaysText says where the worklist's payment_days came from.
 func paymentDaysText(p PaymentDays) string {
-	if !p.FromPolicy {
-		return fmt.Sprintf("核准后 %d 天未支付即列出（默认值；未给 --policy，未按各参保地的 payment_days）", p.Default)
+	if p.Run == "" {
+		return fmt.Sprintf("核准后 %d 天未支付即列出（默认值；账本中此日期前的运行未记录各参保地的 payment_days）", p.Default)
 	}
 	regions := slices.Sorted(maps.Keys(p.ByRegion))
 	parts := make([]string, len(regions))
 	for i, r := range regions {
 		parts[i] = fmt.Sprintf("%s %d 天", r, p.ByRegion[r])
 	}
-	return "按政策表 regions.payment_days：" + strings.Join(parts, "，") + "；核准后超过该天数未支付即列出"
+	return "按运行 " + p.Run + " 记下的 payment_days：" + strings.Join(parts, "，") + "；核准后超过即列出"
 }
 
 // deadlinesSection is the deadlines list (SPEC 1: the year-end worklist).

@@ -19,9 +19,16 @@ import (
 type PaymentDays struct {
 	ByRegion map[string]int // insuplc_admdvs → payment_days
 	Default  int            // for a region ByRegion lacks
-	// FromPolicy says ByRegion was read from policy tables; without them
-	// every region waits Default days, and the worklist says so.
-	FromPolicy bool
+	// Run is the run whose policy gave ByRegion (each run keeps its
+	// policy's payment_days in the ledger); without one every region waits
+	// Default days, and the worklist says so.
+	Run string
+}
+
+// PaymentDaysOf is the payment_days the worklist w counts with: those the
+// latest run as of its date kept, else the default of the regions table.
+func PaymentDaysOf(w record.Worklist, def int) PaymentDays {
+	return PaymentDays{ByRegion: w.PaymentDays, Default: def, Run: w.PaymentDaysRun}
 }
 
 // For returns the payment_days of region.

@@ -16,7 +16,7 @@ import (
 
 // officeDays: 130100 waits 30 days for a payment, 130500 20; a region the
 // policy lacks waits the default 30.
-var officeDays = PaymentDays{ByRegion: map[string]int{"130100": 30, "130500": 20}, Default: 30, FromPolicy: true}
+var officeDays = PaymentDays{ByRegion: map[string]int{"130100": 30, "130500": 20}, Default: 30, Run: "R20260410-001"}
 
 // held is a claim of worklistStates' kind in status since the day given.
 func held(id, status string, since record.Date) record.ClaimState {

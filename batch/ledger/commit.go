@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 
@@ -164,6 +165,7 @@ func (t *RunTx) Commit(run record.RunInfo, files []record.InputFile, rejects []r
 		func() error { return w.totals(totalKeys, totals) },
 		func() error { return w.filingUses(t.uses) },
 		func() error { return w.runRow(run) },
+		func() error { return w.paymentDays(run.PaymentDays) },
 		w.chain,
 		w.compactSmall,
 	}
@@ -415,10 +417,23 @@ func (w writer) runRow(run record.RunInfo) error {
 	return nil
 }
 
+// paymentDays keeps the run's payment_days per region (schema version 9),
+// sorted by region.
+func (w writer) paymentDays(days map[string]int) error {
+	regions := slices.Sorted(maps.Keys(days))
+	err := w.appendRows("", "run_payment_days", len(regions), 3, func(i int, vals []driver.Value) {
+		vals[0], vals[1], vals[2] = w.run, regions[i], int32(days[regions[i]])
+	})
+	if err != nil {
+		return fmt.Errorf("run_payment_days: %w", err)
+	}
+	return nil
+}
+
 // smallTables gain a few rows a night and are read by every run: runs (for
 // run_order) and input_files by the check for files already imported, the
 // other two by the history.
-var smallTables = []string{"runs", "input_files", "statements", "filing_uses", "run_digests"}
+var smallTables = []string{"runs", "input_files", "statements", "filing_uses", "run_digests", "run_payment_days"}
 
 // compactSmallRows is the most rows a small table is rewritten with: one
 // DuckDB row group. A table past it keeps its row groups as they are.

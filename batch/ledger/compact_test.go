@@ -61,6 +61,7 @@ func TestSmallTablesStayOneRowGroup(t *testing.T) {
 		}
 		asOf := record.D(2026, 4, 10+night)
 		run := runInfo(fmt.Sprintf("R202604%02d-001", 10+night), asOf, time.Date(2026, 4, 10+night, 1, 0, 0, 0, time.UTC))
+		run.PaymentDays = map[string]int{"130100": 30, "130500": 30 + night}
 		files := []record.InputFile{
 			{RunID: run.RunID, Path: fmt.Sprintf("in/%d/settlements.csv", night), Kind: record.InputSettlements, SHA256: strings.Repeat(fmt.Sprint(night), 64)},
 			{RunID: run.RunID, Path: fmt.Sprintf("in/%d/claims.xlsx", night), Kind: record.InputClaims, SHA256: strings.Repeat(fmt.Sprint(night+4), 64)},

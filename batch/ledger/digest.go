@@ -83,6 +83,7 @@ var digestTables = []struct {
 	{"decisions", []string{"claim_id", "decision", "amount", "reason", "reviewer", "decided_on", "src_file", "src_row"}, 1, nil, 8},
 	{"payments", []string{"claim_id", "bank_ref", "amount", "paid_on", "result", "reason", "src_file", "src_row"}, 1, nil, 8},
 	{"recoveries", []string{"subject_kind", "subject_id", "claim_id", "amount", "reason", "event"}, 2, nil, 8},
+	{"run_payment_days", []string{"region", "payment_days"}, 1, nil, 9},
 }
 
 // tableDigest is one table's share of a run's content digest.

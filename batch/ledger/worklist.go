@@ -82,6 +82,16 @@ const worklistRecoveries = `
 	WHERE runs.as_of <= ?
 	ORDER BY o.ord, r.rowid`
 
+// worklistPaymentDays is payment_days per region as the latest run not
+// after the date that kept them (schema version 9) kept them.
+const worklistPaymentDays = `
+	WITH last AS (
+		SELECT d.run_id FROM run_payment_days d JOIN runs r ON r.run_id = d.run_id JOIN run_order o ON o.run_id = d.run_id
+		WHERE r.as_of <= ?
+		ORDER BY o.ord DESC LIMIT 1)
+	SELECT d.run_id, d.region, d.payment_days FROM run_payment_days d JOIN last USING (run_id)
+	ORDER BY d.region`
+
 // Worklist reads what the office's worklist needs as of asOf (SPEC 3.7):
 // every assessed claim in its state as of that date (see worklistStates),
 // with its region, the day it took that status, why it is held if in
@@ -96,6 +106,23 @@ func (l *Ledger) Worklist(ctx context.Context, asOf record.Date) (record.Worklis
 			return err
 		}
 		defer conn.Close()
+		err = each(ctx, conn, worklistPaymentDays, []any{asOf.Time()}, func(r *sql.Rows) error {
+			var (
+				region string
+				days   int
+			)
+			if err := r.Scan(&w.PaymentDaysRun, &region, &days); err != nil {
+				return err
+			}
+			if w.PaymentDays == nil {
+				w.PaymentDays = map[string]int{}
+			}
+			w.PaymentDays[region] = days
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("payment days: %w", err)
+		}
 		failed := map[string]*record.Payment{}
 		err = each(ctx, conn, worklistFailed, []any{asOf.Time()}, func(r *sql.Rows) error {
 			p, err := scanPayment(r)

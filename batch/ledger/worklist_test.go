@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -47,7 +48,9 @@ func TestWorklistAsOf(t *testing.T) {
 		Result: record.PaymentFailed, Reason: "账户已销户", Src: record.Source{File: "payments.csv", Row: 2}}
 	recovery := record.Recovery{SubjectKind: record.KindClaim, SubjectID: "C4", ClaimID: "C4", Amount: d("10.00"),
 		Reason: "多付 10.00", Event: record.RecoveryOpened}
-	mustCommit(t, l, night("R2", apr20), nil, record.Outcome{
+	r2 := night("R2", apr20)
+	r2.PaymentDays = map[string]int{"130100": 30, "130500": 45}
+	mustCommit(t, l, r2, nil, record.Outcome{
 		Claims:      []record.Claim{mk("C5", record.D(2026, 4, 5))},
 		Assessments: []record.Assessment{a("C5", record.ClaimReview), a("C2", record.ClaimApproved), a("C1", record.ClaimPaymentFailed), a("C4", record.ClaimPaid)},
 		Findings:    []record.Finding{c5dup},
@@ -60,7 +63,9 @@ func TestWorklistAsOf(t *testing.T) {
 	c3.BankAccount = "6222020402009999888"
 	settled := recovery
 	settled.Event, settled.Reason = record.RecoverySettled, "追回 10.00"
-	mustCommit(t, l, night("R3", may1), nil, record.Outcome{
+	r3 := night("R3", may1)
+	r3.PaymentDays = map[string]int{"130100": 20}
+	mustCommit(t, l, r3, nil, record.Outcome{
 		Claims:      []record.Claim{c3},
 		Assessments: []record.Assessment{a("C1", record.ClaimPaid), a("C3", record.ClaimApproved)},
 		Payments: []record.Payment{{ClaimID: "C1", Amount: d("70662.34"), PaidOn: may1, BankRef: "B3", Result: record.PaymentSuccess},
@@ -79,6 +84,7 @@ func TestWorklistAsOf(t *testing.T) {
 		asOf       record.Date
 		want       map[string]state
 		recoveries []string // open: claim_id and the day opened
+		days       string   // the payment_days kept by the latest run as of the date
 	}{
 		{apr10, map[string]state{
 			"C1": {record.ClaimApproved, apr10, "", "6222020402001234567", ""},
@@ -87,21 +93,21 @@ func TestWorklistAsOf(t *testing.T) {
 			"C4": {record.ClaimApproved, apr10, "", "6222020402001234567", ""},
 			// First read on 20 April: in its first state, since then.
 			"C5": {record.ClaimReview, apr20, c5dup.Detail, "6222020402001234567", ""},
-		}, nil},
+		}, nil, " map[]"}, // R1 kept none, as a run before schema version 9
 		{record.D(2026, 4, 25), map[string]state{
 			"C1": {record.ClaimPaymentFailed, apr20, "", "6222020402001234567", "B1"},
 			"C2": {record.ClaimApproved, apr20, "", "6222020402001234567", ""},
 			"C3": {record.ClaimPending, apr10, "", "6222020402001234567", ""},
 			"C4": {record.ClaimPaid, apr20, "", "6222020402001234567", ""},
 			"C5": {record.ClaimReview, apr20, c5dup.Detail, "6222020402001234567", ""},
-		}, []string{"C4 2026-04-20"}},
+		}, []string{"C4 2026-04-20"}, "R2 map[130100:30 130500:45]"},
 		{may1, map[string]state{
 			"C1": {record.ClaimPaid, may1, "", "6222020402001234567", "B1"},
 			"C2": {record.ClaimApproved, apr20, "", "6222020402001234567", ""},
 			"C3": {record.ClaimApproved, may1, "", "6222020402009999888", ""},
 			"C4": {record.ClaimPaid, apr20, "", "6222020402001234567", ""},
 			"C5": {record.ClaimReview, apr20, c5dup.Detail, "6222020402001234567", ""},
-		}, nil},
+		}, nil, "R3 map[130100:20]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.asOf.String(), func(t *testing.T) {
@@ -129,6 +135,9 @@ func TestWorklistAsOf(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.recoveries, open); diff != "" {
 				t.Errorf("open recoveries as of %s (-want +got):\n%s", tt.asOf, diff)
+			}
+			if days := fmt.Sprint(w.PaymentDaysRun, " ", w.PaymentDays); days != tt.days {
+				t.Errorf("payment_days as of %s: %s, want %s", tt.asOf, days, tt.days)
 			}
 		})
 	}

@@ -265,7 +265,10 @@ type RunInfo struct {
 	Status       string
 	Version      string
 	PolicySHA256 string
-	Ignored      int // settlements and claims sent again with identical content, ignored (SPEC 3.3, 3.5)
+	// PaymentDays is the policy's payment_days per insured region (SPEC
+	// 3.7), kept with the run so that the worklist can read it back.
+	PaymentDays map[string]int
+	Ignored     int // settlements and claims sent again with identical content, ignored (SPEC 3.3, 3.5)
 	// ContentSHA256 digests the rows the run committed and ChainSHA256
 	// chains it to the run before (SPEC 4.4); the ledger sets both at commit.
 	ContentSHA256 string
@@ -393,6 +396,11 @@ type Worklist struct {
 	AsOf       Date
 	Claims     []ClaimState   // by claim_id
 	Recoveries []OpenRecovery // in the order they were opened
+	// PaymentDays is payment_days per insured region as the latest run as
+	// of AsOf kept it, and PaymentDaysRun that run; both are empty when no
+	// such run kept them (runs before schema version 9).
+	PaymentDays    map[string]int
+	PaymentDaysRun string
 }
 
 // OpenRecovery is a recovery (追回) not settled, with the run that opened it.

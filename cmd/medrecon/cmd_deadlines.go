@@ -17,14 +17,13 @@ type deadlinesOptions struct {
 	within int
 	report string
 	xlsx   string
-	policy string
 	key    string
 }
 
 func newDeadlinesCommand(g *globalOptions) *cobra.Command {
 	var o deadlinesOptions
 	cmd := &cobra.Command{
-		Use:   "deadlines --db LEDGER --as-of DATE [--within DAYS] [--report PDF] [--xlsx F] [--policy DIR|XLSX]",
+		Use:   "deadlines --db LEDGER --as-of DATE [--within DAYS] [--report PDF] [--xlsx F]",
 		Short: "The claims office's worklist: deadlines near or past, claims in review, unpaid approvals, failed payments, open recoveries",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -37,18 +36,16 @@ func newDeadlinesCommand(g *globalOptions) *cobra.Command {
 	f.IntVar(&o.within, "within", 30, "list deadlines that pass within this many days")
 	f.StringVar(&o.report, "report", "", "write the worklist as PDF here")
 	f.StringVar(&o.xlsx, "xlsx", "", "write the worklist as XLSX here, for outreach; its first sheet is the reviewers' fill-in decisions sheet")
-	f.StringVar(&o.policy, "policy", "", "policy tables, for each region's payment_days (default: 30 days everywhere)")
 	keyFlag(cmd, &o.key)
 	return cmd
 }
 
 // runDeadlines writes the office's worklist as of the date (SPEC 3.7).
 //
-// payment_days is a column of the policy's regions table, and the ledger
-// keeps only the policy's SHA-256 per run, not its tables; so the region's
-// payment_days comes from --policy, the same tables `run` is given, and
-// without it every region waits policy.DefaultPaymentDays, as SPEC 3.7's
-// default says. The PDF says which was used.
+// Each run keeps its policy's payment_days per region in the ledger
+// (schema version 9), so the worklist counts with those of the latest run
+// as of its date; a ledger whose runs before that date kept none counts
+// policy.DefaultPaymentDays, SPEC 3.7's default. The PDF says which.
 func runDeadlines(ctx context.Context, o deadlinesOptions, stdout io.Writer) error {
 	if o.db == "" {
 		return usagef("deadlines needs --db")
@@ -60,17 +57,6 @@ func runDeadlines(ctx context.Context, o deadlinesOptions, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
-	days := reports.PaymentDays{Default: policy.DefaultPaymentDays}
-	if o.policy != "" {
-		p, err := policy.Load(o.policy)
-		if err != nil {
-			return err
-		}
-		days.ByRegion, days.FromPolicy = map[string]int{}, true
-		for code, r := range p.Regions {
-			days.ByRegion[code] = r.PaymentDays
-		}
-	}
 	l, err := openLedgerReadOnly(ctx, o.db, o.key)
 	if err != nil {
 		return err
@@ -80,7 +66,7 @@ func runDeadlines(ctx context.Context, o deadlinesOptions, stdout io.Writer) err
 	if err != nil {
 		return err
 	}
-	list := reports.NewOfficeWorklist(w, o.within, days)
+	list := reports.NewOfficeWorklist(w, o.within, reports.PaymentDaysOf(w, policy.DefaultPaymentDays))
 	if o.report != "" {
 		if err := batch.WriteAtomic(o.report, func(w io.Writer) error {
 			return reports.WriteDeadlinesPDF(w, list)

@@ -55,7 +55,7 @@ func runDemo(ctx context.Context, g *globalOptions, o demoOptions, stdout io.Wri
 		return err
 	}
 	err = runDeadlines(ctx, deadlinesOptions{
-		db: db, asOf: fixtures.DemoAsOf, within: 30, policy: polDir,
+		db: db, asOf: fixtures.DemoAsOf, within: 30,
 		report: filepath.Join(o.dir, "deadlines.pdf"), xlsx: filepath.Join(o.dir, "deadlines.xlsx"), key: o.key,
 	}, io.Discard)
 	if err != nil {

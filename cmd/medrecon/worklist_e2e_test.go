@@ -31,7 +31,7 @@ func TestWorklistFillInSheetRoundTrip(t *testing.T) {
 	id := review[0]
 
 	sheet := filepath.Join(dir, "worklist.xlsx")
-	out := mustRun(t, "deadlines", "--db", db, "--as-of", "2026-04-10", "--xlsx", sheet, "--policy", policy).stdout
+	out := mustRun(t, "deadlines", "--db", db, "--as-of", "2026-04-10", "--xlsx", sheet).stdout
 	if !strings.Contains(out, "\nreview    "+id+" ") {
 		t.Errorf("the worklist's text does not list %s in review:\n%s", id, out)
 	}
@@ -91,8 +91,8 @@ func TestWorklistFillInSheetRoundTrip(t *testing.T) {
 
 // TestWorklistPaymentDays: approved claims unpaid past their region's
 // payment_days. The demo approves its claims on 10 April 2026; 30 days
-// later none is listed, 31 days later all are; with --policy tables that
-// give a region 45 days, that region's claims wait longer.
+// later none is listed, 31 days later all are; after a run whose policy
+// gives a region 45 days, that region's claims wait longer.
 func TestWorklistPaymentDays(t *testing.T) {
 	dir := t.TempDir()
 	demo := filepath.Join(dir, "demo")
@@ -135,7 +135,14 @@ func TestWorklistPaymentDays(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := strings.Split(strings.Split(regions, "\n")[1], ",")[0]
-	got = unpaid(mustRun(t, "deadlines", "--db", db, "--as-of", "2026-05-11", "--policy", policy).stdout)
+	// Each run keeps its policy's payment_days; the worklist counts with the
+	// latest run's as of its date (a night that completes the pending claim).
+	mustRun(t, "run", "--db", db, "--policy", policy, "--as-of", "2026-04-11",
+		"--claims", filepath.Join("..", "..", "fixtures", "demonights", "night3", "claims.csv"))
+	got = unpaid(mustRun(t, "deadlines", "--db", db, "--as-of", "2026-05-11").stdout)
+	if before := unpaid(mustRun(t, "deadlines", "--db", db, "--as-of", "2026-04-10").stdout); len(before) != 0 {
+		t.Errorf("as of the demo's night the worklist lists %v as unpaid", before)
+	}
 	waiting := map[bool]int{} // claims of the first region (true) and of others
 	for _, a := range approved {
 		id, region, _ := strings.Cut(a, " ")
