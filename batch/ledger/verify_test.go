@@ -251,8 +251,9 @@ func TestSubjectDigestsBackfill(t *testing.T) {
 	}
 }
 
-// TestDigestOfLaterColumnsAndTables: what schema version 8 added to the
-// digest (the claims' bank columns, the tables of a claim's life) leaves the
+// TestDigestOfLaterColumnsAndTables: what schema versions 8 and 9 added to the
+// digest (the claims' bank columns, the tables of a claim's life, each run's
+// payment_days) leaves the
 // digest of a run without them as the digest before it was, and a change
 // to them in an earlier run is still found.
 func TestDigestOfLaterColumnsAndTables(t *testing.T) {
@@ -292,9 +293,12 @@ func TestDigestOfLaterColumnsAndTables(t *testing.T) {
 		t.Fatalf("a run without bank columns or life rows digests to %s, the digest before version 8 is %s", checks[0].Content, hexOf(before.content))
 	}
 
-	for _, tc := range []struct{ table, subject, change string }{
-		{"claims", "C1 (changed)", `UPDATE claims SET bank_account = '6222020402001234567' WHERE claim_id = 'C1'`},
-		{"decisions", "C1 (added)", `INSERT INTO decisions VALUES ('R20260410-001', 'C1', 'approve', NULL, NULL, '周虚构', DATE '2026-04-12', NULL, NULL)`},
+	for _, tc := range []struct{ table, subject, change, undo string }{
+		{"claims", "C1 (changed)", `UPDATE claims SET bank_account = '6222020402001234567' WHERE claim_id = 'C1'`,
+			`UPDATE claims SET bank_account = NULL WHERE claim_id = 'C1'`},
+		{"decisions", "C1 (added)", `INSERT INTO decisions VALUES ('R20260410-001', 'C1', 'approve', NULL, NULL, '周虚构', DATE '2026-04-12', NULL, NULL)`,
+			`DELETE FROM decisions`},
+		{"run_payment_days", "130100 (added)", `INSERT INTO run_payment_days VALUES ('R20260410-001', '130100', 10)`, ``},
 	} {
 		if _, err := l.db.Exec(tc.change); err != nil {
 			t.Fatal(err)
@@ -306,8 +310,8 @@ func TestDigestOfLaterColumnsAndTables(t *testing.T) {
 		if checks[0].OK() || checks[0].Table != tc.table || checks[0].Subject != tc.subject {
 			t.Errorf("after %s: %+v, want a mismatch in %s at %q", tc.change, checks[0], tc.table, tc.subject)
 		}
-		if tc.table == "claims" { // undo, so that the next change is the first
-			if _, err := l.db.Exec(`UPDATE claims SET bank_account = NULL WHERE claim_id = 'C1'`); err != nil {
+		if tc.undo != "" { // so that the next change is the first
+			if _, err := l.db.Exec(tc.undo); err != nil {
 				t.Fatal(err)
 			}
 		}
