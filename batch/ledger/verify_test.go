@@ -251,11 +251,10 @@ func TestSubjectDigestsBackfill(t *testing.T) {
 	}
 }
 
-// TestDigestOfLaterColumnsAndTables: what schema versions 8 and 9 added to the
-// digest (the claims' bank columns, the tables of a claim's life, each run's
-// payment_days) leaves the
-// digest of a run without them as the digest before it was, and a change
-// to them in an earlier run is still found.
+// TestDigestOfLaterColumnsAndTables: what schema versions 8 and 9 added to
+// the digest (the claims' bank columns, the tables of a claim's life, each
+// run's payment_days) leaves the digest of a run without them as the digest
+// before it was, and a change to them in an earlier run is still found.
 func TestDigestOfLaterColumnsAndTables(t *testing.T) {
 	ctx := context.Background()
 	l, _ := newLedger(t)
