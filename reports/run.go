@@ -512,9 +512,15 @@ var claimLists = []claimList{
 // the first MaxPayoutRows (in RunData's order) whose last assessment of the
 // run, their state at its end, has status. as may hold only those.
 func ListedClaims(as []record.AssessedRow, status string) []record.AssessedRow {
+	return claimsAtEnd(as, status, MaxPayoutRows)
+}
+
+// claimsAtEnd returns the first limit claims of as (all of them when limit
+// is negative) whose last assessment of the run has status.
+func claimsAtEnd(as []record.AssessedRow, status string, limit int) []record.AssessedRow {
 	var out []record.AssessedRow
 	for i, a := range as {
-		if len(out) == MaxPayoutRows {
+		if len(out) == limit {
 			break
 		}
 		if next := i + 1; next < len(as) && as[next].SubjectKind == a.SubjectKind && as[next].SubjectID == a.SubjectID {

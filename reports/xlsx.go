@@ -18,11 +18,13 @@ type cell struct {
 	num    string // a decimal or integer written as a number cell
 	amount bool   // num is money: format "#,##0.00"
 	none   bool   // nothing is written: the cell stays empty, for someone to fill in
+	keep   bool   // text formatted as text, as Excel keeps '6222…: a long digit string stays whole when edited
 }
 
 func text(s string) cell            { return cell{text: s} }
 func integer(n int) cell            { return cell{num: strconv.Itoa(n)} }
 func amount(d decimal.Decimal) cell { return cell{num: d.StringFixed(2), amount: true} }
+func digits(s string) cell          { return cell{text: s, keep: true} }
 
 // needsQuotePrefix reports whether a text cell could be read as a formula:
 // following the OWASP advice on CSV injection, a value starting with = + - @,
@@ -174,7 +176,7 @@ func (s *sheet) add(cells []cell) error {
 			if err := s.f.SetCellStr(s.name, ref, c.text); err != nil {
 				return fmt.Errorf("sheet %s cell %s: %w", s.name, ref, err)
 			}
-			if needsQuotePrefix(c.text) {
+			if c.keep || needsQuotePrefix(c.text) {
 				if err := s.f.SetCellStyle(s.name, ref, ref, s.quote); err != nil {
 					return fmt.Errorf("sheet %s cell %s: %w", s.name, ref, err)
 				}
