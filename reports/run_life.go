@@ -105,14 +105,17 @@ func (doc *document) decisionsTable(d record.RunData) {
 			nullMoney(x.Amount), x.Reviewer, dateText(x.DecidedOn), groupDigits(record.MaskText(x.Reason))})
 	}
 	n, _ := lifeTotal(d.Summary, lifeDecisions, "")
-	_, adjusted := lifeTotal(d.Summary, lifeDecisions, record.DecisionAdjust)
+	var adjusted string // the sum of the adjusted amounts, blank without an adjustment
+	if c, sum := lifeTotal(d.Summary, lifeDecisions, record.DecisionAdjust); c > 0 {
+		adjusted = money(sum)
+	}
 	var kinds []string
 	for _, k := range []struct{ key, zh string }{{record.DecisionApprove, "核准"}, {record.DecisionReject, "驳回"}, {record.DecisionAdjust, "调整"}} {
 		if c, _ := lifeTotal(d.Summary, lifeDecisions, k.key); c > 0 {
 			kinds = append(kinds, fmt.Sprintf("%s %d", k.zh, c))
 		}
 	}
-	rows = append(rows, []string{"合计", strconv.Itoa(n) + " 件", "", "", money(adjusted), "", "", strings.Join(kinds, "，")})
+	rows = append(rows, []string{"合计", strconv.Itoa(n) + " 件", "", "", adjusted, "", "", strings.Join(kinds, "，")})
 	doc.lifeTable(lifeTable{
 		title: "复核决定", empty: "本次运行没有复核决定。",
 		explain: "复核决定自本次运行起改变申请的状态和应付金额，决定后的状态见账本的 assessments 表。核定金额只有调整才有。",
