@@ -52,7 +52,7 @@ func TestPayoutThroughTheBinary(t *testing.T) {
 		"C2,130102198001010758,肖国华,职工医保,1101,130100,120102,H12010200001,天津市虚构医院,3,是,普通住院,否,2025-12-01,2025-12-06,112060125,00200002,7000.00,6000.00,2026-01-10,是,中国虚构银行北京分行,"+accountXiao+"\n"+
 		"C3,130102198001010758,肖国华,职工医保,1101,130100,120102,H12010200001,天津市虚构医院,3,是,普通住院,否,2025-12-01,2025-12-06,112060125,00200003,7000.00,6000.00,2026-01-11,是,,\n")
 	pdf1 := filepath.Join(dir, "reports", "night1.pdf")
-	said := mustRun(t, "run", "--db", db, "--policy", pol, "--as-of", "2026-04-10", "--claims", claims, "--filings", filings,
+	said := mustRun(t, "--verbose", "run", "--db", db, "--policy", pol, "--as-of", "2026-04-10", "--claims", claims, "--filings", filings,
 		"--report", pdf1, "--export", exports)
 	run1 := filepath.Join(exports, "R20260410-001")
 
@@ -74,7 +74,7 @@ func TestPayoutThroughTheBinary(t *testing.T) {
 		t.Fatalf("payouts rows %q: want C1 and C2 with their banks and accounts in full", paid)
 	}
 	// Everywhere else the accounts are masked.
-	outputs := map[string]string{"night 1 stdout": said.stdout, "night 1 stderr": said.stderr}
+	outputs := map[string]string{"night 1 stdout": said.stdout, "night 1 log": said.stderr}
 	if text, ok := pdfText(t, pdf1); ok {
 		outputs["night 1 PDF"] = text
 	}
@@ -110,8 +110,8 @@ func TestPayoutThroughTheBinary(t *testing.T) {
 	f.Close()
 	write(filepath.Join(in2, "复核决定.csv"), "申请编号,复核结论,核定金额,理由,复核人,复核日期\nC3,驳回,,与C2为同一次住院,周虚构,2026-04-11\n")
 	pdf2 := filepath.Join(dir, "reports", "night2.pdf")
-	said = mustRun(t, "run", "--db", db, "--policy", pol, "--as-of", "2026-04-12", "--in", in2, "--report", pdf2, "--export", exports)
-	outputs["night 2 stdout"], outputs["night 2 stderr"] = said.stdout, said.stderr
+	said = mustRun(t, "--verbose", "run", "--db", db, "--policy", pol, "--as-of", "2026-04-12", "--in", in2, "--report", pdf2, "--export", exports)
+	outputs["night 2 stdout"], outputs["night 2 log"] = said.stdout, said.stderr
 	if got := query(t, db, `SELECT kind FROM input_files WHERE run_id = 'R20260412-001' ORDER BY path`); strings.Join(got, " ") != "payments decisions" {
 		t.Errorf("night 2's files were read as %v, want the template as payments", got)
 	}
