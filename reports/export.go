@@ -90,9 +90,10 @@ func payoutsSheet(d record.RunData) (*sheet, error) {
 // key the payment is matched by, and the amount due; paid_on, bank_ref,
 // result and reason are for the finance office to fill in. It holds no
 // account and no name: the payouts file beside it says who is paid where.
-// paid_on is formatted as a date and bank_ref as text (a long reference
-// typed into a General cell would lose its last digits), and result offers
-// 成功 and 失败.
+// The cells to fill in are tinted as in the reviewers' sheet of the
+// worklist; paid_on is formatted as a date and the others as text (a long
+// bank reference typed into a General cell would lose its last digits), and
+// result offers 成功 and 失败.
 func paymentsTemplate(d record.RunData) (*sheet, error) {
 	s, err := newSheet("支付结果", []string{"申请编号", "支付金额", "支付日期", "银行流水号", "支付结果", "失败原因"})
 	if err != nil {
@@ -113,14 +114,19 @@ func paymentsTemplate(d record.RunData) (*sheet, error) {
 	}
 	last := len(due) + 1
 	dateFmt := "yyyy-mm-dd"
-	date, err := s.f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt})
+	tint := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fillTint}}
+	date, err := s.f.NewStyle(&excelize.Style{Fill: tint, CustomNumFmt: &dateFmt})
 	if err != nil {
 		return nil, fmt.Errorf("sheet %s: date style: %w", s.name, err)
+	}
+	fill, err := s.f.NewStyle(&excelize.Style{Fill: tint, NumFmt: textFormat})
+	if err != nil {
+		return nil, fmt.Errorf("sheet %s: fill-in style: %w", s.name, err)
 	}
 	for _, col := range []struct {
 		name  string
 		style int
-	}{{"C", date}, {"D", s.quote}, {"E", s.quote}, {"F", s.quote}} {
+	}{{"C", date}, {"D", fill}, {"E", fill}, {"F", fill}} {
 		if err := s.f.SetCellStyle(s.name, fmt.Sprintf("%s2", col.name), fmt.Sprintf("%s%d", col.name, last), col.style); err != nil {
 			return nil, fmt.Errorf("sheet %s: %w", s.name, err)
 		}

@@ -259,8 +259,19 @@ func TestExportRun(t *testing.T) {
 	if raw, _ := p.GetCellValue("支付结果", "B3", excelize.Options{RawCellValue: true}); typ == excelize.CellTypeSharedString || !dec(raw).Equal(dec("13200")) {
 		t.Errorf("template amount B3 = %q of type %v, want the number 13200", raw, typ)
 	}
-	if !p.quoted(t, "支付结果", "D2") {
-		t.Error("template bank_ref D2 is not formatted as text: a long reference typed in would lose digits")
+	for ref, want := range map[string]int{"C3": 0, "D2": textFormat, "E3": textFormat, "F2": textFormat} {
+		style, err := p.GetCellStyle("支付结果", ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := p.GetStyle(style)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Fill.Color) != 1 || st.Fill.Color[0] != fillTint || st.NumFmt != want || want == 0 && (st.CustomNumFmt == nil || *st.CustomNumFmt != "yyyy-mm-dd") {
+			t.Errorf("template fill-in cell %s: fill %v, format %d %v; want tinted, a date or text (a long bank reference typed in keeps its digits)",
+				ref, st.Fill.Color, st.NumFmt, st.CustomNumFmt)
+		}
 	}
 	if dvs, err := p.GetDataValidations("支付结果"); err != nil || len(dvs) != 1 || dvs[0].Sqref != "E2:E3" || !strings.Contains(dvs[0].Formula1, "成功,失败") {
 		t.Errorf("template result column validation = %+v, %v; want a list 成功,失败 over E2:E3", dvs, err)
