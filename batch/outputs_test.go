@@ -67,7 +67,8 @@ func TestOutputReasonHidesTemporaryFile(t *testing.T) {
 
 // The payments template of a run's exports, filled in by the finance
 // office, goes back in as a payments file (SPEC 2.7): ingest tells its kind
-// from its header row and reads the payments it holds.
+// from its header row and reads the payments it holds; a payout the bank
+// has not reported on, its row left as exported, is passed over.
 func TestPaymentsTemplateRoundTrip(t *testing.T) {
 	payout := func(id, name, payable string) record.AssessedRow {
 		p := decimal.RequireFromString(payable)
@@ -82,7 +83,8 @@ func TestPaymentsTemplateRoundTrip(t *testing.T) {
 		Assessments: []record.AssessedRow{
 			payout("BX2025100001", "杨建华", "70650.00"),
 			payout("BX2025100002", "刘虚构", "1234567.89"),
-			payout("=BX3", "王虚构", "0.05"), // a formula-like id keeps its value
+			payout("=BX3", "王虚构", "0.05"),           // a formula-like id keeps its value
+			payout("BX2025100004", "赵虚构", "800.00"), // not reported on yet: left as it is
 		},
 	}
 	dir, err := ExportData(t.TempDir(), d)
@@ -116,8 +118,8 @@ func TestPaymentsTemplateRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Kind != record.InputPayments || len(res.Rejects) != 0 {
-		t.Fatalf("the filled template reads as kind %q with rejects %v, want payments and none", res.Kind, res.Rejects)
+	if res.Kind != record.InputPayments || len(res.Rejects) != 0 || res.Rows != 3 {
+		t.Fatalf("the filled template reads as kind %q, %d rows, rejects %v; want payments, 3 rows and none", res.Kind, res.Rows, res.Rejects)
 	}
 	src := func(row int) record.Source {
 		return record.Source{File: "支付结果回填.xlsx", Sheet: sheet, Row: row}
