@@ -180,11 +180,7 @@ func writeLifeEvent(b *strings.Builder, ev record.LifeEvent) {
 		b.WriteString(line + "\n")
 	case ev.Recovery != nil:
 		r := ev.Recovery
-		event := "开立 opened"
-		if r.Event == record.RecoverySettled {
-			event = "结清 settled"
-		}
-		fmt.Fprintf(b, "  运行 %s: 追回 %s  %s %s  申请 %s  金额 %s  %s\n", ev.RunID, event, kindLabel(r.SubjectKind), r.SubjectID, r.ClaimID, money(r.Amount), r.Reason)
+		fmt.Fprintf(b, "  运行 %s: 追回 %s  %s %s  申请 %s  金额 %s  %s\n", ev.RunID, eventLabel(r.Event), kindLabel(r.SubjectKind), r.SubjectID, r.ClaimID, money(r.Amount), r.Reason)
 	}
 }
 

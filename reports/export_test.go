@@ -7,9 +7,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
@@ -84,6 +88,8 @@ func isString(typ excelize.CellType) bool {
 
 // checkSheet checks the header row, the frozen pane below it and that no
 // cell holds an unmasked ID or a text that Excel would run as a formula.
+// A column headed 银行账号 holds bank accounts in full (payouts.xlsx alone,
+// SPEC 2.2), which are long digit strings too; its cells are not IDs.
 func checkSheet(t *testing.T, f *book, sheet string, header []string) [][]string {
 	t.Helper()
 	rows, err := f.GetRows(sheet)
@@ -102,7 +108,7 @@ func checkSheet(t *testing.T, f *book, sheet string, header []string) [][]string
 	}
 	for r, row := range rows {
 		for c, v := range row {
-			if fullID.MatchString(v) {
+			if fullID.MatchString(v) && rows[0][c] != "银行账号" {
 				t.Errorf("%s row %d column %d shows an unmasked ID: %q", sheet, r+1, c+1, v)
 			}
 			ref, _ := excelize.CoordinatesToCellName(c+1, r+1)
@@ -143,12 +149,13 @@ func TestExportRun(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if got := strings.Join(names, " "); got != "findings.xlsx payouts.xlsx rejects.xlsx" {
-		t.Errorf("export dir holds %q, want only the three workbooks", got)
+	if got := strings.Join(names, " "); got != "findings.xlsx payments_template.xlsx payouts.xlsx recoveries.xlsx rejects.xlsx" {
+		t.Errorf("export dir holds %q, want only the five workbooks", got)
 	}
 
 	f := openXLSX(t, filepath.Join(dir, "payouts.xlsx"))
-	rows := checkSheet(t, f, "核准支付", []string{"运行编号", "申请编号", "姓名", "证件号码", "医疗机构", "年度", "应付金额", "基本医疗统筹", "大病保险", "计算过程"})
+	rows := checkSheet(t, f, "核准支付", []string{"运行编号", "申请编号", "收款人姓名", "证件号码", "应付金额", "开户银行", "银行账号",
+		"医疗机构", "年度", "基本医疗统筹", "大病保险", "计算过程"})
 	if len(rows) != 3 {
 		t.Fatalf("payouts has %d rows, want the header and 2 approved claims", len(rows))
 	}
@@ -158,13 +165,16 @@ func TestExportRun(t *testing.T) {
 	}{
 		{"run id", "A2", d.Run.RunID, "", false, false, false},
 		{"claim id", "B2", "C2025-0001", "", false, false, false},
+		{"payee", "C2", "张晓梅", "", false, false, false},
 		{"masked ID", "D2", record.MaskID(idZhang), "", false, false, false},
-		{"year is a number", "F2", "2025", "2025", true, false, false},
-		{"payable is a number with two decimals", "G2", "70,650.00", "70650", true, true, false},
-		{"basic", "H3", "13,200.00", "13200", true, true, false},
-		{"serious", "I3", "0.00", "0", true, true, false},
-		{"institution starting with @ keeps its value under a quote prefix", "E3", "@天津医科大学总医院", "", false, false, true},
-		{"trace is masked", "J2", "(80000.00 − 1500.00) × 0.90 = 70650.00；证件 " + record.MaskID(idZhang), "", false, false, false},
+		{"payable is a number with two decimals", "E2", "70,650.00", "70650", true, true, false},
+		{"bank", "F2", "中国工商银行石家庄分行", "", false, false, false},
+		{"the account in full, a text cell kept as text", "G2", accountZhang, "", false, false, true},
+		{"year is a number", "I2", "2025", "2025", true, false, false},
+		{"basic", "J3", "13,200.00", "13200", true, true, false},
+		{"serious", "K3", "0.00", "0", true, true, false},
+		{"institution starting with @ keeps its value under a quote prefix", "H3", "@天津医科大学总医院", "", false, false, true},
+		{"trace is masked", "L2", "(80000.00 − 1500.00) × 0.90 = 70650.00；证件 " + record.MaskID(idZhang), "", false, false, false},
 	}
 	for _, c := range cells {
 		t.Run("payouts "+c.name, func(t *testing.T) {
@@ -203,7 +213,7 @@ func TestExportRun(t *testing.T) {
 			}
 		})
 	}
-	if w, err := f.GetColWidth("核准支付", "J"); err != nil || w < 30 {
+	if w, err := f.GetColWidth("核准支付", "L"); err != nil || w < 30 {
 		t.Errorf("trace column width %.1f (%v), want it to fit the trace", w, err)
 	}
 
@@ -236,6 +246,145 @@ func TestExportRun(t *testing.T) {
 	}
 	if got := strings.Join(rows[len(rows)-1], "|"); got != d.Run.RunID+"|claims.xlsx|申请明细|7|证件号码|"+record.MaskID(idWang)+"|校验位错误 / bad checksum" {
 		t.Errorf("last reject row = %s", got)
+	}
+
+	// The payments template: the payouts' claims and amounts in the
+	// payments file's columns, the rest for finance to fill in.
+	p := openXLSX(t, filepath.Join(dir, "payments_template.xlsx"))
+	rows = checkSheet(t, p, "支付结果", []string{"申请编号", "支付金额", "支付日期", "银行流水号", "支付结果", "失败原因"})
+	if diff := cmp.Diff([][]string{{"C2025-0001", "70,650.00"}, {"C2025-0002", "13,200.00"}}, rows[1:]); diff != "" {
+		t.Errorf("template rows (-want +got):\n%s", diff)
+	}
+	typ, _ := p.GetCellType("支付结果", "B3")
+	if raw, _ := p.GetCellValue("支付结果", "B3", excelize.Options{RawCellValue: true}); typ == excelize.CellTypeSharedString || !dec(raw).Equal(dec("13200")) {
+		t.Errorf("template amount B3 = %q of type %v, want the number 13200", raw, typ)
+	}
+	for ref, want := range map[string]int{"C3": 0, "D2": textFormat, "E3": textFormat, "F2": textFormat} {
+		style, err := p.GetCellStyle("支付结果", ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := p.GetStyle(style)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Fill.Color) != 1 || st.Fill.Color[0] != fillTint || st.NumFmt != want || want == 0 && (st.CustomNumFmt == nil || *st.CustomNumFmt != "yyyy-mm-dd") {
+			t.Errorf("template fill-in cell %s: fill %v, format %d %v; want tinted, a date or text (a long bank reference typed in keeps its digits)",
+				ref, st.Fill.Color, st.NumFmt, st.CustomNumFmt)
+		}
+	}
+	if dvs, err := p.GetDataValidations("支付结果"); err != nil || len(dvs) != 1 || dvs[0].Sqref != "E2:E3" || !strings.Contains(dvs[0].Formula1, "成功,失败") {
+		t.Errorf("template result column validation = %+v, %v; want a list 成功,失败 over E2:E3", dvs, err)
+	}
+
+	// recoveries.xlsx: the run's events, and what is open at its end.
+	rc := openXLSX(t, filepath.Join(dir, "recoveries.xlsx"))
+	if got := rc.GetSheetList(); !slices.Equal(got, []string{"本次追回事项", "未结追回"}) {
+		t.Errorf("recoveries.xlsx sheets %q", got)
+	}
+	rows = checkSheet(t, rc, "本次追回事项", []string{"运行编号", "事件", "申请编号", "姓名", "证件号码", "对象类型", "对象编号", "金额", "说明"})
+	want := [][]string{
+		{d.Run.RunID, "结清 settled", "C2025-0080", "陈海燕", record.MaskID(idChen), "claim", "C2025-0080", "150.00", "追回 150.00 (银行流水号 B2026010500007, 支付日期 2026-01-05)"},
+		{d.Run.RunID, "开立 opened", "C2025-0092", "张晓梅", record.MaskID(idZhang), "claim", "C2025-0092", "300.00", "多付 300.00 (银行流水号 B2026010400003, 支付日期 2026-01-04)"},
+		{d.Run.RunID, "开立 opened", "C2025-0060", "李建国", record.MaskID(idLi), "settlement", "S0007", "8,000.00",
+			"申请 C2025-0060 已手工报销, 结算 S0007 又支付 (证件 " + record.MaskID(idLi) + ")"},
+	}
+	if diff := cmp.Diff(want, rows[1:]); diff != "" {
+		t.Errorf("recovery events (-want +got):\n%s", diff)
+	}
+	rows = checkSheet(t, rc, "未结追回", []string{"运行编号", "开立运行", "申请编号", "姓名", "证件号码", "对象类型", "对象编号", "应追回金额", "说明"})
+	var open []string
+	for _, r := range rows[1:] {
+		open = append(open, strings.Join(r[:3], " ")+" "+r[7])
+	}
+	if diff := cmp.Diff([]string{
+		d.Run.RunID + " 20251230-020001 C2025-0050 45.60", d.Run.RunID + " " + d.Run.RunID + " C2025-0060 8,000.00",
+		d.Run.RunID + " " + d.Run.RunID + " C2025-0092 300.00",
+	}, open); diff != "" {
+		t.Errorf("open recoveries (-want +got):\n%s", diff)
+	}
+
+	// SPEC 2.2: the account in full in payouts.xlsx only.
+	for _, name := range []string{"payments_template.xlsx", "findings.xlsx", "rejects.xlsx", "recoveries.xlsx"} {
+		if text := xlsxText(t, filepath.Join(dir, name)); strings.Contains(text, accountZhang) || strings.Contains(text, accountLi) {
+			t.Errorf("%s shows a bank account in full", name)
+		}
+	}
+}
+
+// xlsxText is every cell of every sheet of a workbook, one line per row.
+func xlsxText(t *testing.T, path string) string {
+	t.Helper()
+	f := openXLSX(t, path)
+	var b strings.Builder
+	for _, sh := range f.GetSheetList() {
+		rows, err := f.GetRows(sh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			b.WriteString(strings.Join(r, "\t") + "\n")
+		}
+	}
+	return b.String()
+}
+
+// TestPayoutsListTheClaimsOwed: payouts.xlsx and the payments template list
+// a claim by its state at the run's end: one approved and paid in the same
+// run is owed nothing more, one approved by a decision after review is.
+func TestPayoutsListTheClaimsOwed(t *testing.T) {
+	d := sampleRun()
+	d.Assessments = []record.AssessedRow{
+		claimRow("C1", idZhang, "张晓梅", "医院", "H1", record.ClaimApproved, "10.00", "10.00", "0"),
+		claimRow("C1", idZhang, "张晓梅", "医院", "H1", record.ClaimPaid, "10.00", "10.00", "0"),
+		claimRow("C2", idLi, "李建国", "医院", "H1", record.ClaimReview, "20.00", "20.00", "0"),
+		claimRow("C2", idLi, "李建国", "医院", "H1", record.ClaimApproved, "20.00", "20.00", "0"),
+		claimRow("C3", idWang, "王磊", "医院", "H1", record.ClaimPaymentFailed, "30.00", "30.00", "0"),
+	}
+	dir := t.TempDir()
+	if err := ExportRun(dir, d); err != nil {
+		t.Fatal(err)
+	}
+	for file, sheet := range map[string]string{"payouts.xlsx": "核准支付", "payments_template.xlsx": "支付结果"} {
+		rows, err := openXLSX(t, filepath.Join(dir, file)).GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, r := range rows[1:] {
+			ids = append(ids, slices.DeleteFunc(slices.Clone(r), func(c string) bool { return c == d.Run.RunID })[0])
+		}
+		if !slices.Equal(ids, []string{"C2"}) {
+			t.Errorf("%s lists %v, want C2 only", file, ids)
+		}
+	}
+}
+
+// TestExportModes: every export file is owner-only (0600) whatever the
+// umask, also where it replaces a file that was not; payouts.xlsx holds
+// full bank accounts (SPEC 2.2).
+func TestExportModes(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no Unix file modes")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "payouts.xlsx"), []byte("an older export"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := syscall.Umask(0)
+	err := ExportRun(dir, sampleRun())
+	syscall.Umask(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range ExportFiles {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s is %v, want -rw-------", name, fi.Mode())
+		}
 	}
 }
 
@@ -324,7 +473,7 @@ func TestExportRunByteIdentical(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, name := range []string{"payouts.xlsx", "findings.xlsx", "rejects.xlsx"} {
+	for _, name := range ExportFiles {
 		a, err := os.ReadFile(filepath.Join(first, name))
 		if err != nil {
 			t.Fatal(err)

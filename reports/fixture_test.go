@@ -69,8 +69,10 @@ func sampleRun() record.RunData {
 			{Path: "in/备案登记.csv", Kind: record.InputFilings, SHA256: "7d865e959b2466918c9863afca942d0fb89d7c9ac0c99bafc3749504ded97730", Rows: 4},
 		},
 		Assessments: []record.AssessedRow{
-			claimRow("C2025-0001", idZhang, "张晓梅", "天津市第一中心医院", "H12010100001", record.ClaimApproved, "70650.00", "70650.00", "0"),
-			claimRow("C2025-0002", idLi, "李建国", "@天津医科大学总医院", "H12010100002", record.ClaimApproved, "13200.00", "13200.00", "0"),
+			withBank(claimRow("C2025-0001", idZhang, "张晓梅", "天津市第一中心医院", "H12010100001", record.ClaimApproved, "70650.00", "70650.00", "0"),
+				"中国工商银行石家庄分行", accountZhang),
+			withBank(claimRow("C2025-0002", idLi, "李建国", "@天津医科大学总医院", "H12010100002", record.ClaimApproved, "13200.00", "13200.00", "0"),
+				"中国建设银行天津分行", accountLi),
 			claimRow("C2025-0003", idWang, "王磊", "=HYPERLINK(\"x\")诊所", "H13010000009", record.ClaimRejected, "0", "0", "0"),
 			claimRow("C2025-0004", idZhao, "赵雨桐", "北京协和医院", "H11010100003", record.ClaimReview, "2400.50", "2400.50", "0"),
 			claimRow("C2025-0005", idChen, "陈海燕", "天津市第一中心医院", "H12010100001", record.ClaimPending, "1234567.89", "1200000.00", "34567.89"),
@@ -92,7 +94,78 @@ func sampleRun() record.RunData {
 			{File: "手工报销申请.xlsx", Sheet: "申请明细", Row: 12, Col: "申请日期", Value: "2025-02-30", Reason: "日期无效 / not a date"},
 			{File: "结算明细_202512.csv", Row: 5, Col: "证件号码", Value: record.MaskID("130102198503124519"), Reason: "证件号码校验位错误 / ID checksum failed"},
 		},
+		Decisions:      sampleDecisions(),
+		Payments:       samplePayments(),
+		Recoveries:     sampleRecoveries(),
+		OpenRecoveries: sampleOpenRecoveries(),
 	}
+}
+
+// Fictional bank accounts (SPEC 2.2): digits only, as ingest keeps them.
+const (
+	accountZhang = "6222020402001234567"
+	accountLi    = "6217000010012345678"
+	accountChen  = "6228480402564890018"
+)
+
+func party(name, certno, bank, account string) record.ClaimParty {
+	return record.ClaimParty{PsnName: name, Certno: certno, BankName: bank, BankAccount: account}
+}
+
+// sampleDecisions are review decisions on claims of earlier runs, one of
+// each kind, in RunData's order (by claim_id).
+func sampleDecisions() []record.RunDecision {
+	return []record.RunDecision{
+		{Decision: record.Decision{ClaimID: "C2025-0101", Decision: record.DecisionApprove, Reviewer: "周虚构", DecidedOn: record.D(2026, 1, 4)},
+			ClaimParty: party("陈海燕", idChen, "", "")},
+		{Decision: record.Decision{ClaimID: "C2025-0102", Decision: record.DecisionAdjust, Amount: nullDec("1800.00"),
+			Reason: "部分自费药品不予报销，核减 600.00", Reviewer: "吴假名", DecidedOn: record.D(2026, 1, 5)},
+			ClaimParty: party("赵雨桐", idZhao, "", "")},
+		{Decision: record.Decision{ClaimID: "C2025-0103", Decision: record.DecisionReject, Reason: "与结算 S0006 为同一次住院",
+			Reviewer: "周虚构", DecidedOn: record.D(2026, 1, 5)}, ClaimParty: party("王磊", idWang, "", "")},
+	}
+}
+
+// samplePayments are the bank's results for claims approved before: a
+// payment, a failed one, one paid 300.00 too much and money recovered.
+func samplePayments() []record.RunPayment {
+	return []record.RunPayment{
+		{Payment: record.Payment{ClaimID: "C2025-0080", Amount: dec("-150.00"), PaidOn: record.D(2026, 1, 5), BankRef: "B2026010500007", Result: record.PaymentSuccess},
+			ClaimParty: party("陈海燕", idChen, "中国农业银行天津分行", accountChen)},
+		{Payment: record.Payment{ClaimID: "C2025-0090", Amount: dec("5000.00"), PaidOn: record.D(2026, 1, 4), BankRef: "B2026010400001", Result: record.PaymentSuccess},
+			ClaimParty: party("张晓梅", idZhang, "中国工商银行石家庄分行", accountZhang)},
+		{Payment: record.Payment{ClaimID: "C2025-0091", Amount: dec("1200.00"), PaidOn: record.D(2026, 1, 4), BankRef: "B2026010400002", Result: record.PaymentFailed,
+			Reason: "户名与账号不符"}, ClaimParty: party("李建国", idLi, "中国建设银行天津分行", accountLi)},
+		{Payment: record.Payment{ClaimID: "C2025-0092", Amount: dec("3300.00"), PaidOn: record.D(2026, 1, 4), BankRef: "B2026010400003", Result: record.PaymentSuccess},
+			ClaimParty: party("张晓梅", idZhang, "中国工商银行石家庄分行", accountZhang)},
+	}
+}
+
+// sampleRecoveries are the run's recovery events: one opened by a
+// settlement that paid a reimbursed visit again, one by an overpayment,
+// one settled by money recovered.
+func sampleRecoveries() []record.RunRecovery {
+	return []record.RunRecovery{
+		{Recovery: record.Recovery{SubjectKind: record.KindClaim, SubjectID: "C2025-0080", ClaimID: "C2025-0080", Amount: dec("150.00"),
+			Reason: "追回 150.00 (银行流水号 B2026010500007, 支付日期 2026-01-05)", Event: record.RecoverySettled},
+			RunID: "20260106-020003", ClaimParty: party("陈海燕", idChen, "中国农业银行天津分行", accountChen)},
+		{Recovery: record.Recovery{SubjectKind: record.KindClaim, SubjectID: "C2025-0092", ClaimID: "C2025-0092", Amount: dec("300.00"),
+			Reason: "多付 300.00 (银行流水号 B2026010400003, 支付日期 2026-01-04)", Event: record.RecoveryOpened},
+			RunID: "20260106-020003", ClaimParty: party("张晓梅", idZhang, "中国工商银行石家庄分行", accountZhang)},
+		{Recovery: record.Recovery{SubjectKind: record.KindSettlement, SubjectID: "S0007", ClaimID: "C2025-0060", Amount: dec("8000.00"),
+			Reason: "申请 C2025-0060 已手工报销, 结算 S0007 又支付 (证件 " + idLi + ")", Event: record.RecoveryOpened},
+			RunID: "20260106-020003", ClaimParty: party("李建国", idLi, "中国建设银行天津分行", accountLi)},
+	}
+}
+
+// sampleOpenRecoveries are the recoveries open at the run's end: the two
+// it opened and one from an earlier night.
+func sampleOpenRecoveries() []record.RunRecovery {
+	rs := sampleRecoveries()
+	earlier := record.RunRecovery{Recovery: record.Recovery{SubjectKind: record.KindClaim, SubjectID: "C2025-0050", ClaimID: "C2025-0050",
+		Amount: dec("45.60"), Reason: "多付 45.60 (银行流水号 B2025122900011, 支付日期 2025-12-29)", Event: record.RecoveryOpened},
+		RunID: "20251230-020001", ClaimParty: party("王磊", idWang, "", "")}
+	return []record.RunRecovery{earlier, rs[2], rs[1]}
 }
 
 func claimRow(id, certno, name, inst, code, status, payable, basic, serious string) record.AssessedRow {
@@ -106,6 +179,11 @@ func claimRow(id, certno, name, inst, code, status, payable, basic, serious stri
 		},
 		PsnName: name, FixmedinsCode: code, FixmedinsName: inst, MedType: "21",
 	}
+}
+
+func withBank(a record.AssessedRow, bank, account string) record.AssessedRow {
+	a.BankName, a.BankAccount = bank, account
+	return a
 }
 
 func setlRow(id, certno, name, inst, code, status, expected, reported, disc string) record.AssessedRow {

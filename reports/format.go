@@ -93,6 +93,17 @@ func kindLabel(k string) string {
 	return k
 }
 
+// eventLabel names a recovery's event in Chinese, with the ledger's word.
+func eventLabel(e string) string {
+	switch e {
+	case record.RecoveryOpened:
+		return "开立 opened"
+	case record.RecoverySettled:
+		return "结清 settled"
+	}
+	return e
+}
+
 // filingLabel names a visit's filing status in Chinese.
 func filingLabel(s string) string {
 	var zh string

@@ -22,7 +22,8 @@ const topInstitutions = 15
 // with the run and its input files, the totals, a chart of discrepancy by
 // institution and of findings by code, the tables of findings (money
 // findings first), of approved payouts, of claims in review and pending
-// claims, and of rejected rows, and a block for the signatures. Every
+// claims, of the night's review decisions, payments and recoveries (SPEC
+// 3.7), and of rejected rows, and a block for the signatures. Every
 // section is an entry of the PDF's outline. The same RunData always gives
 // the same bytes.
 func WriteRunPDF(w io.Writer, d record.RunData) error {
@@ -32,7 +33,7 @@ func WriteRunPDF(w io.Writer, d record.RunData) error {
 		d.FindingCounts = countFindings(d.Findings)
 	}
 	if d.Summary == nil {
-		// Likewise every assessment and reject.
+		// Likewise every assessment, reject and life event.
 		d.Summary = Summarize(d)
 	}
 	doc := newDocument("异地就医结算核对报告 "+d.Run.RunID, "运行编号 "+d.Run.RunID, d.Run.FinishedAt)
@@ -44,6 +45,9 @@ func WriteRunPDF(w io.Writer, d record.RunData) error {
 	for _, l := range claimLists {
 		doc.claimsTable(l, d.Assessments, d.Summary, d.Run.RunID)
 	}
+	doc.decisionsTable(d)
+	doc.paymentsTable(d)
+	doc.recoveriesTable(d)
 	doc.rejectsTable(d.Rejects, d.Summary.Rejects, d.Run.RunID)
 	doc.signatures(d.Run.ChainSHA256)
 	if err := doc.write(w); err != nil {
@@ -118,6 +122,10 @@ func inputLabel(kind string) string {
 		return "备案"
 	case record.InputStatement:
 		return "对总账"
+	case record.InputDecisions:
+		return "复核决定"
+	case record.InputPayments:
+		return "支付结果"
 	}
 	return kind
 }
@@ -241,12 +249,12 @@ func (doc *document) charts(d record.RunData) {
 	doc.barChart(codes)
 }
 
-// Summarize counts a run's assessments and rejects as the run PDF reports
-// them, from a RunData that holds them all. The ledger's RunReportData
+// Summarize counts a run's assessments, rejects and life events as the run
+// PDF reports them, from a RunData that holds them all. The ledger's RunReportData
 // computes the same in SQL; TestRunReportDataSummarizes holds the two to
 // the same PDF.
 func Summarize(d record.RunData) *record.RunSummary {
-	s := &record.RunSummary{Rejects: len(d.Rejects)}
+	s := &record.RunSummary{Rejects: len(d.Rejects), Life: lifeTotals(d)}
 	statuses := map[[2]string]int{} // position in s.Statuses
 	insts := map[string]int{}       // position in s.Institutions
 	for i, a := range d.Assessments {
@@ -376,7 +384,8 @@ func findingsByCode(counts []record.FindingCount) []bar {
 // `run --export`. Totals and charts always count every row. They are
 // exported so that the ledger sends the PDF no more. MaxPayoutRows caps each
 // of the claims tables: approved payouts, claims in review and pending
-// claims.
+// claims, and each of the tables of the night's decisions, payments and
+// recovery events.
 var (
 	MaxFindingsPerCode = 200
 	MaxPayoutRows      = 1000
@@ -503,9 +512,15 @@ var claimLists = []claimList{
 // the first MaxPayoutRows (in RunData's order) whose last assessment of the
 // run, their state at its end, has status. as may hold only those.
 func ListedClaims(as []record.AssessedRow, status string) []record.AssessedRow {
+	return claimsAtEnd(as, status, MaxPayoutRows)
+}
+
+// claimsAtEnd returns the first limit claims of as (all of them when limit
+// is negative) whose last assessment of the run has status.
+func claimsAtEnd(as []record.AssessedRow, status string, limit int) []record.AssessedRow {
 	var out []record.AssessedRow
 	for i, a := range as {
-		if len(out) == MaxPayoutRows {
+		if len(out) == limit {
 			break
 		}
 		if next := i + 1; next < len(as) && as[next].SubjectKind == a.SubjectKind && as[next].SubjectID == a.SubjectID {

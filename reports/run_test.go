@@ -226,7 +226,8 @@ func TestRunPDFOutline(t *testing.T) {
 	got := outline(t, pdf)
 	want := []string{
 		"运行信息", "输入文件", "汇总", "按医疗机构的差额（前 15 位，按绝对值）", "按问题代码的问题数", "问题清单",
-		"核准支付清单（手工报销）", "待复核申请（暂不支付）", "待补材料申请（暂不支付）", "拒收行", "审核签字",
+		"核准支付清单（手工报销）", "待复核申请（暂不支付）", "待补材料申请（暂不支付）", "复核决定", "支付结果", "追回事项",
+		"拒收行", "审核签字",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("outline (-want +got):\n%s", diff)
@@ -327,6 +328,9 @@ var tableHeads = map[string]string{
 	"核准支付清单（手工报销）": "申请编号姓名证件号码医疗机构应付金额（元）",
 	"待复核申请（暂不支付）":  "申请编号姓名证件号码医疗机构核算金额（元）",
 	"待补材料申请（暂不支付）": "申请编号姓名证件号码医疗机构申报截止日核算金额（元）",
+	"复核决定":         "申请编号姓名证件号码复核结论核定金额（元）复核人复核日期理由",
+	"支付结果":         "申请编号姓名收款账号支付金额（元）支付日期银行流水号结果失败原因",
+	"追回事项":         "事件对象申请编号姓名证件号码金额（元）说明",
 	"拒收行":          "文件工作表行列值原因",
 }
 
@@ -396,13 +400,31 @@ func TestOwnTextChinese(t *testing.T) {
 		}
 	}
 	d.Rejects = []record.Reject{{File: "结算.csv", Row: 1, Col: "列", Value: "值", Reason: "原因"}, {File: "结算.csv", Row: 2, Col: "列", Value: "值", Reason: "原因"}}
+	chinese := party("张", idLi, "银行", "1234567890")
+	d.Decisions = nil
+	for _, k := range []string{record.DecisionApprove, record.DecisionAdjust} {
+		d.Decisions = append(d.Decisions, record.RunDecision{Decision: record.Decision{ClaimID: "甲", Decision: k, Amount: nullDec("1"), Reason: "理由", Reviewer: "周"}, ClaimParty: chinese})
+	}
+	d.Payments = []record.RunPayment{
+		{Payment: record.Payment{ClaimID: "甲", Amount: dec("1"), BankRef: "1", Result: record.PaymentSuccess}, ClaimParty: chinese},
+		{Payment: record.Payment{ClaimID: "乙", Amount: dec("1"), BankRef: "2", Result: record.PaymentFailed, Reason: "原因"}, ClaimParty: chinese},
+	}
+	d.Recoveries = nil
+	for _, e := range []string{record.RecoveryOpened, record.RecoverySettled, record.RecoveryOpened} {
+		d.Recoveries = append(d.Recoveries, record.RunRecovery{Recovery: record.Recovery{SubjectKind: record.KindClaim, SubjectID: "甲", ClaimID: "甲",
+			Amount: dec("1"), Reason: "多付", Event: e}, ClaimParty: chinese})
+	}
 	allowed := map[string]bool{
 		"SHA": true, "UTC": true, "csv": true, "xlsx": true, "run": true, "export": true, "run_id": true,
 		"findings": true, "assessments": true, "rejects": true, "payouts": true,
 		"NO_VALID_FILING": true, "AMOUNT_MISMATCH": true, "TOTALS_INCONSISTENT": true, "NON_DESIGNATED": true,
 		"SUSPECTED_DUPLICATE": true, "STATEMENT_MISMATCH": true, "chain_sha": true,
+		// SPEC 3.7: the tables of a claim's life and what they point to.
+		"decisions": true, "payments": true, "recoveries": true, "deadlines": true,
+		"ALREADY_REIMBURSED": true, "PAYMENT_MISMATCH": true,
 	}
-	for _, st := range []string{"approved", "rejected", "review", "pending", "balanced", "mismatch", "refunded", "refund", "conflict", "committed"} {
+	for _, st := range []string{"approved", "rejected", "review", "pending", "balanced", "mismatch", "refunded", "refund", "conflict", "committed",
+		"paid", "payment_failed", "approve", "adjust", "reject", "success", "failed", "opened", "settled"} {
 		allowed[st] = true
 	}
 	for i, p := range pdfPages(t, renderRun(t, d)) {
@@ -462,5 +484,50 @@ func TestCoverNamesFilesGivenAgain(t *testing.T) {
 	}
 	if strings.Contains(cover, "500") {
 		t.Errorf("the cover counts the rows of a file it did not read:\n%s", cover)
+	}
+}
+
+// TestLifeTables: the night's decisions, payments and recoveries (SPEC
+// 3.7, 4.3) each have a table, capped like the claims tables, with totals
+// over all of them; IDs and bank accounts are masked; a run without them
+// says so.
+func TestLifeTables(t *testing.T) {
+	defer func(n int) { MaxPayoutRows = n }(MaxPayoutRows)
+	MaxPayoutRows = 2
+	all := squeeze(strings.Join(pdfPages(t, renderRun(t, sampleRun())), "\n"))
+	for _, want := range []string{
+		"复核决定复核决定自本次运行起改变申请的状态和应付金额",
+		"共3件，列出前2件，合计为全部3件；全部见账本的decisions表（run_id=20260106-020003）。",
+		"C2025-0102赵雨桐" + record.MaskID(idZhao) + "调整adjust1,800.00吴假名2026-01-05",
+		"合计3件1,800.00核准1，驳回1，调整1",
+		"共4笔，列出前2笔，合计为全部4笔；全部见账本的payments表",
+		"C2025-0080陈海燕" + record.MaskAccount(accountChen) + "-150.002026-01-05B2026010500007成功success",
+		"合计3笔8,150.00成功success", "合计1笔1,200.00失败failed",
+		"共3件，列出前2件，合计为全部3件；全部见recoveries.xlsx或账本的recoveries表",
+		"结清settled手工报销C2025-0080C2025-0080陈海燕" + record.MaskID(idChen) + "150.00追回150.00",
+		"开立opened合计2件8,300.00", "结清settled合计1件150.00",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("PDF lacks %q", want)
+		}
+	}
+	for _, hidden := range []string{"C2025-0103", "C2025-0091", "S0007"} { // beyond the cap
+		if strings.Contains(all, hidden) {
+			t.Errorf("PDF lists %s, beyond the first %d rows", hidden, MaxPayoutRows)
+		}
+	}
+	for _, account := range []string{accountZhang, accountLi, accountChen} {
+		if strings.Contains(all, account) || strings.Contains(all, account[:len(account)-4]) {
+			t.Errorf("PDF shows the bank account %s", record.MaskAccount(account))
+		}
+	}
+
+	none := sampleRun()
+	none.Decisions, none.Payments, none.Recoveries = nil, nil, nil
+	all = squeeze(strings.Join(pdfPages(t, renderRun(t, none)), "\n"))
+	for _, want := range []string{"复核决定本次运行没有复核决定。", "支付结果本次运行没有支付结果。", "追回事项本次运行没有开立或结清的追回。"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("PDF of a run without life events lacks %q", want)
+		}
 	}
 }

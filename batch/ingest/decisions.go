@@ -40,14 +40,26 @@ var (
 	}
 )
 
-// decisionFields are the columns of a decisions row that the reviewer fills
-// in: every column but claim_id.
-var decisionFields = []field{fDecision, fAmount, fReason, fReviewer, fDecidedOn}
+// fillInFields are, for the kinds of file medrecon hands out to be filled
+// in, the columns the office fills in: of a decisions row every column but
+// claim_id (the worklist's reviewers' sheet); of a payments row the result
+// of the payment, for claim_id and amount come filled in (the payments
+// template of a run's exports, reports.ExportRun).
+var fillInFields = map[string][]field{
+	record.InputDecisions: {fDecision, fAmount, fReason, fReviewer, fDecidedOn},
+	record.InputPayments:  {fPaidOn, fBankRef, fResult, fReason},
+}
 
 // undecided reports whether a row of a decisions file names a claim and
-// decides nothing: every column a reviewer fills in is blank. Such a row is
-// passed over as a blank row is, neither a decision nor a rejected row, and
-// not counted in the file's rows.
+// decides nothing, or a row of a payments file reports no payment: every
+// column the office fills in is blank. Such a row is passed over as a blank
+// row is, neither a decision or payment nor a rejected row, and not counted
+// in the file's rows.
+//
+// A payments template comes back with the payouts the bank has reported on
+// filled in; the others have no result yet, stay approved, and return on
+// the worklist once they are overdue. They are passed over for the reason
+// that follows.
 //
 // The worklist's fill-in sheet (reports.WriteDeadlinesXLSX, sheet 待复核)
 // lists every claim in review with its decision columns empty, and comes
@@ -61,10 +73,11 @@ var decisionFields = []field{fDecision, fAmount, fReason, fReviewer, fDecidedOn}
 // judges what the reviewer wrote. A row with any decision column filled in
 // (a reviewer's name without a 复核结论) is a decision and is checked as one.
 func (p *parser) undecided(kind string, cells []string) bool {
-	if kind != record.InputDecisions {
+	fields, ok := fillInFields[kind]
+	if !ok {
 		return false
 	}
-	for _, f := range decisionFields {
+	for _, f := range fields {
 		if i := p.cols.idx[f]; i >= 0 && i < len(cells) && strings.TrimSpace(normalize(cells[i])) != "" {
 			return false
 		}

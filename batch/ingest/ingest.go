@@ -48,7 +48,7 @@ const rowsStep = 4096
 // Result is what one file held.
 type Result struct {
 	Kind        string
-	Rows        int // data rows read, rejected included (blank rows and undecided decisions rows are not counted)
+	Rows        int // data rows read, rejected included (blank rows, undecided decisions rows and unreported payments rows are not counted)
 	Settlements []record.Settlement
 	Claims      []record.Claim // rows grouped by claim_id, in order of first appearance
 	Filings     []record.Filing

@@ -188,3 +188,48 @@ func FuzzReadPayments(f *testing.F) {
 		}
 	})
 }
+
+// TestUnreportedPaymentRowsArePassedOver: a run's payments template comes
+// back with the payouts the bank reported on filled in; a row still holding
+// only its claim_id and amount is a payout not reported yet, neither a
+// payment nor a rejected row, and not a row of the file, so a template with
+// a few rows filled passes --max-reject-ratio. A row with any result column
+// filled is a payment and is checked as one.
+func TestUnreportedPaymentRowsArePassedOver(t *testing.T) {
+	tests := []struct {
+		name        string
+		row         []string
+		rows        int
+		paid        bool
+		rejectedCol []string
+	}{
+		{"as the template has it", []string{"C7", "1234.50", "", "", "", ""}, 1, false, nil},
+		{"blank but for spaces", []string{"C7", "1234.50", " ", "\u3000", "", ""}, 1, false, nil},
+		{"a date without the rest", []string{"C7", "1234.50", "2026-04-02", "", "", ""}, 2, false, []string{"银行流水号", "支付结果"}},
+		{"a failure's reason alone", []string{"C7", "1234.50", "", "", "", "账号不存在"}, 2, false, []string{"支付日期", "银行流水号", "支付结果"}},
+		{"filled in", []string{"C7", "1234.50", "2026-04-02", "B7", "成功", ""}, 2, true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := paymentsHeader + "\n" + paymentLine("C1", "100.00", "2026-04-01", "B1", "成功", "") + "\n" + csvLine(tt.row) + "\n"
+			res := mustRead(t, "p.csv", file, Options{AsOf: paymentsAsOf})
+			if res.Kind != record.InputPayments || res.Rows != tt.rows {
+				t.Errorf("kind %q rows %d, want payments and %d rows", res.Kind, res.Rows, tt.rows)
+			}
+			want := 1
+			if tt.paid {
+				want = 2
+			}
+			if len(res.Payments) != want {
+				t.Errorf("%d payments, want %d: %+v", len(res.Payments), want, res.Payments)
+			}
+			var cols []string
+			for _, r := range res.Rejects {
+				cols = append(cols, r.Col)
+			}
+			if diff := cmp.Diff(tt.rejectedCol, cols); diff != "" {
+				t.Errorf("rejected columns (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

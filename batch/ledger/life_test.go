@@ -166,3 +166,72 @@ func TestPublishMasksBankAccounts(t *testing.T) {
 		}
 	}
 }
+
+// RunData brings a run's decisions, payments and recovery events with the
+// claim's person and bank, and the recoveries open at that run's end
+// (SPEC 3.7): a past run's stay as they were after a later run settles one.
+func TestRunDataLife(t *testing.T) {
+	ctx := context.Background()
+	l, _ := newLedger(t)
+	run, files, out, rejects := firstRun()
+	mustCommit(t, l, run, files, out, rejects)
+
+	run2 := runInfo("R20260411-001", record.D(2026, 4, 11), time.Date(2026, 4, 11, 1, 0, 0, 0, time.UTC))
+	overpaid := record.Payment{ClaimID: "C1", Amount: d("70712.34"), PaidOn: record.D(2026, 4, 11), BankRef: "B1", Result: record.PaymentSuccess}
+	twice := record.Recovery{SubjectKind: record.KindSettlement, SubjectID: "S1", ClaimID: "C1", Amount: d("100.00"), Reason: "重复支付", Event: record.RecoveryOpened}
+	more := record.Recovery{SubjectKind: record.KindClaim, SubjectID: "C1", ClaimID: "C1", Amount: d("50.00"), Reason: "多付", Event: record.RecoveryOpened}
+	mustCommit(t, l, run2, nil, record.Outcome{
+		Assessments: []record.Assessment{assessment(record.KindClaim, "C1", liSi, 2026, record.ClaimPaid)},
+		Payments:    []record.Payment{overpaid},
+		Recoveries:  []record.Recovery{twice, more},
+	}, nil)
+	run3 := runInfo("R20260412-001", record.D(2026, 4, 12), time.Date(2026, 4, 12, 1, 0, 0, 0, time.UTC))
+	back := record.Payment{ClaimID: "C1", Amount: d("-50.00"), PaidOn: record.D(2026, 4, 12), BankRef: "B2", Result: record.PaymentSuccess}
+	settled := more
+	settled.Reason, settled.Event = "追回", record.RecoverySettled
+	mustCommit(t, l, run3, nil, record.Outcome{Payments: []record.Payment{back}, Recoveries: []record.Recovery{settled}}, nil)
+
+	payee := record.ClaimParty{PsnName: "李思远", Certno: liSi, BankName: "中国工商银行石家庄分行", BankAccount: "6222020402001234567"}
+	at := func(runID string, r record.Recovery) record.RunRecovery {
+		return record.RunRecovery{Recovery: r, RunID: runID, ClaimParty: payee}
+	}
+	for _, tc := range []struct {
+		run        string
+		payments   []record.RunPayment
+		recoveries []record.RunRecovery
+		open       []record.RunRecovery
+	}{
+		{run.RunID, nil, nil, nil},
+		{run2.RunID, []record.RunPayment{{Payment: overpaid, ClaimParty: payee}},
+			[]record.RunRecovery{at(run2.RunID, twice), at(run2.RunID, more)},
+			[]record.RunRecovery{at(run2.RunID, twice), at(run2.RunID, more)}},
+		{run3.RunID, []record.RunPayment{{Payment: back, ClaimParty: payee}},
+			[]record.RunRecovery{at(run3.RunID, settled)},
+			[]record.RunRecovery{at(run2.RunID, twice)}},
+	} {
+		t.Run(tc.run, func(t *testing.T) {
+			got, err := l.RunData(ctx, tc.run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.payments, got.Payments, decEqual); diff != "" {
+				t.Errorf("payments (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.recoveries, got.Recoveries, decEqual); diff != "" {
+				t.Errorf("recovery events (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.open, got.OpenRecoveries, decEqual); diff != "" {
+				t.Errorf("recoveries open at the run's end (-want +got):\n%s", diff)
+			}
+			var approved []string
+			for _, a := range got.Assessments {
+				if a.SubjectKind == record.KindClaim {
+					approved = append(approved, a.SubjectID+" "+a.BankName+" "+a.BankAccount)
+				}
+			}
+			if tc.run == run.RunID && !slices.Equal(approved, []string{"C1 中国工商银行石家庄分行 6222020402001234567"}) {
+				t.Errorf("the payee's bank beside the claim's assessment: %q", approved)
+			}
+		})
+	}
+}

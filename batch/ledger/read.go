@@ -158,17 +158,20 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 		-- The run's settlements by id: a semi-join lets DuckDB skip the blocks
 		-- of other nights instead of reading the whole table.
 		s AS (
-			SELECT 'settlement' AS kind, s.setl_id, s.psn_name, s.fixmedins_code, s.fixmedins_name, s.med_type
+			SELECT 'settlement' AS kind, s.setl_id, s.psn_name, s.fixmedins_code, s.fixmedins_name, s.med_type,
+				NULL AS bank_name, NULL AS bank_account
 			FROM settlements s
 			WHERE s.setl_id IN (SELECT subject_id FROM a WHERE subject_kind = 'settlement')),
 		cl AS (
-			SELECT 'claim' AS kind, c.claim_id, c.psn_name, c.fixmedins_code, c.fixmedins_name, c.med_type
+			SELECT 'claim' AS kind, c.claim_id, c.psn_name, c.fixmedins_code, c.fixmedins_name, c.med_type,
+				c.bank_name, c.bank_account
 			FROM claims c JOIN run_order o ON o.run_id = c.run_id CROSS JOIN me
 			WHERE o.ord <= me.ord AND c.claim_id IN (SELECT subject_id FROM a WHERE subject_kind = 'claim')
 			QUALIFY row_number() OVER (PARTITION BY c.claim_id ORDER BY o.ord DESC, c.rowid) = 1)
 		SELECT `+cols+`,
 			coalesce(s.psn_name, cl.psn_name), coalesce(s.fixmedins_code, cl.fixmedins_code),
-			coalesce(s.fixmedins_name, cl.fixmedins_name), coalesce(s.med_type, cl.med_type)
+			coalesce(s.fixmedins_name, cl.fixmedins_name), coalesce(s.med_type, cl.med_type),
+			cl.bank_name, cl.bank_account
 		FROM a
 		-- Both joins are on (kind, id) columns only: a condition on a.subject_kind
 		-- alone turns DuckDB's hash join into a nested loop, quadratic in the
@@ -176,14 +179,15 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 		LEFT JOIN s ON s.kind = a.subject_kind AND s.setl_id = a.subject_id
 		LEFT JOIN cl ON cl.kind = a.subject_kind AND cl.claim_id = a.subject_id
 		ORDER BY a.subject_kind, a.subject_id, a.rid`, args, func(r *sql.Rows) error {
-		var name, code, fixName, medType str
-		a, err := scanAssessment(r, &name, &code, &fixName, &medType)
+		var name, code, fixName, medType, bank, account str
+		a, err := scanAssessment(r, &name, &code, &fixName, &medType, &bank, &account)
 		if err != nil {
 			return err
 		}
 		d.Assessments = append(d.Assessments, record.AssessedRow{
 			Assessment: a, PsnName: string(name), FixmedinsCode: string(code),
 			FixmedinsName: string(fixName), MedType: string(medType),
+			BankName: string(bank), BankAccount: string(account),
 		})
 		return nil
 	})
@@ -241,6 +245,9 @@ func (l *Ledger) runData(ctx context.Context, runID string, lim *ReportLimits) (
 		})
 	if err != nil {
 		return d, fmt.Errorf("rejects: %w", err)
+	}
+	if err := runLife(ctx, conn, runID, lim, &d); err != nil {
+		return d, err
 	}
 	return d, nil
 }

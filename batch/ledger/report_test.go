@@ -96,6 +96,18 @@ func TestRunReportDataSummarizes(t *testing.T) {
 		assessment(record.KindClaim, "C10", liSi, 2026, record.ClaimPending),
 		assessment(record.KindClaim, "C10", liSi, 2026, record.ClaimApproved))
 	rejects = append(rejects, record.Reject{File: "claims.xlsx", Sheet: "申请明细", Row: 9, Col: "dcla_date", Value: "x", Reason: "日期无效"})
+	// The night's life events (SPEC 3.7), written out of claim_id order:
+	// the PDF lists the first of each table by claim_id and totals them all.
+	for _, id := range []string{"C7", "C3", "C5"} {
+		out.Decisions = append(out.Decisions, record.Decision{ClaimID: id, Decision: record.DecisionAdjust, Amount: nd("1" + id[1:] + ".50"),
+			Reason: "核减", Reviewer: "周虚构", DecidedOn: record.D(2026, 4, 9)})
+		out.Payments = append(out.Payments, record.Payment{ClaimID: id, Amount: d("2" + id[1:] + ".00"), PaidOn: record.D(2026, 4, 9),
+			BankRef: "B" + id, Result: record.PaymentSuccess})
+		out.Recoveries = append(out.Recoveries, record.Recovery{SubjectKind: record.KindClaim, SubjectID: id, ClaimID: id,
+			Amount: d("3" + id[1:] + ".00"), Reason: "多付", Event: record.RecoveryOpened})
+	}
+	out.Payments = append(out.Payments, record.Payment{ClaimID: "C1", Amount: d("5.00"), PaidOn: record.D(2026, 4, 9),
+		BankRef: "B-failed", Result: record.PaymentFailed, Reason: "账号不存在"})
 	mustCommit(t, l, run, files, out, rejects)
 
 	full, err := l.RunData(ctx, run.RunID)
@@ -189,6 +201,25 @@ func TestRunReportDataSummarizes(t *testing.T) {
 	}
 	if diff := cmp.Diff(full.Rejects[:lim.Rejects], sample.Rejects); diff != "" {
 		t.Errorf("sampled rejects differ from the first %d (-want +got):\n%s", lim.Rejects, diff)
+	}
+	var payees []string
+	for _, x := range full.Payments {
+		payees = append(payees, x.ClaimID+" "+x.PsnName+" "+x.BankAccount)
+	}
+	if diff := cmp.Diff([]string{"C1 李思远 6222020402001234567", "C3 李思远 ", "C5 李思远 ", "C7 李思远 "}, payees); diff != "" {
+		t.Errorf("the run's payments by claim_id, with the claim's person and bank (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(full.Decisions[:lim.Payouts], sample.Decisions, decEqual); diff != "" {
+		t.Errorf("sampled decisions differ from the first %d (-want +got):\n%s", lim.Payouts, diff)
+	}
+	if diff := cmp.Diff(full.Payments[:lim.Payouts], sample.Payments, decEqual); diff != "" {
+		t.Errorf("sampled payments differ from the first %d (-want +got):\n%s", lim.Payouts, diff)
+	}
+	if diff := cmp.Diff(full.Recoveries[:lim.Payouts], sample.Recoveries, decEqual); diff != "" {
+		t.Errorf("sampled recoveries differ from the first %d (-want +got):\n%s", lim.Payouts, diff)
+	}
+	if len(full.OpenRecoveries) != 3 || sample.OpenRecoveries != nil {
+		t.Errorf("open recoveries: %d in RunData, %d in RunReportData; want 3 and none", len(full.OpenRecoveries), len(sample.OpenRecoveries))
 	}
 	want := reports.Summarize(full)
 	for _, s := range []*record.RunSummary{want, sample.Summary} {

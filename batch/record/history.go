@@ -299,13 +299,57 @@ type InputFile struct {
 	AlreadyImported string
 }
 
-// AssessedRow is an assessment with the names a report shows beside it.
+// AssessedRow is an assessment with the names a report shows beside it,
+// and for a claim the bank its payout goes to (SPEC 2.2).
 type AssessedRow struct {
 	Assessment
 	PsnName       string
 	FixmedinsCode string
 	FixmedinsName string
 	MedType       string
+	BankName      string
+	BankAccount   string // in full: only the payouts export shows it so (MaskAccount)
+}
+
+// ClaimParty is a claim's person and the bank account its payout goes to,
+// from the claim's latest version up to a run: what a report shows beside
+// one of the claim's decisions, payments or recoveries. BankAccount is in
+// full; every output but the payouts export masks it (MaskAccount).
+type ClaimParty struct {
+	PsnName     string
+	Certno      string
+	BankName    string
+	BankAccount string
+}
+
+// RunDecision is a review decision a run applied (SPEC 2.6).
+type RunDecision struct {
+	Decision
+	ClaimParty
+}
+
+// RunPayment is a payment result a run recorded (SPEC 2.7).
+type RunPayment struct {
+	Payment
+	ClaimParty
+}
+
+// RunRecovery is one event of a recovery (SPEC 3.7) with the run that
+// recorded it.
+type RunRecovery struct {
+	Recovery
+	RunID string
+	ClaimParty
+}
+
+// LifeTotal counts and sums one kind of a run's life events: Table is
+// "decisions", "payments" or "recoveries", Key the decision, the payment's
+// result or the recovery's event, Amount the sum of their amounts (of a
+// decision: the adjusted amount, where there is one).
+type LifeTotal struct {
+	Table, Key string
+	Count      int
+	Amount     decimal.Decimal
 }
 
 // RunData is everything the run PDF and the exports show, read back from the
@@ -316,15 +360,26 @@ type RunData struct {
 	Assessments []AssessedRow // by subject_kind, subject_id, then as written: a subject's last row of the run is its state at the run's end
 	Findings    []Finding     // ordered by subject_kind, subject_id, code
 	Rejects     []Reject      // ordered by file, row, col
+	// The run's decisions, payments and recovery events (SPEC 3.7), each
+	// by claim_id and then in the order the run applied them.
+	Decisions  []RunDecision
+	Payments   []RunPayment
+	Recoveries []RunRecovery
+	// OpenRecoveries are the recoveries open at the run's end, opened by it
+	// or by an earlier run: what is still to recover as of the run, by
+	// claim_id and then as they were opened. Only the full RunData holds
+	// them (the exports); the report's leaves them nil.
+	OpenRecoveries []RunRecovery
 	// FindingCounts, when not nil, counts every finding of the run by
 	// subject kind and code, and Findings holds only the first few of each
 	// code in the run PDF's order, money findings first (what it prints);
 	// when nil, Findings holds them all.
 	FindingCounts []FindingCount
-	// Summary, when not nil, counts every assessment and reject of the run,
-	// and Assessments holds only the first approved, review and pending
-	// claims, each by its last row of the run (what the run PDF lists), and
-	// Rejects only the first rejects; when nil, both hold them all.
+	// Summary, when not nil, counts every assessment, reject and life
+	// event of the run, and Assessments holds only the first approved,
+	// review and pending claims, each by its last row of the run (what the
+	// run PDF lists), and Rejects, Decisions, Payments and Recoveries only
+	// their first rows; when nil, they hold them all.
 	Summary *RunSummary
 }
 
@@ -336,6 +391,7 @@ type RunSummary struct {
 	Statuses     []StatusTotal      // one per subject kind and status, in no set order
 	Institutions []InstitutionTotal // every institution with a settlement discrepancy, in no set order
 	Rejects      int
+	Life         []LifeTotal // the decisions, payments and recoveries, by table and key
 }
 
 // StatusTotal counts the assessments of one kind and status and sums their
@@ -539,11 +595,21 @@ func (h History) Subset(q HistoryQuery) History {
 // opened one joins them; a settled one closes the oldest open one of the
 // same subject.
 func ApplyRecovery(open []Recovery, r Recovery) []Recovery {
+	return applyRecovery(open, r, r, func(o Recovery) Recovery { return o })
+}
+
+// ApplyRunRecovery is ApplyRecovery for events with their run and person,
+// so that a report's open recoveries are the ones the next run sees.
+func ApplyRunRecovery(open []RunRecovery, r RunRecovery) []RunRecovery {
+	return applyRecovery(open, r.Recovery, r, func(o RunRecovery) Recovery { return o.Recovery })
+}
+
+func applyRecovery[T any](open []T, r Recovery, item T, of func(T) Recovery) []T {
 	if r.Event == RecoveryOpened {
-		return append(open, r)
+		return append(open, item)
 	}
 	for i, o := range open {
-		if o.SubjectKind == r.SubjectKind && o.SubjectID == r.SubjectID {
+		if x := of(o); x.SubjectKind == r.SubjectKind && x.SubjectID == r.SubjectID {
 			return append(open[:i:i], open[i+1:]...)
 		}
 	}

@@ -29,7 +29,8 @@ func TestNoFullIDOutsideLedger(t *testing.T) {
 			outputs[pdf] = text
 		}
 	}
-	for _, x := range []string{"export/R20260410-001/payouts.xlsx", "export/R20260410-001/findings.xlsx", "export/R20260410-001/rejects.xlsx", "deadlines.xlsx"} {
+	for _, x := range []string{"export/R20260410-001/payouts.xlsx", "export/R20260410-001/findings.xlsx", "export/R20260410-001/rejects.xlsx",
+		"export/R20260410-001/recoveries.xlsx", "export/R20260410-001/payments_template.xlsx", "deadlines.xlsx"} {
 		outputs[x] = xlsxText(t, filepath.Join(demo, x))
 	}
 	for _, id := range query(t, db, "SELECT subject_id FROM assessments ORDER BY subject_id") {
