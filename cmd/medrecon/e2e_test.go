@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +20,6 @@ import (
 	_ "github.com/marcboeker/go-duckdb/v2"
 
 	"medrecon/batch/record"
-	"medrecon/fixtures"
 )
 
 var binary string
@@ -145,12 +143,12 @@ func TestDemo(t *testing.T) {
 				t.Errorf("%s is empty", tbl)
 			}
 		}
-		entries, err := fs.ReadDir(fixtures.Demo(), ".")
+		entries, err := filepath.Glob(filepath.Join(dir, "night*", "inputs", "*"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if files := count(t, db, "SELECT count(*) FROM input_files"); files != len(entries) {
-			t.Errorf("input_files has %d rows, want the %d demo files", files, len(entries))
+		if files := count(t, db, "SELECT count(*) FROM input_files"); files != len(entries) || files < 8 {
+			t.Errorf("input_files has %d rows, want the %d files of the demo's four nights", files, len(entries))
 		}
 	})
 
@@ -168,7 +166,8 @@ func TestDemo(t *testing.T) {
 
 	t.Run("every status", func(t *testing.T) {
 		want := map[string][]string{
-			record.KindClaim:      {record.ClaimApproved, record.ClaimRejected, record.ClaimReview, record.ClaimPending},
+			record.KindClaim: {record.ClaimApproved, record.ClaimRejected, record.ClaimReview, record.ClaimPending,
+				record.ClaimPaid, record.ClaimPaymentFailed},
 			record.KindSettlement: {record.SetlBalanced, record.SetlMismatch, record.SetlRefunded, record.SetlRefund},
 		}
 		// SPEC 3.3: a conflict is a finding, never an assessment row.
@@ -192,10 +191,16 @@ func TestDemo(t *testing.T) {
 	})
 
 	t.Run("report regenerates byte-identical", func(t *testing.T) {
-		again := filepath.Join(t.TempDir(), "again.pdf")
-		mustRun(t, "report", "--db", db, "--out", again)
-		if fileSHA(t, again) != fileSHA(t, filepath.Join(dir, "report.pdf")) {
-			t.Error("medrecon report gave a PDF that differs from the run's")
+		for night, run := range query(t, db, "SELECT run_id FROM runs ORDER BY run_id") {
+			again := filepath.Join(t.TempDir(), "again.pdf")
+			args := []string{"report", "--db", db, "--out", again, "--run", run}
+			if night == 3 {
+				args = args[:len(args)-2] // the latest run, by default
+			}
+			mustRun(t, args...)
+			if fileSHA(t, again) != fileSHA(t, filepath.Join(dir, fmt.Sprintf("night%d", night+1), "report.pdf")) {
+				t.Errorf("medrecon %s gave a PDF that differs from the run's", strings.Join(args, " "))
+			}
 		}
 	})
 
@@ -234,7 +239,7 @@ func TestDemo(t *testing.T) {
 	t.Run("no full ID outside the ledger", func(t *testing.T) {
 		ids := query(t, db, "SELECT DISTINCT certno FROM claims UNION SELECT DISTINCT certno FROM settlements")
 		texts := map[string]string{"demo stdout": r.stdout, "demo stderr": r.stderr}
-		if text, ok := pdfText(t, filepath.Join(dir, "report.pdf")); ok {
+		if text, ok := pdfText(t, filepath.Join(dir, "night1", "report.pdf")); ok {
 			texts["report.pdf"] = text
 		}
 		j := mustRun(t, "explain", "--db", db, query(t, db, "SELECT min(setl_id) FROM settlements")[0])

@@ -66,7 +66,7 @@ func TestBadDecisionsAndPaymentsReachTheLedger(t *testing.T) {
 // payment, and the claim's new status, with IDs masked.
 func TestClaimLifeThroughTheBinary(t *testing.T) {
 	dir := t.TempDir()
-	mustRun(t, "demo", "--dir", dir)
+	demoNightOne(t, dir)
 	db := filepath.Join(dir, "ledger.duckdb")
 	review := query(t, db, `SELECT subject_id FROM assessments WHERE subject_kind = 'claim' AND status = 'review' ORDER BY 1 LIMIT 1`)
 	approved := query(t, db, `SELECT subject_id || ',' || CAST(payable AS VARCHAR) FROM assessments

@@ -4,6 +4,8 @@ package main
 // the ledger — PDFs, exports, logs, error messages, --json output.
 
 import (
+	"cmp"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,30 +26,46 @@ func TestNoFullIDOutsideLedger(t *testing.T) {
 		t.Fatalf("only %d IDs in the demo ledger", len(ids))
 	}
 
-	for _, pdf := range []string{"report.pdf", "deadlines.pdf"} {
-		if text, ok := pdfText(t, filepath.Join(demo, pdf)); ok {
-			outputs[pdf] = text
+	// Every PDF and workbook the four nights wrote, but their inputs.
+	err := filepath.WalkDir(demo, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() && d.Name() == "inputs" {
+			return cmp.Or(err, fs.SkipDir)
 		}
+		rel, _ := filepath.Rel(demo, path)
+		switch filepath.Ext(path) {
+		case ".pdf":
+			if text, ok := pdfText(t, path); ok {
+				outputs[rel] = text
+			}
+		case ".xlsx":
+			outputs[rel] = xlsxText(t, path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, x := range []string{"export/R20260410-001/payouts.xlsx", "export/R20260410-001/findings.xlsx", "export/R20260410-001/rejects.xlsx",
-		"export/R20260410-001/recoveries.xlsx", "export/R20260410-001/payments_template.xlsx", "deadlines.xlsx"} {
-		outputs[x] = xlsxText(t, filepath.Join(demo, x))
+	for _, want := range []string{"night1/report.pdf", "night4/deadlines.pdf", "night2/export/R20260413-001/payouts.xlsx",
+		"night3/export/R20260420-001/recoveries.xlsx", "night2/deadlines.xlsx"} {
+		if _, ok := outputs[want]; !ok && !strings.HasSuffix(want, ".pdf") {
+			t.Errorf("the demo wrote no %s", want)
+		}
 	}
 	for _, id := range query(t, db, "SELECT subject_id FROM assessments ORDER BY subject_id") {
 		outputs["explain "+id] = mustRun(t, "explain", "--db", db, id).stdout
 	}
-	outputs["deadlines"] = mustRun(t, "deadlines", "--db", db, "--as-of", "2026-04-10", "--within", "400").stdout
+	outputs["deadlines"] = mustRun(t, "deadlines", "--db", db, "--as-of", "2026-05-25", "--within", "400").stdout
 
 	// A run of new files, with --json and --verbose logging.
 	f := writeSettlements(t, dir, "json.csv", 20, 500, "2025-13-01")
-	j := mustRun(t, "--verbose", "run", "--db", db, "--policy", filepath.Join(demo, "policy"), "--as-of", "2026-04-11",
+	j := mustRun(t, "--verbose", "run", "--db", db, "--policy", filepath.Join(demo, "policy"), "--as-of", "2026-05-26",
 		"--settlements", f, "--json")
 	outputs["run --json"], outputs["run log"] = j.stdout, j.stderr
 
 	// Error messages that concern a person: a region the policy lacks, a bad ID.
 	bad := strings.ReplaceAll(readFile(t, writeSettlements(t, dir, "region.csv", 3, 900, "")), ",130100,", ",139900,")
 	os.WriteFile(filepath.Join(dir, "region.csv"), []byte(bad), 0o644)
-	e := medrecon(t, "run", "--db", db, "--policy", filepath.Join(demo, "policy"), "--as-of", "2026-04-11",
+	e := medrecon(t, "run", "--db", db, "--policy", filepath.Join(demo, "policy"), "--as-of", "2026-05-26",
 		"--settlements", filepath.Join(dir, "region.csv"))
 	if e.code == 0 {
 		t.Fatalf("a region the policy lacks did not stop the run:\n%s", e.stdout)

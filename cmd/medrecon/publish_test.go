@@ -17,7 +17,7 @@ import (
 // names the run with its chain; --full keeps the ID numbers.
 func TestPublish(t *testing.T) {
 	dir := t.TempDir()
-	mustRun(t, "demo", "--dir", dir)
+	demoNightOne(t, dir)
 	db := filepath.Join(dir, "ledger.duckdb")
 	out := filepath.Join(dir, "copy")
 	r := mustRun(t, "publish", "--db", db, "--out", out)

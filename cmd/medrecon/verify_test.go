@@ -13,7 +13,7 @@ import (
 // table.
 func TestVerify(t *testing.T) {
 	dir := t.TempDir()
-	mustRun(t, "demo", "--dir", dir)
+	demoNightOne(t, dir)
 	db := filepath.Join(dir, "ledger.duckdb")
 	chain := query(t, db, "SELECT chain_sha256 FROM runs")[0]
 	if len(chain) != 64 {
@@ -49,7 +49,7 @@ func TestVerify(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "run "+run+": its rows in table assessments changed since it was committed, first at claim "+claim+" (changed)") {
 		t.Errorf("after one UPDATE of claim %s: exit %d, %s", claim, r.code, r.stderr)
 	}
-	if pdf := query(t, db, "SELECT count(*) FROM run_digests WHERE run_id = ?", run)[0]; pdf != "9" {
-		t.Errorf("run_digests holds %s tables for the run, want 9", pdf)
+	if pdf := query(t, db, "SELECT count(*) FROM run_digests WHERE run_id = ?", run)[0]; pdf != "10" {
+		t.Errorf("run_digests holds %s tables for the run, want 10 (the nine before schema version 8, and run_payment_days)", pdf)
 	}
 }

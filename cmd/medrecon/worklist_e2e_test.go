@@ -22,7 +22,7 @@ import (
 func TestWorklistFillInSheetRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	demo := filepath.Join(dir, "demo")
-	mustRun(t, "demo", "--dir", demo)
+	demoNightOne(t, demo)
 	db, policy := filepath.Join(demo, "ledger.duckdb"), filepath.Join(demo, "policy")
 	review := query(t, db, `SELECT subject_id FROM assessments WHERE subject_kind = 'claim' AND status = 'review' ORDER BY 1`)
 	if len(review) != 1 {
@@ -96,7 +96,7 @@ func TestWorklistFillInSheetRoundTrip(t *testing.T) {
 func TestWorklistPaymentDays(t *testing.T) {
 	dir := t.TempDir()
 	demo := filepath.Join(dir, "demo")
-	mustRun(t, "demo", "--dir", demo)
+	demoNightOne(t, demo)
 	db := filepath.Join(demo, "ledger.duckdb")
 	approved := query(t, db, `SELECT a.subject_id || ' ' || c.insuplc_admdvs FROM assessments a
 		JOIN claims c ON c.claim_id = a.subject_id
@@ -163,7 +163,7 @@ func TestWorklistPaymentDays(t *testing.T) {
 func TestWorklistFailedPaymentsAndRecoveries(t *testing.T) {
 	dir := t.TempDir()
 	demo := filepath.Join(dir, "demo")
-	mustRun(t, "demo", "--dir", demo)
+	demoNightOne(t, demo)
 	db := filepath.Join(demo, "ledger.duckdb")
 	approved := query(t, db, `SELECT subject_id || ',' || CAST(payable AS VARCHAR) FROM assessments
 		WHERE subject_kind = 'claim' AND status = 'approved' ORDER BY 1 LIMIT 2`)
