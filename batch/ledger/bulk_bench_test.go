@@ -4,8 +4,11 @@ package ledger
 // inside one transaction and in the chunks a run appends them in, by each
 // way of bulk-loading DuckDB, and reports what it cost:
 //
-//	go test -run '^$' -bench 'BulkX?/appender/settlements$' -benchtime 1x ./batch/ledger
-//	go test -tags duckdb_arrow -run '^$' -bench 'Bulk/arrow/' -benchtime 1x ./batch/ledger
+//	go test -run '^$' -bench '^BenchmarkBulk$/^appender$/^settlements$' -benchtime 1x ./batch/ledger
+//	go test -tags duckdb_arrow -run '^$' -bench '^BenchmarkBulk$/^arrow$/' -benchtime 1x ./batch/ledger
+//
+// (-bench matches each part between slashes unanchored: 'appender' alone
+// would run appender-cols, appender-fen and build-appender too.)
 //
 // scripts/bench_bulk.sh runs every path in a process of its own, in turns,
 // and prints the table. Metrics: ns/row and append-s are the append alone
