@@ -3,6 +3,7 @@ module medrecon
 go 1.26.0
 
 require (
+	github.com/apache/arrow-go/v18 v18.4.1
 	github.com/google/go-cmp v0.7.0
 	github.com/jung-kurt/gofpdf v1.16.2
 	github.com/marcboeker/go-duckdb/v2 v2.4.3
@@ -14,7 +15,6 @@ require (
 )
 
 require (
-	github.com/apache/arrow-go/v18 v18.4.1 // indirect
 	github.com/duckdb/duckdb-go-bindings v0.1.21 // indirect
 	github.com/duckdb/duckdb-go-bindings/darwin-amd64 v0.1.21 // indirect
 	github.com/duckdb/duckdb-go-bindings/darwin-arm64 v0.1.21 // indirect

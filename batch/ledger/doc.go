@@ -16,6 +16,40 @@
 // the commit. Reads that depend on many keys (History) load the keys into
 // temporary tables and join, so their cost follows the batch, not the ledger.
 //
+// # Why the Appender (issue 17)
+//
+// Every other bulk path into DuckDB 1.4 was measured against it
+// (BenchmarkBulk, scripts/bench_bulk.sh): 1,000,000 rows appended in one
+// transaction in 50,000-row chunks, medians of 3 runs taken in turns on 2
+// shared cores (load average 3-5). Seconds of the append, settlements /
+// assessments, and CPU seconds:
+//
+//	appender, as today                   9.9 / 7.0   (9.3 / 6.6)
+//	appender, money as its int64         9.3 / 7.0   (9.0 / 6.6)
+//	typed DataChunks, a table function  11.0 / 8.9  (11.0 / 8.1)
+//	CSV spool, INSERT … read_csv         9.4 / 7.0   (9.3 / 7.1)
+//	Arrow view, INSERT … SELECT          9.3 / 8.2   (9.0 / 6.8)
+//	prepared INSERT, 10 rows a statement 0.35 / 0.21 ms a row (35-50 times slower)
+//
+// None is 1.3 times faster, so none replaced it; an encrypted ledger gives
+// the same picture, and the commit costs 0.1 s after any of them (DuckDB
+// writes full row groups to the file as the append goes). Peak RSS is
+// 430-620 MiB for each, 260-340 MiB of it the benchmark's own (its build-*
+// paths, which append nothing). Of the appender's CPU (pprof, 1M settlements) about two thirds is
+// DuckDB storing the rows (the appender's flush, also on its own threads),
+// a sixth the cgo call and C copy go-duckdb 2.4 makes for every VARCHAR
+// cell, a tenth our conversion of values (decimal to big.Int half of it).
+// The Go side alone is 2.2 s a million settlements; as int64 money 1.5 s,
+// as CSV text 1.4 s, as Arrow batches 3.1 s (more than Arrow saves in cgo).
+// go-duckdb 2.4's Appender has only AppendRow, one driver.Value a cell set
+// into a DataChunk it flushes; typed chunks exist only through a table
+// function, whose strings take the same cgo call. Arrow would also need the
+// duckdb_arrow build tag in every build. A spool file holds the night's
+// names and ID numbers on disk in the clear, which the ledger's encryption
+// and temp_file_encryption are there to prevent; only an encrypted Parquet
+// spool would not, more work on a path that gained nothing. The cheapest
+// gain left is money as int64, 0.7 s of Go a million settlements.
+//
 // # The history is summed from the rows
 //
 // What a night needs of earlier nights (SPEC 3.2 "already paid this year",
