@@ -46,23 +46,25 @@ type demoNight struct {
 // demoNights is a claim's life over four nights (SPEC 3.7):
 //  1. the sample batch is assessed: claims approved, one in review, one
 //     pending, two rejected as late;
-//  2. the reviewers hand back the night-1 worklist's fill-in sheet with the
-//     review claim decided and one late claim appealed, and finance hands
-//     back night 1's payments template: one payment failed, one overpaid
-//     (a recovery opens);
-//  3. the pending claim's materials are completed; finance pays the claims
-//     decided on night 2, pays the failed one again and books the
-//     overpayment returned (a negative payment settles the recovery);
+//  2. the pending claim's materials are completed; the reviewers hand back
+//     the night-1 worklist's fill-in sheet with the review claim decided
+//     and one late claim appealed, and finance hands back night 1's
+//     payments template: one payment failed, one overpaid (a recovery
+//     opens);
+//  3. finance pays the claims approved on night 2 but one (its row left
+//     blank while the account is checked), pays the failed one again and
+//     books the overpayment returned (a negative payment settles the
+//     recovery);
 //  4. five weeks later a hospital's settlement arrives for a visit already
 //     reimbursed by hand (ALREADY_REIMBURSED opens a recovery), and the
-//     claim approved on night 3 is still unpaid past payment_days.
+//     claim left unpaid on night 3 is past payment_days.
 //
 // The worklist shrinks from night 1 to night 3; night 4 shows the two
 // sections a quiet office still has to chase.
 var demoNights = []demoNight{
 	{asOf: fixtures.DemoAsOf, inputs: fixtures.Demo()},
-	{asOf: "2026-04-13", office: demoNight2},
-	{asOf: "2026-04-20", inputs: fixtures.DemoNight(3), office: demoNight3},
+	{asOf: "2026-04-13", inputs: fixtures.DemoNight(2), office: demoNight2},
+	{asOf: "2026-04-20", office: demoNight3},
 	{asOf: "2026-05-25", inputs: fixtures.DemoNight(4)},
 }
 

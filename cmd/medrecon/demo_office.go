@@ -21,6 +21,9 @@ const (
 	// demoAppeal is a claim night 1 rejects as late (handed in 8 days after
 	// its deadline); its person brings a certificate from the hospital.
 	demoAppeal = "BX2026040007"
+	// demoUnpaid is the claim completed on night 2; finance leaves it
+	// unpaid on night 3 while its account is checked.
+	demoUnpaid = "BX2026030010"
 )
 
 // demoNight2: the reviewers decide the night-1 worklist's review claims on
@@ -84,9 +87,11 @@ func demoNight2(d demoDirs, in string) error {
 	return pay.saveAs(filepath.Join(in, "支付结果.xlsx"))
 }
 
-// demoNight3: finance pays night 2's template in full on 19 April, pays
-// again what the night-2 worklist lists as failed, and books what its
-// 待追回 list says the person returned (a negative payment, SPEC 2.7).
+// demoNight3: finance pays night 2's template on 19 April but for
+// demoUnpaid, whose row it leaves blank (a row that reports no payment is
+// passed over), pays again what the night-2 worklist lists as failed, and
+// books what its 待追回 list says the person returned (a negative payment,
+// SPEC 2.7).
 func demoNight3(d demoDirs, in string) error {
 	export, err := d.export(2)
 	if err != nil {
@@ -99,6 +104,9 @@ func demoNight3(d demoDirs, in string) error {
 	ref := 0
 	next := func() string { ref++; return fmt.Sprintf("DEMO0419%03d", ref) }
 	for r := 2; r <= pay.rows; r++ {
+		if pay.text("A", r) == demoUnpaid {
+			continue
+		}
 		if err := pay.setRow("C", r, "2026-04-19", next(), "成功"); err != nil {
 			return err
 		}

@@ -138,7 +138,7 @@ func TestWorklistPaymentDays(t *testing.T) {
 	// Each run keeps its policy's payment_days; the worklist counts with the
 	// latest run's as of its date (a night that completes the pending claim).
 	mustRun(t, "run", "--db", db, "--policy", policy, "--as-of", "2026-04-11",
-		"--claims", filepath.Join("..", "..", "fixtures", "demonights", "night3", "claims.csv"))
+		"--claims", filepath.Join("..", "..", "fixtures", "demonights", "night2", "claims.csv"))
 	got = unpaid(mustRun(t, "deadlines", "--db", db, "--as-of", "2026-05-11").stdout)
 	if before := unpaid(mustRun(t, "deadlines", "--db", db, "--as-of", "2026-04-10").stdout); len(before) != 0 {
 		t.Errorf("as of the demo's night the worklist lists %v as unpaid", before)
