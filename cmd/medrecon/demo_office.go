@@ -58,11 +58,7 @@ func demoNight2(d demoDirs, in string) error {
 		return err
 	}
 
-	export, err := d.export(1)
-	if err != nil {
-		return err
-	}
-	pay, err := openSheet(filepath.Join(export, reports.PaymentsTemplateFile))
+	pay, err := d.paymentsTemplate(1)
 	if err != nil {
 		return err
 	}
@@ -93,11 +89,7 @@ func demoNight2(d demoDirs, in string) error {
 // books what its 待追回 list says the person returned (a negative payment,
 // SPEC 2.7).
 func demoNight3(d demoDirs, in string) error {
-	export, err := d.export(2)
-	if err != nil {
-		return err
-	}
-	pay, err := openSheet(filepath.Join(export, reports.PaymentsTemplateFile))
+	pay, err := d.paymentsTemplate(2)
 	if err != nil {
 		return err
 	}
@@ -146,6 +138,15 @@ func demoNight3(d demoDirs, in string) error {
 		row++
 	}
 	return pay.saveAs(filepath.Join(in, "支付结果.xlsx"))
+}
+
+// paymentsTemplate opens the payments template night n exported.
+func (d demoDirs) paymentsTemplate(n int) (*officeSheet, error) {
+	export, err := d.export(n)
+	if err != nil {
+		return nil, err
+	}
+	return openSheet(filepath.Join(export, reports.PaymentsTemplateFile))
 }
 
 // workbook is an XLSX the demo's office fills in.
