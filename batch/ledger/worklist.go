@@ -157,8 +157,8 @@ func (l *Ledger) Worklist(ctx context.Context, asOf record.Date) (record.Worklis
 			return fmt.Errorf("claim states: %w", err)
 		}
 		// A recovery is open while it has an opened event and no settled
-		// one; a settled event closes the oldest open one of its subject,
-		// as record.ApplyRecovery has the rules do.
+		// one; a settled event closes the oldest open one of its subject
+		// among its claim's, by the rules' own record.ApplyRecovery.
 		type opened struct {
 			record.OpenRecovery
 			seq int // the opened event's place in the runs' order
@@ -177,17 +177,8 @@ func (l *Ledger) Worklist(ctx context.Context, asOf record.Date) (record.Worklis
 			}
 			o.Amount, o.Reason, o.OpenedOn = amount.or(), string(reason), on.Date
 			seq++
-			if o.Event == record.RecoveryOpened {
-				o.seq = seq
-				open[o.ClaimID] = append(open[o.ClaimID], o)
-				return nil
-			}
-			rs := open[o.ClaimID]
-			if i := slices.IndexFunc(rs, func(x opened) bool {
-				return x.SubjectKind == o.SubjectKind && x.SubjectID == o.SubjectID
-			}); i >= 0 {
-				open[o.ClaimID] = slices.Delete(rs, i, i+1)
-			}
+			o.seq = seq
+			open[o.ClaimID] = record.ApplyRecoveryOf(open[o.ClaimID], o.Recovery, o, func(x opened) record.Recovery { return x.Recovery })
 			return nil
 		})
 		if err != nil {

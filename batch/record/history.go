@@ -595,16 +595,18 @@ func (h History) Subset(q HistoryQuery) History {
 // opened one joins them; a settled one closes the oldest open one of the
 // same subject.
 func ApplyRecovery(open []Recovery, r Recovery) []Recovery {
-	return applyRecovery(open, r, r, func(o Recovery) Recovery { return o })
+	return ApplyRecoveryOf(open, r, r, func(o Recovery) Recovery { return o })
 }
 
 // ApplyRunRecovery is ApplyRecovery for events with their run and person,
 // so that a report's open recoveries are the ones the next run sees.
 func ApplyRunRecovery(open []RunRecovery, r RunRecovery) []RunRecovery {
-	return applyRecovery(open, r.Recovery, r, func(o RunRecovery) Recovery { return o.Recovery })
+	return ApplyRecoveryOf(open, r.Recovery, r, func(o RunRecovery) Recovery { return o.Recovery })
 }
 
-func applyRecovery[T any](open []T, r Recovery, item T, of func(T) Recovery) []T {
+// ApplyRecoveryOf is ApplyRecovery for open recoveries held as any type T:
+// item is event r as a T, and of gives a T's recovery.
+func ApplyRecoveryOf[T any](open []T, r Recovery, item T, of func(T) Recovery) []T {
 	if r.Event == RecoveryOpened {
 		return append(open, item)
 	}
