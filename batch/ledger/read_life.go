@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"medrecon/batch/record"
 )
@@ -22,47 +23,28 @@ func runLife(ctx context.Context, conn *sql.Conn, runID string, lim *ReportLimit
 	if lim != nil {
 		maxRows = max(lim.Payouts, 0)
 	}
-	args := []any{runID, runID, runID}
-	err := each(ctx, conn, `WITH cp AS (`+partyOf("SELECT claim_id FROM decisions WHERE run_id = ?")+`)
-		SELECT `+decisionCols+`, `+partyCols+` FROM decisions d LEFT JOIN cp ON cp.claim_id = d.claim_id
-		WHERE d.run_id = ? ORDER BY d.claim_id, d.rowid`, args, func(r *sql.Rows) error {
-		if len(d.Decisions) == maxRows {
-			return errEnough
-		}
+	var err error
+	d.Decisions, err = runRows(ctx, conn, runID, "decisions d", decisionCols, maxRows, func(r *sql.Rows) (record.RunDecision, error) {
 		var p partyScan
 		dc, err := scanDecision(r, p.dest()...)
-		d.Decisions = append(d.Decisions, record.RunDecision{Decision: dc, ClaimParty: p.party()})
-		return err
+		return record.RunDecision{Decision: dc, ClaimParty: p.party()}, err
 	})
 	if err != nil {
-		return fmt.Errorf("decisions: %w", err)
+		return err
 	}
-	err = each(ctx, conn, `WITH cp AS (`+partyOf("SELECT claim_id FROM payments WHERE run_id = ?")+`)
-		SELECT `+paymentCols+`, `+partyCols+` FROM payments p LEFT JOIN cp ON cp.claim_id = p.claim_id
-		WHERE p.run_id = ? ORDER BY p.claim_id, p.rowid`, args, func(r *sql.Rows) error {
-		if len(d.Payments) == maxRows {
-			return errEnough
-		}
+	d.Payments, err = runRows(ctx, conn, runID, "payments p", paymentCols, maxRows, func(r *sql.Rows) (record.RunPayment, error) {
 		var p partyScan
 		pay, err := scanPayment(r, p.dest()...)
-		d.Payments = append(d.Payments, record.RunPayment{Payment: pay, ClaimParty: p.party()})
-		return err
+		return record.RunPayment{Payment: pay, ClaimParty: p.party()}, err
 	})
 	if err != nil {
-		return fmt.Errorf("payments: %w", err)
+		return err
 	}
-	err = each(ctx, conn, `WITH cp AS (`+partyOf("SELECT claim_id FROM recoveries WHERE run_id = ?")+`)
-		SELECT `+recoveryCols+`, `+partyCols+` FROM recoveries r LEFT JOIN cp ON cp.claim_id = r.claim_id
-		WHERE r.run_id = ? ORDER BY r.claim_id, r.rowid`, args, func(r *sql.Rows) error {
-		if len(d.Recoveries) == maxRows {
-			return errEnough
-		}
-		rc, err := scanRecovery(r)
-		d.Recoveries = append(d.Recoveries, rc)
-		return err
+	d.Recoveries, err = runRows(ctx, conn, runID, "recoveries r", recoveryCols, maxRows, func(r *sql.Rows) (record.RunRecovery, error) {
+		return scanRecovery(r)
 	})
 	if err != nil {
-		return fmt.Errorf("recoveries: %w", err)
+		return err
 	}
 
 	if lim != nil {
@@ -76,6 +58,29 @@ func runLife(ctx context.Context, conn *sql.Conn, runID string, lim *ReportLimit
 		return fmt.Errorf("open recoveries: %w", err)
 	}
 	return nil
+}
+
+// runRows reads the run's rows of one table of a claim's life, given as
+// "name alias" with cols qualified by that alias, each row with its claim's
+// person and bank (partyCols follow cols), by claim_id and then rowid; at
+// most maxRows of them (-1: all).
+func runRows[T any](ctx context.Context, conn *sql.Conn, runID, table, cols string, maxRows int, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	name, alias, _ := strings.Cut(table, " ")
+	var out []T
+	err := each(ctx, conn, `WITH cp AS (`+partyOf("SELECT claim_id FROM "+name+" WHERE run_id = ?")+`)
+		SELECT `+cols+`, `+partyCols+` FROM `+table+` LEFT JOIN cp ON cp.claim_id = `+alias+`.claim_id
+		WHERE `+alias+`.run_id = ? ORDER BY `+alias+`.claim_id, `+alias+`.rowid`, []any{runID, runID, runID}, func(r *sql.Rows) error {
+		if len(out) == maxRows {
+			return errEnough
+		}
+		v, err := scan(r)
+		out = append(out, v)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return out, nil
 }
 
 // partyOf selects, for the claims that ids names, the person and bank of
