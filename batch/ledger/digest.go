@@ -337,7 +337,7 @@ func subjectName(vals []sql.NullString) string {
 }
 
 // rowSet is one table's rows as digest version 2 keeps them until the
-// table is digested: each row's SHA-256 and its subject's name, 40 bytes
+// table is digested: each row's SHA-256 and its subject's name, 44 bytes
 // and the name a row.
 type rowSet struct {
 	rows  []rowSum
@@ -346,6 +346,7 @@ type rowSet struct {
 
 type rowSum struct {
 	sum     [32]byte
+	key     uint32 // FNV-1a of the subject's name, which groups the subjects
 	off, at uint32 // the subject's name is names[off:at]
 }
 
@@ -353,33 +354,47 @@ func (s *rowSet) add(row []byte, subject string) error {
 	if len(s.names)+len(subject) > math.MaxUint32 {
 		return fmt.Errorf("more than 4 GiB of subjects")
 	}
-	r := rowSum{sum: sha256.Sum256(row), off: uint32(len(s.names))}
+	r := rowSum{sum: sha256.Sum256(row), key: fnv32(subject), off: uint32(len(s.names))}
 	s.names = append(s.names, subject...)
 	r.at = uint32(len(s.names))
 	s.rows = append(s.rows, r)
 	return nil
 }
 
-func (s *rowSet) name(r rowSum) []byte { return s.names[r.off:r.at] }
+func fnv32(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+func (s *rowSet) name(r *rowSum) []byte { return s.names[r.off:r.at] }
+
+func compareSums(a, b *rowSum) int { return bytes.Compare(a.sum[:], b.sum[:]) }
 
 // digest sorts the rows and digests them and their subjects; the set is
-// empty after.
+// empty after. The subjects come out in the order of their names' hashes;
+// verify sorts the ones it reports by name.
 func (s *rowSet) digest() tableDigest {
 	td := tableDigest{rows: int64(len(s.rows))}
-	slices.SortFunc(s.rows, func(a, b rowSum) int {
-		return cmp.Or(bytes.Compare(s.name(a), s.name(b)), bytes.Compare(a.sum[:], b.sum[:]))
+	scratch := make([]rowSum, len(s.rows))
+	// By subject (its name's hash, then its name), then by hash.
+	bucketSort(s.rows, scratch, func(r *rowSum) int { return int(r.key >> 16) }, func(a, b *rowSum) int {
+		return cmp.Or(cmp.Compare(a.key, b.key), bytes.Compare(s.name(a), s.name(b)), compareSums(a, b))
 	})
 	var buf []byte
 	for i := 0; i < len(s.rows); {
-		name := s.name(s.rows[i])
+		name := s.name(&s.rows[i])
 		buf = buf[:0]
-		for ; i < len(s.rows) && bytes.Equal(s.name(s.rows[i]), name); i++ {
+		for ; i < len(s.rows) && bytes.Equal(s.name(&s.rows[i]), name); i++ {
 			buf = append(buf, s.rows[i].sum[:]...)
 		}
 		sum := sha256.Sum256(buf)
 		td.subjects = append(td.subjects, subjectDigest{string(name), int64(binary.BigEndian.Uint64(sum[:8]))})
 	}
-	slices.SortFunc(s.rows, func(a, b rowSum) int { return bytes.Compare(a.sum[:], b.sum[:]) })
+	bucketSort(s.rows, scratch, func(r *rowSum) int { return int(r.sum[0])<<8 | int(r.sum[1]) }, compareSums)
 	h := sha256.New()
 	for i := range s.rows {
 		h.Write(s.rows[i].sum[:])
@@ -387,6 +402,37 @@ func (s *rowSet) digest() tableDigest {
 	copy(td.sum[:], h.Sum(nil))
 	*s = rowSet{}
 	return td
+}
+
+// bucketSort sorts rows by compare, whose order begins with the 16 bits
+// bucket gives: a counting sort by them through scratch, then each bucket
+// sorted alone. Both orders begin with bits of a hash, so a bucket holds a
+// few rows (n / 65,536 on average), and the sort takes linear time.
+func bucketSort(rows, scratch []rowSum, bucket func(*rowSum) int, compare func(a, b *rowSum) int) {
+	byRef := func(a, b rowSum) int { return compare(&a, &b) }
+	if len(rows) < 1<<14 {
+		slices.SortFunc(rows, byRef)
+		return
+	}
+	start := make([]int, 1<<16+1)
+	for i := range rows {
+		start[bucket(&rows[i])+1]++
+	}
+	for b := 1; b < len(start); b++ {
+		start[b] += start[b-1]
+	}
+	next := slices.Clone(start[:1<<16])
+	for i := range rows {
+		b := bucket(&rows[i])
+		scratch[next[b]] = rows[i]
+		next[b]++
+	}
+	copy(rows, scratch)
+	for b := range 1 << 16 {
+		if part := rows[start[b]:start[b+1]]; len(part) > 1 {
+			slices.SortFunc(part, byRef)
+		}
+	}
 }
 
 // streamDigest is digest version 2 of the run being written, taken from the
@@ -493,21 +539,37 @@ func (d *streamDigest) failed() error {
 	return d.err
 }
 
-// sum digests the rows added, table by table, as digestRun does.
+// sum digests the rows added, table by table, as digestRun does. Each
+// table is sorted and hashed while the one before is handed to table (which
+// appends its subjects' digests, in DuckDB): one table ahead, so that at
+// most two tables' subjects are held at once.
 func (d *streamDigest) sum(table func(tableDigest) error) (runDigest, error) {
 	if d.err != nil {
 		return runDigest{}, d.err
 	}
+	out := make(chan tableDigest)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(out)
+		for _, t := range digestTables {
+			set := d.sets[t.name]
+			if set == nil {
+				set = &rowSet{} // no rows: the digest of none
+			}
+			td := set.digest()
+			delete(d.sets, t.name)
+			td.table = t.name
+			select {
+			case out <- td:
+			case <-stop:
+				return
+			}
+		}
+	}()
 	var c content
 	for _, t := range digestTables {
-		set := d.sets[t.name]
-		if set == nil {
-			set = &rowSet{} // no rows: the digest of none
-		}
-		td := set.digest()
-		delete(d.sets, t.name)
-		td.table = t.name
-		if err := c.add(t.since, td, table); err != nil {
+		if err := c.add(t.since, <-out, table); err != nil {
 			return runDigest{}, err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // RunCheck is what Verify found for one run: the digests the ledger holds
@@ -99,6 +100,9 @@ func (l *Ledger) verify(ctx context.Context) ([]RunCheck, error) {
 			continue
 		}
 		c.Table = changed.table
+		if c.DigestVersion != digestV1 { // its subjects in the order of their names' hashes
+			slices.SortFunc(changed.subjects, func(a, b subjectDigest) int { return strings.Compare(a.subject, b.subject) })
+		}
 		if c.Subject, err = changedSubject(ctx, conn, c.RunID, *changed); err != nil {
 			return nil, err
 		}
