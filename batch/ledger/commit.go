@@ -81,6 +81,13 @@ func (l *Ledger) Begin(ctx context.Context, runID string, replace map[record.Yea
 		return nil, fmt.Errorf("ledger %s: commit run %s: %w", l.path, runID, err)
 	}
 	tx := &RunTx{l: l, conn: conn, w: writer{ctx: ctx, conn: conn, run: runID}, totals: map[record.YearKey]record.YearTotal{}, replaced: replace}
+	// The run's digest is taken from the rows as they are appended.
+	lay, err := layouts(ctx, conn)
+	if err != nil {
+		tx.Rollback()
+		return nil, tx.wrap(err)
+	}
+	tx.w.dig = newStreamDigest(lay)
 	// What the history and the deletion read is cache now, and the
 	// transaction holds no rows yet, so dropping it writes nothing out.
 	if err := tx.w.deleteTotals(sortedKeys(replace)); err != nil {
@@ -206,19 +213,22 @@ func (t *RunTx) wrap(err error) error {
 // chain digests the rows of every run without a chain yet, in run order, and
 // chains each to the run before (SPEC 4.4): the run being committed, whose
 // runs row is written just before, and, the first time, the runs committed
-// before the ledger kept a chain, all in this transaction.
+// before the ledger kept a chain, all in this transaction. Each is digested
+// with version 2: the run being committed from the values it appended, an
+// earlier one from its rows.
 func (w writer) chain() error {
 	type stored struct {
 		id, content string
 		chain       sql.NullString
 		subjects    bool
+		version     int
 	}
 	var runs []stored
-	err := each(w.ctx, w.conn, `SELECT run_id, content_sha256, chain_sha256, coalesce(subjects_digested, false)
-		FROM runs ORDER BY started_at, run_id`, nil, func(r *sql.Rows) error {
+	err := each(w.ctx, w.conn, `SELECT run_id, content_sha256, chain_sha256, coalesce(subjects_digested, false),
+		coalesce(digest_version, 1) FROM runs ORDER BY started_at, run_id`, nil, func(r *sql.Rows) error {
 		var s stored
 		var content sql.NullString
-		if err := r.Scan(&s.id, &content, &s.chain, &s.subjects); err != nil {
+		if err := r.Scan(&s.id, &content, &s.chain, &s.subjects, &s.version); err != nil {
 			return err
 		}
 		s.content = content.String
@@ -232,7 +242,7 @@ func (w writer) chain() error {
 	for _, s := range runs {
 		if s.chain.Valid {
 			if !s.subjects {
-				if err := w.backfillSubjects(s.id, s.content); err != nil {
+				if err := w.backfillSubjects(s.id, s.content, s.version); err != nil {
 					return err
 				}
 			}
@@ -245,8 +255,8 @@ func (w writer) chain() error {
 		if err != nil {
 			return err
 		}
-		if err := w.exec(`UPDATE runs SET content_sha256 = ?, chain_sha256 = ?, subjects_digested = true WHERE run_id = ?`,
-			content, chain, s.id); err != nil {
+		if err := w.exec(`UPDATE runs SET content_sha256 = ?, chain_sha256 = ?, subjects_digested = true,
+			digest_version = ? WHERE run_id = ?`, content, chain, digestV2, s.id); err != nil {
 			return fmt.Errorf("chain of run %s: %w", s.id, err)
 		}
 		prev, _ = hex.DecodeString(chain)
@@ -257,9 +267,9 @@ func (w writer) chain() error {
 // backfillSubjects gives a run chained before schema version 7 its subject
 // digests, if its rows still give the content digest it recorded; a run
 // whose rows changed since keeps none, and verify names its table only.
-func (w writer) backfillSubjects(runID, content string) error {
+func (w writer) backfillSubjects(runID, content string, version int) error {
 	var tables []tableDigest
-	d, err := digestRun(w.ctx, w.conn, runID, func(t tableDigest) error {
+	d, err := digestRun(w.ctx, w.conn, runID, version, func(t tableDigest) error {
 		tables = append(tables, t)
 		return nil
 	})
@@ -286,11 +296,18 @@ func (w writer) subjectDigests(runID string, t tableDigest) error {
 	})
 }
 
-// digest digests one run's rows, records its tables' digests in run_digests
-// and its subjects' in run_subject_digests, and returns its content and
-// chain digests in hex.
+// digest digests one run's rows with version 2, records its tables' digests
+// in run_digests and its subjects' in run_subject_digests, and returns its
+// content and chain digests in hex. The run being written is digested from
+// the values it appended, any other from its rows read back.
 func (w writer) digest(runID string, prev []byte) (content, chain string, err error) {
-	d, err := digestRun(w.ctx, w.conn, runID, func(t tableDigest) error { return w.subjectDigests(runID, t) })
+	subjects := func(t tableDigest) error { return w.subjectDigests(runID, t) }
+	var d runDigest
+	if runID == w.run && w.dig != nil {
+		d, err = w.dig.sum(subjects)
+	} else {
+		d, err = digestRun(w.ctx, w.conn, runID, digestV2, subjects)
+	}
 	if err != nil {
 		return "", "", fmt.Errorf("chain of run %s: %w", runID, err)
 	}
@@ -309,12 +326,24 @@ type writer struct {
 	ctx  context.Context
 	conn *sql.Conn
 	run  string
+	dig  *streamDigest // the run's digest, fed every digested row (nil: none)
 }
 
 // appendRows appends n rows to table through the transaction's connection
-// (see appendRows).
+// (see appendRows), and hands each row of a digested table to the run's
+// digest as it goes.
 func (w writer) appendRows(catalog, table string, n, cols int, fill func(i int, vals []driver.Value)) error {
-	return appendRows(w.ctx, w.conn, catalog, table, n, cols, fill)
+	if l := w.dig.layout(catalog, table); l != nil {
+		set := fill
+		fill = func(i int, vals []driver.Value) {
+			set(i, vals)
+			w.dig.add(l, vals)
+		}
+	}
+	if err := appendRows(w.ctx, w.conn, catalog, table, n, cols, fill); err != nil {
+		return err
+	}
+	return w.dig.failed()
 }
 
 // appendRows appends n rows to table (catalog "" is the ledger, "temp" a
@@ -406,15 +435,21 @@ func (w writer) runRow(run record.RunInfo) error {
 	if n > 0 {
 		return fmt.Errorf("runs row: run id %s is already in the ledger", run.RunID)
 	}
+	vals := map[string]driver.Value{
+		"run_id": run.RunID, "started_at": timestamp(run.StartedAt), "finished_at": timestamp(run.FinishedAt),
+		"as_of": date(run.AsOf), "status": record.RunCommitted, "version": run.Version, "policy_sha256": run.PolicySHA256,
+		"ignored": int32(run.Ignored), "content_sha256": nullText(run.ContentSHA256), "chain_sha256": nullText(run.ChainSHA256),
+	}
 	err := w.exec(`INSERT INTO runs (run_id, started_at, finished_at, as_of, status, version, policy_sha256, ignored,
 			content_sha256, chain_sha256)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		run.RunID, timestamp(run.StartedAt), timestamp(run.FinishedAt), date(run.AsOf),
-		record.RunCommitted, run.Version, run.PolicySHA256, int32(run.Ignored), nullText(run.ContentSHA256), nullText(run.ChainSHA256))
+		vals["run_id"], vals["started_at"], vals["finished_at"], vals["as_of"], vals["status"], vals["version"],
+		vals["policy_sha256"], vals["ignored"], vals["content_sha256"], vals["chain_sha256"])
 	if err != nil {
 		return fmt.Errorf("runs row: %w", err)
 	}
-	return nil
+	w.dig.addNamed("runs", vals)
+	return w.dig.failed()
 }
 
 // paymentDays keeps the run's payment_days per region (schema version 9),

@@ -168,7 +168,7 @@ func mustCommit(t testing.TB, l *Ledger, run record.RunInfo, files []record.Inpu
 // auditors may query.
 var spec42 = map[string][]string{
 	"runs": {"run_id", "started_at", "finished_at", "as_of", "status", "version", "policy_sha256", "ignored", "content_sha256", "chain_sha256",
-		"subjects_digested"},
+		"subjects_digested", "digest_version"},
 	"run_digests": {"run_id", "table_name", "rows", "sha256"},
 	"input_files": {"run_id", "path", "kind", "sha256", "rows", "rejected", "already_imported"},
 	"settlements": {"setl_id", "mdtrt_id", "psn_no", "psn_name", "certno", "insutype", "psn_type", "insuplc_admdvs",

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // RunCheck is what Verify found for one run: the digests the ledger holds
@@ -21,13 +22,17 @@ type RunCheck struct {
 	// had changed before the upgrade to schema version 7 could give them).
 	// A subject is an id (setl_id, claim_id, …), never an ID number.
 	Table, Subject string
+	// DigestVersion is the digest version the run was digested with
+	// (digest.go): 1 before schema version 10, 2 since.
+	DigestVersion int
 }
 
 // OK says whether the run's rows still give the digests the ledger holds.
 func (c RunCheck) OK() bool { return c.Content == c.StoredContent && c.Chain == c.StoredChain }
 
 // Verify recomputes every run's content digest and the chain, in run order,
-// from the rows (SPEC 4.4), and returns a check per run. A run committed
+// from the rows (SPEC 4.4), each with the digest version the run was
+// digested with, and returns a check per run. A run committed
 // before the ledger kept a chain, and not chained since, has no stored
 // digests and does not match.
 func (l *Ledger) Verify(ctx context.Context) ([]RunCheck, error) {
@@ -45,11 +50,12 @@ func (l *Ledger) verify(ctx context.Context) ([]RunCheck, error) {
 	}
 	defer conn.Close()
 	var checks []RunCheck
-	err = each(ctx, conn, `SELECT run_id, content_sha256, chain_sha256 FROM runs ORDER BY started_at, run_id`, nil,
+	err = each(ctx, conn, `SELECT run_id, content_sha256, chain_sha256, coalesce(digest_version, 1)
+		FROM runs ORDER BY started_at, run_id`, nil,
 		func(r *sql.Rows) error {
 			var c RunCheck
 			var content, chain sql.NullString
-			if err := r.Scan(&c.RunID, &content, &chain); err != nil {
+			if err := r.Scan(&c.RunID, &content, &chain, &c.DigestVersion); err != nil {
 				return err
 			}
 			c.StoredContent, c.StoredChain = content.String, chain.String
@@ -78,7 +84,7 @@ func (l *Ledger) verify(ctx context.Context) ([]RunCheck, error) {
 		// The subjects of the first table whose digest changed are kept,
 		// to find which of them changed.
 		var changed *tableDigest
-		d, err := digestRun(ctx, conn, c.RunID, func(t tableDigest) error {
+		d, err := digestRun(ctx, conn, c.RunID, c.DigestVersion, func(t tableDigest) error {
 			if changed == nil && stored[t.table] != hex.EncodeToString(t.sum[:]) {
 				changed = &t
 			}
@@ -94,6 +100,9 @@ func (l *Ledger) verify(ctx context.Context) ([]RunCheck, error) {
 			continue
 		}
 		c.Table = changed.table
+		if c.DigestVersion != digestV1 { // its subjects in the order of their names' hashes
+			slices.SortFunc(changed.subjects, func(a, b subjectDigest) int { return strings.Compare(a.subject, b.subject) })
+		}
 		if c.Subject, err = changedSubject(ctx, conn, c.RunID, *changed); err != nil {
 			return nil, err
 		}

@@ -278,7 +278,7 @@ func TestDigestOfLaterColumnsAndTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before, err := digestRun(ctx, conn, run.RunID, nil)
+	before, err := digestRun(ctx, conn, run.RunID, digestV2, nil)
 	conn.Close()
 	if err != nil {
 		t.Fatal(err)
