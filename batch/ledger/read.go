@@ -357,16 +357,25 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 	defer conn.Close()
 
 	var begn, end record.Date
-	s, err := scanSettlement(conn.QueryRowContext(ctx, `SELECT `+settlementCols+` FROM settlements s WHERE s.setl_id = ?`, id))
+	// Every lookup goes by row_keys (keys.go), not by a scan of the column.
+	bySetl, err := byKey(ctx, conn, "s", "settlements", "setl_id", id)
+	if err != nil {
+		return e, err
+	}
+	s, err := scanSettlement(conn.QueryRowContext(ctx, `SELECT `+settlementCols+` FROM settlements s WHERE `+bySetl, id))
 	switch {
 	case err == nil:
 		e.SubjectKind, e.Settlement = record.KindSettlement, &s
 		begn, end = s.Begndate, s.Enddate
 	case errors.Is(err, sql.ErrNoRows):
 		var asm claimAssembler
+		byClaim, err := byKey(ctx, conn, "c", "claims", "claim_id", id)
+		if err != nil {
+			return e, err
+		}
 		err = each(ctx, conn, `
 			SELECT `+claimCols+` FROM claims c JOIN run_order o ON o.run_id = c.run_id
-			WHERE c.claim_id = ?
+			WHERE `+byClaim+`
 			QUALIFY o.ord = max(o.ord) OVER ()
 			ORDER BY c.rowid`, []any{id}, func(r *sql.Rows) error {
 			c, inv, err := scanClaimRow(r)
@@ -390,9 +399,13 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 		ok  bool
 		a   record.Assessment
 	}
+	byAssessment, err := byKey(ctx, conn, "a", "assessments", "subject_id", id)
+	if err != nil {
+		return e, fmt.Errorf("assessments: %w", err)
+	}
 	err = each(ctx, conn, `
 		SELECT `+assessmentCols+`, a.run_id, o.ord FROM assessments a JOIN run_order o ON o.run_id = a.run_id
-		WHERE a.subject_kind = ? AND a.subject_id = ? ORDER BY o.ord, a.rowid`, []any{e.SubjectKind, id},
+		WHERE a.subject_kind = ? AND `+byAssessment+` ORDER BY o.ord, a.rowid`, []any{e.SubjectKind, id},
 		func(r *sql.Rows) error {
 			var ord num
 			var ra record.RunAssessment
@@ -409,10 +422,14 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 		return e, fmt.Errorf("assessments: %w", err)
 	}
 
+	byFinding, err := byKey(ctx, conn, "f", "findings", "subject_id", id)
+	if err != nil {
+		return e, fmt.Errorf("findings: %w", err)
+	}
 	err = each(ctx, conn, `
 		SELECT `+findingCols+`
 		FROM findings f JOIN run_order o ON o.run_id = f.run_id
-		WHERE f.subject_kind = ? AND f.subject_id = ? ORDER BY o.ord, f.code, f.detail`, []any{e.SubjectKind, id},
+		WHERE f.subject_kind = ? AND `+byFinding+` ORDER BY o.ord, f.code, f.detail`, []any{e.SubjectKind, id},
 		func(r *sql.Rows) error {
 			f, err := scanFinding(r)
 			e.Findings = append(e.Findings, f)
@@ -539,16 +556,23 @@ func earlier(ctx context.Context, conn *sql.Conn, kind, id, certno string, year 
 		at visitOrder
 	}
 	var rows []row
+	var by [3]string
+	for i, k := range []struct{ alias, table string }{{"a", "assessments"}, {"s", "settlements"}, {"c", "claims"}} {
+		var err error
+		if by[i], err = byKey(ctx, conn, k.alias, k.table, "certno", certno); err != nil {
+			return nil, err
+		}
+	}
 	err := each(ctx, conn, `
 		WITH cur AS (
 			SELECT a.*, o.ord FROM assessments a JOIN run_order o ON o.run_id = a.run_id
-			WHERE a.certno = ? AND a.year = ?
+			WHERE `+by[0]+` AND a.year = ?
 			QUALIFY row_number() OVER (PARTITION BY a.subject_kind, a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1),
 		dates AS (
-			SELECT 'settlement' AS kind, setl_id AS id, enddate, begndate FROM settlements WHERE certno = ?
+			SELECT 'settlement' AS kind, s.setl_id AS id, s.enddate, s.begndate FROM settlements s WHERE `+by[1]+`
 			UNION ALL
 			SELECT DISTINCT 'claim', c.claim_id, c.enddate, c.begndate FROM claims c JOIN run_order o ON o.run_id = c.run_id
-			WHERE c.certno = ?
+			WHERE `+by[2]+`
 			QUALIFY o.ord = max(o.ord) OVER (PARTITION BY c.claim_id))
 		SELECT `+assessmentCols+`, a.run_id, a.ord, d.enddate, d.begndate
 		FROM cur a LEFT JOIN dates d ON d.kind = a.subject_kind AND d.id = a.subject_id

@@ -1,0 +1,148 @@
+package ledger
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Row keys (schema version 10, migrate_v10.sql): a narrow lookup table that
+// finds a subject's or a person's rows without scanning the ledger.
+//
+// DuckDB 1.4 has no clustered key, and its per-row-group min/max of a
+// VARCHAR keeps a short prefix only, so WHERE setl_id = ? reads every row
+// group of the column (25-60 ms on the 10M ledger; ART indexes on the key
+// columns cost 2.5 GB and a minute to build and saved little). row_keys
+// holds, per keyed row, the DuckDB hash of its key, which column it is
+// (kind) and the row's rowid. Each run appends its keys sorted by hash, and
+// the migration writes the keys of an existing ledger sorted by hash, so the
+// min/max of key_hash prunes all but about one row group per run: a lookup
+// reads a few row groups of one narrow table, then the rows themselves by
+// rowid = ANY(list), which DuckDB prunes to their row groups.
+//
+// The keys are derived data: they are not digested (like run_subject_digests,
+// they say nothing the rows do not), and every read by key re-checks the key
+// on the row itself, so a hash collision or a stale key finds no wrong row.
+// They are written in the run's own transaction (keyedRows), so a committed
+// run always has its keys.
+//
+// rowid: the keyed tables are append-only (no run deletes or rewrites their
+// rows; compactSmall rewrites only the small tables), so a committed row's
+// rowid is its position in the table, and a run's rows follow the rows
+// committed before it in the order they were appended.
+type keyedColumn struct {
+	kind          int8
+	table, column string
+}
+
+// The keyed columns. kind numbers are stored: never renumber them.
+var keyedColumns = []keyedColumn{
+	{1, "settlements", "setl_id"},
+	{2, "settlements", "certno"},
+	{3, "claims", "claim_id"},
+	{4, "claims", "certno"},
+	{5, "assessments", "subject_id"},
+	{6, "assessments", "certno"},
+	{7, "findings", "subject_id"},
+}
+
+// keyedTables are the tables of keyedColumns, each once.
+var keyedTables = []string{"settlements", "claims", "assessments", "findings"}
+
+// keyKind returns the kind of table.column; it panics on a column that is
+// not keyed, a programming error.
+func keyKind(table, column string) int8 {
+	for _, k := range keyedColumns {
+		if k.table == table && k.column == column {
+			return k.kind
+		}
+	}
+	panic("ledger: " + table + "." + column + " has no row keys")
+}
+
+// rowCounts returns the number of rows of each keyed table: before a run
+// appends anything, the rowid its first row will have once committed.
+func rowCounts(ctx context.Context, conn *sql.Conn) (map[string]int64, error) {
+	n := make(map[string]int64, len(keyedTables))
+	for _, t := range keyedTables {
+		var c int64
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM `+t).Scan(&c); err != nil {
+			return nil, fmt.Errorf("rows of %s: %w", t, err)
+		}
+		n[t] = c
+	}
+	return n, nil
+}
+
+// keyRun appends to row_keys the keys of the rows the transaction appended
+// to the keyed tables, base holding each table's row count before it
+// (rowCounts). Within the transaction those rows are the ones at or past
+// the committed count (DuckDB numbers a transaction's own rows after every
+// committed one, in the order they were appended), and the n-th of them
+// becomes row base+n at commit. Sorted by hash, so that the run's rows of
+// row_keys each cover a narrow range of hashes.
+func keyRun(ctx context.Context, conn *sql.Conn, base map[string]int64) error {
+	var parts []string
+	for _, k := range keyedColumns {
+		b := strconv.FormatInt(base[k.table], 10)
+		parts = append(parts, `SELECT hash(`+k.column+`) AS key_hash, `+strconv.Itoa(int(k.kind))+` AS kind,
+			`+b+` + row_number() OVER (ORDER BY rowid) - 1 AS row_id
+			FROM `+k.table+` WHERE rowid >= `+b)
+	}
+	_, err := conn.ExecContext(ctx, `INSERT INTO row_keys
+		SELECT key_hash, kind, row_id FROM (`+strings.Join(parts, "\nUNION ALL ")+`)
+		ORDER BY key_hash, kind, row_id`)
+	if err != nil {
+		return fmt.Errorf("row keys: %w", err)
+	}
+	return nil
+}
+
+// keyedRowids returns the rowids that row_keys holds for key in
+// table.column, in rowid order.
+func keyedRowids(ctx context.Context, conn *sql.Conn, table, column, key string) ([]int64, error) {
+	var ids []int64
+	err := each(ctx, conn, `SELECT row_id FROM row_keys WHERE key_hash = hash(?::VARCHAR) AND kind = ? ORDER BY row_id`,
+		[]any{key, keyKind(table, column)}, func(r *sql.Rows) error {
+			var id int64
+			err := r.Scan(&id)
+			ids = append(ids, id)
+			return err
+		})
+	return ids, err
+}
+
+// rowidIn returns a predicate that holds for the rows of alias whose rowid
+// is one of ids: rowid = ANY of a literal list, which DuckDB 1.4 turns into
+// a join whose keys prune the table's scan to their row groups (a rowid
+// IN (subquery) or a plain IN list would read every row group). With no ids
+// it holds for no row.
+func rowidIn(alias string, ids []int64) string {
+	if len(ids) == 0 {
+		return "false"
+	}
+	var b strings.Builder
+	b.WriteString(alias + ".rowid = ANY([")
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteString("]::BIGINT[])")
+	return b.String()
+}
+
+// byKey returns the predicate selecting alias's rows (of table) whose column
+// is key, found through row_keys: the rowids of the key, and the key itself
+// checked on each row. The key goes into the query as a parameter; the
+// caller appends key to its arguments where the predicate stands.
+func byKey(ctx context.Context, conn *sql.Conn, alias, table, column, key string) (string, error) {
+	ids, err := keyedRowids(ctx, conn, table, column, key)
+	if err != nil {
+		return "", err
+	}
+	return rowidIn(alias, ids) + ` AND ` + alias + `.` + column + ` = ?`, nil
+}
