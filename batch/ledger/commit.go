@@ -57,7 +57,7 @@ type RunTx struct {
 	replaced map[record.YearKey]record.YearTotal // deleted by Begin, with their values before the run
 	uses     []record.FilingUse
 	rows     map[string]int64 // rows of each keyed table before the run (see keyRun)
-	over     bool // committed or rolled back
+	over     bool             // committed or rolled back
 }
 
 // Begin starts writing run runID. replace holds every running total the
