@@ -207,11 +207,17 @@ func historyFilingUses(ctx context.Context, conn *sql.Conn, h *record.History) e
 // written before SPEC 3.3 made a conflict a finding only hold 'conflict'
 // assessments; they are passed over, so the first version's stands.
 func currentOf(kind, keyTable, keyCol string) string {
+	return currentOfRows(kind, keyTable, keyCol, "true")
+}
+
+// currentOfRows is currentOf among the assessments a for which rows holds,
+// a predicate that narrows the scan (see rowidIn).
+func currentOfRows(kind, keyTable, keyCol, rows string) string {
 	return `SELECT a.*, o.ord AS run_ord
 		FROM assessments a
 		JOIN ` + keyTable + ` k ON k.` + keyCol + ` = a.subject_id
 		JOIN run_order o ON o.run_id = a.run_id
-		WHERE a.subject_kind = '` + kind + `' AND a.status <> 'conflict'
+		WHERE a.subject_kind = '` + kind + `' AND a.status <> 'conflict' AND ` + rows + `
 		QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1`
 }
 
@@ -414,7 +420,9 @@ func historyPayments(ctx context.Context, conn *sql.Conn, h *record.History) err
 // is pending with a deadline before asOf (SPEC 3.7: every run rejects them
 // PENDING_EXPIRED). It looks at every claim of the ledger, not only the
 // batch's people: the candidates are the pending rows of that age, and
-// only those are checked for being current.
+// only those are checked for being current. The candidates are few (claims
+// wait for their papers, then are decided): their assessments are read by
+// row_keys, not by a scan of every assessment (on the 10M ledger, 1.25 s).
 func (l *Ledger) ExpiredPending(ctx context.Context, asOf record.Date) ([]string, error) {
 	var ids []string
 	err := func() error {
@@ -423,13 +431,34 @@ func (l *Ledger) ExpiredPending(ctx context.Context, asOf record.Date) ([]string
 			return err
 		}
 		defer conn.Close()
+		var cand []string
+		err = each(ctx, conn, `SELECT DISTINCT subject_id FROM assessments
+			WHERE subject_kind = 'claim' AND status = '`+record.ClaimPending+`' AND deadline < ?
+			ORDER BY subject_id`, []any{asOf.Time()}, func(r *sql.Rows) error {
+			var id string
+			err := r.Scan(&id)
+			cand = append(cand, id)
+			return err
+		})
+		if err != nil || len(cand) == 0 {
+			return err
+		}
+		rows := "true"
+		if len(cand) <= fewKeys {
+			rids, err := keyedRowidsOf(ctx, conn, "assessments", "subject_id", cand)
+			if err != nil {
+				return err
+			}
+			rows = rowidIn("a", rids)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS q_cand`)
+		if err := loadKeys(ctx, conn, "q_cand", "claim_id VARCHAR", cand); err != nil {
+			return err
+		}
 		return each(ctx, conn, `
-			WITH cand AS (
-				SELECT DISTINCT subject_id AS claim_id FROM assessments
-				WHERE subject_kind = 'claim' AND status = '`+record.ClaimPending+`' AND deadline < ?),
-			cur AS (`+currentOf(record.KindClaim, "cand", "claim_id")+`)
+			WITH cur AS (`+currentOfRows(record.KindClaim, "q_cand", "claim_id", rows)+`)
 			SELECT subject_id FROM cur WHERE status = '`+record.ClaimPending+`' AND deadline < ?
-			ORDER BY subject_id`, []any{asOf.Time(), asOf.Time()},
+			ORDER BY subject_id`, []any{asOf.Time()},
 			func(r *sql.Rows) error {
 				var id string
 				err := r.Scan(&id)

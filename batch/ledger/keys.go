@@ -146,3 +146,36 @@ func byKey(ctx context.Context, conn *sql.Conn, alias, table, column, key string
 	}
 	return rowidIn(alias, ids) + ` AND ` + alias + `.` + column + ` = ?`, nil
 }
+
+// fewKeys is the most keys that keyedRowidsOf looks up in row_keys. Each
+// key's rows are a few row groups of row_keys; past a few hundred keys the
+// row groups read approach the whole table, and a join that scans the key
+// column once is as cheap (a night's thousands of people are spread over
+// every row group: no zone map can prune that join).
+var fewKeys = 256 // a variable for the tests only
+
+// keyedRowidsOf returns the rowids that row_keys holds for any of keys (at
+// most fewKeys) in table.column, in rowid order.
+func keyedRowidsOf(ctx context.Context, conn *sql.Conn, table, column string, keys []string) ([]int64, error) {
+	if len(keys) > fewKeys {
+		return nil, fmt.Errorf("row keys: %d keys of %s.%s, more than %d", len(keys), table, column, fewKeys)
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	args := []any{keyKind(table, column)}
+	hashes := make([]string, len(keys))
+	for i, k := range keys {
+		hashes[i] = "hash(?::VARCHAR)"
+		args = append(args, k)
+	}
+	var ids []int64
+	err := each(ctx, conn, `SELECT row_id FROM row_keys WHERE kind = ? AND key_hash = ANY([`+strings.Join(hashes, ", ")+`])
+		ORDER BY row_id`, args, func(r *sql.Rows) error {
+		var id int64
+		err := r.Scan(&id)
+		ids = append(ids, id)
+		return err
+	})
+	return ids, err
+}

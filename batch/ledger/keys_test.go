@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -146,6 +147,60 @@ func TestExplainReadsByKey(t *testing.T) {
 				if a.SubjectID != tc.id {
 					t.Errorf("Explain(%s) holds an assessment of %s", tc.id, a.SubjectID)
 				}
+			}
+		})
+	}
+}
+
+// ExpiredPending finds the same claims whether it reads the candidates'
+// assessments by row_keys (few candidates) or by a scan (many), and the
+// keyed read is the one used: without its keys a candidate is not found.
+func TestExpiredPendingByKeyOrScan(t *testing.T) {
+	ctx := context.Background()
+	pending := func(id string, deadline record.Date) record.Assessment {
+		a := assessment(record.KindClaim, id, liSi, 2026, record.ClaimPending)
+		a.Deadline = deadline
+		return a
+	}
+	tests := []struct {
+		name   string
+		few    int
+		change string
+		want   []string
+	}{
+		{"by key", 256, ``, []string{"CP1", "CP3"}},
+		{"by key, three candidates, at the limit", 3, ``, []string{"CP1", "CP3"}},
+		{"by scan, one past the limit", 2, ``, []string{"CP1", "CP3"}},
+		{"by key at the limit, keys gone", 3, `DELETE FROM row_keys WHERE kind = 5 AND key_hash = hash('CP3')`, []string{"CP1"}},
+		{"by scan", 0, ``, []string{"CP1", "CP3"}},
+		{"by key, keys gone", 256, `DELETE FROM row_keys WHERE kind = 5 AND key_hash = hash('CP3')`, []string{"CP1"}},
+		{"by scan, keys gone", 0, `DELETE FROM row_keys WHERE kind = 5 AND key_hash = hash('CP3')`, []string{"CP1", "CP3"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := keyedLedger(t)
+			third := runInfo("R20260412-001", record.D(2026, 4, 12), time.Date(2026, 4, 12, 1, 0, 0, 0, time.UTC))
+			mustCommit(t, l, third, nil, record.Outcome{Assessments: []record.Assessment{
+				pending("CP1", record.D(2026, 5, 1)), pending("CP2", record.D(2026, 5, 1)),
+				pending("CP3", record.D(2026, 5, 2)), pending("CP4", record.D(2026, 7, 1)),
+			}}, nil)
+			// CP2 is decided the next night: no longer pending.
+			fourth := runInfo("R20260413-001", record.D(2026, 4, 13), time.Date(2026, 4, 13, 1, 0, 0, 0, time.UTC))
+			mustCommit(t, l, fourth, nil, record.Outcome{Assessments: []record.Assessment{
+				assessment(record.KindClaim, "CP2", liSi, 2026, record.ClaimApproved)}}, nil)
+			if tc.change != "" {
+				if _, err := l.db.ExecContext(ctx, tc.change); err != nil {
+					t.Fatal(err)
+				}
+			}
+			defer func(n int) { fewKeys = n }(fewKeys)
+			fewKeys = tc.few
+			got, err := l.ExpiredPending(ctx, record.D(2026, 6, 1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("ExpiredPending = %v, want %v", got, tc.want)
 			}
 		})
 	}
