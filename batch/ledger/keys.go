@@ -118,10 +118,13 @@ func keyedRowids(ctx context.Context, conn *sql.Conn, table, column, key string)
 // is one of ids: rowid = ANY of a literal list, which DuckDB 1.4 turns into
 // a join whose keys prune the table's scan to their row groups (a rowid
 // IN (subquery) or a plain IN list would read every row group). With no ids
-// it holds for no row.
+// it holds for no row; with one, it is rowid = id.
 func rowidIn(alias string, ids []int64) string {
-	if len(ids) == 0 {
+	switch len(ids) {
+	case 0:
 		return "false"
+	case 1: // a plain filter, cheaper than the join
+		return alias + ".rowid = " + strconv.FormatInt(ids[0], 10)
 	}
 	var b strings.Builder
 	b.WriteString(alias + ".rowid = ANY([")
