@@ -205,3 +205,34 @@ func TestExpiredPendingByKeyOrScan(t *testing.T) {
 		})
 	}
 }
+
+// CheckKeys accepts the keys the runs wrote and names the column whose keys
+// a change broke.
+func TestCheckKeys(t *testing.T) {
+	tests := []struct {
+		name, change, want string
+	}{
+		{"as written", ``, ""},
+		{"a key gone", `DELETE FROM row_keys WHERE kind = 1 AND key_hash = hash('S1')`, "settlements.setl_id: 5 rows, 4 keys"},
+		{"a key twice", `INSERT INTO row_keys SELECT * FROM row_keys WHERE kind = 7 LIMIT 1`, "findings.subject_id: 4 rows, 5 keys"},
+		{"a key on another row", `UPDATE row_keys SET row_id = row_id + 1 WHERE kind = 6 AND row_id = 0`, "assessments.certno: 9 rows, 9 keys, 8 rows"},
+		{"a stray key", `INSERT INTO row_keys VALUES (hash('S404'), 3, 99)`, "claims.claim_id: 6 rows, 7 keys"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := keyedLedger(t)
+			if tc.change != "" {
+				if _, err := l.db.Exec(tc.change); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := l.CheckKeys(context.Background())
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("CheckKeys = %v, want nil", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("CheckKeys = %v, want an error with %q", err, tc.want)
+			}
+		})
+	}
+}
