@@ -100,18 +100,43 @@ func keyRun(ctx context.Context, conn *sql.Conn, base map[string]int64) error {
 	return nil
 }
 
-// keyedRowids returns the rowids that row_keys holds for key in
-// table.column, in rowid order.
-func keyedRowids(ctx context.Context, conn *sql.Conn, table, column, key string) ([]int64, error) {
-	var ids []int64
-	err := each(ctx, conn, `SELECT row_id FROM row_keys WHERE key_hash = hash(?::VARCHAR) AND kind = ? ORDER BY row_id`,
-		[]any{key, keyKind(table, column)}, func(r *sql.Rows) error {
-			var id int64
-			err := r.Scan(&id)
-			ids = append(ids, id)
+// keyRows looks keys up in row_keys for one reader, once per key: the
+// keyed columns of one value (a setl_id is also an assessment's and a
+// finding's subject_id; a certno is in three tables) share its hash, so one
+// lookup finds the rows of every keyed column.
+type keyRows struct {
+	ctx  context.Context
+	conn *sql.Conn
+	got  map[string]map[int8][]int64 // by key, by kind, in rowid order
+}
+
+func newKeyRows(ctx context.Context, conn *sql.Conn) *keyRows {
+	return &keyRows{ctx: ctx, conn: conn, got: map[string]map[int8][]int64{}}
+}
+
+// rowids returns the rowids that row_keys holds for key in table.column,
+// in rowid order.
+func (k *keyRows) rowids(table, column, key string) ([]int64, error) {
+	kind := keyKind(table, column)
+	if byKind, ok := k.got[key]; ok {
+		return byKind[kind], nil
+	}
+	byKind := map[int8][]int64{}
+	err := each(k.ctx, k.conn, `SELECT kind, row_id FROM row_keys WHERE key_hash = hash(?::VARCHAR) ORDER BY row_id`,
+		[]any{key}, func(r *sql.Rows) error {
+			var (
+				kd int8
+				id int64
+			)
+			err := r.Scan(&kd, &id)
+			byKind[kd] = append(byKind[kd], id)
 			return err
 		})
-	return ids, err
+	if err != nil {
+		return nil, err
+	}
+	k.got[key] = byKind
+	return byKind[kind], nil
 }
 
 // rowidIn returns a predicate that holds for the rows of alias whose rowid
@@ -138,12 +163,12 @@ func rowidIn(alias string, ids []int64) string {
 	return b.String()
 }
 
-// byKey returns the predicate selecting alias's rows (of table) whose column
+// pred returns the predicate selecting alias's rows (of table) whose column
 // is key, found through row_keys: the rowids of the key, and the key itself
 // checked on each row. The key goes into the query as a parameter; the
 // caller appends key to its arguments where the predicate stands.
-func byKey(ctx context.Context, conn *sql.Conn, alias, table, column, key string) (string, error) {
-	ids, err := keyedRowids(ctx, conn, table, column, key)
+func (k *keyRows) pred(alias, table, column, key string) (string, error) {
+	ids, err := k.rowids(table, column, key)
 	if err != nil {
 		return "", err
 	}

@@ -358,7 +358,8 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 
 	var begn, end record.Date
 	// Every lookup goes by row_keys (keys.go), not by a scan of the column.
-	bySetl, err := byKey(ctx, conn, "s", "settlements", "setl_id", id)
+	keys := newKeyRows(ctx, conn)
+	bySetl, err := keys.pred("s", "settlements", "setl_id", id)
 	if err != nil {
 		return e, err
 	}
@@ -369,7 +370,7 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 		begn, end = s.Begndate, s.Enddate
 	case errors.Is(err, sql.ErrNoRows):
 		var asm claimAssembler
-		byClaim, err := byKey(ctx, conn, "c", "claims", "claim_id", id)
+		byClaim, err := keys.pred("c", "claims", "claim_id", id)
 		if err != nil {
 			return e, err
 		}
@@ -399,7 +400,7 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 		ok  bool
 		a   record.Assessment
 	}
-	byAssessment, err := byKey(ctx, conn, "a", "assessments", "subject_id", id)
+	byAssessment, err := keys.pred("a", "assessments", "subject_id", id)
 	if err != nil {
 		return e, fmt.Errorf("assessments: %w", err)
 	}
@@ -422,7 +423,7 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 		return e, fmt.Errorf("assessments: %w", err)
 	}
 
-	byFinding, err := byKey(ctx, conn, "f", "findings", "subject_id", id)
+	byFinding, err := keys.pred("f", "findings", "subject_id", id)
 	if err != nil {
 		return e, fmt.Errorf("findings: %w", err)
 	}
@@ -444,7 +445,7 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 	if !cur.ok {
 		return e, nil
 	}
-	e.Earlier, err = earlier(ctx, conn, e.SubjectKind, id, cur.a.Certno, cur.a.Year, visitOrder{cur.ord, end, begn, id})
+	e.Earlier, err = earlier(ctx, conn, keys, e.SubjectKind, id, cur.a.Certno, cur.a.Year, visitOrder{cur.ord, end, begn, id})
 	if err != nil {
 		return e, fmt.Errorf("earlier visits: %w", err)
 	}
@@ -550,7 +551,7 @@ func (v visitOrder) compare(w visitOrder) int {
 
 // earlier returns the current assessments of the person's visits of the
 // year that come before me, in that order.
-func earlier(ctx context.Context, conn *sql.Conn, kind, id, certno string, year int, me visitOrder) ([]record.RunAssessment, error) {
+func earlier(ctx context.Context, conn *sql.Conn, keys *keyRows, kind, id, certno string, year int, me visitOrder) ([]record.RunAssessment, error) {
 	type row struct {
 		ra record.RunAssessment
 		at visitOrder
@@ -559,7 +560,7 @@ func earlier(ctx context.Context, conn *sql.Conn, kind, id, certno string, year 
 	var by [3]string
 	for i, k := range []struct{ alias, table string }{{"a", "assessments"}, {"s", "settlements"}, {"c", "claims"}} {
 		var err error
-		if by[i], err = byKey(ctx, conn, k.alias, k.table, "certno", certno); err != nil {
+		if by[i], err = keys.pred(k.alias, k.table, "certno", certno); err != nil {
 			return nil, err
 		}
 	}
