@@ -207,18 +207,23 @@ func historyFilingUses(ctx context.Context, conn *sql.Conn, h *record.History) e
 // written before SPEC 3.3 made a conflict a finding only hold 'conflict'
 // assessments; they are passed over, so the first version's stands.
 func currentOf(kind, keyTable, keyCol string) string {
-	return currentOfRows(kind, keyTable, keyCol, "true")
-}
-
-// currentOfRows is currentOf among the assessments a for which rows holds,
-// a predicate that narrows the scan (see rowidIn).
-func currentOfRows(kind, keyTable, keyCol, rows string) string {
 	return `SELECT a.*, o.ord AS run_ord
 		FROM assessments a
 		JOIN ` + keyTable + ` k ON k.` + keyCol + ` = a.subject_id
 		JOIN run_order o ON o.run_id = a.run_id
-		WHERE a.subject_kind = '` + kind + `' AND a.status <> 'conflict' AND ` + rows + `
+		WHERE a.subject_kind = '` + kind + `' AND a.status <> 'conflict'
 		QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1`
+}
+
+// currentOfFrom is currentOf among the assessments of from, a FROM item
+// with the rowid as rid (see keyedFrom).
+func currentOfFrom(kind, keyTable, keyCol, from string) string {
+	return `SELECT a.*, o.ord AS run_ord
+		FROM ` + from + `
+		JOIN ` + keyTable + ` k ON k.` + keyCol + ` = a.subject_id
+		JOIN run_order o ON o.run_id = a.run_id
+		WHERE a.subject_kind = '` + kind + `' AND a.status <> 'conflict'
+		QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rid DESC) = 1`
 }
 
 // medCat is the medical category of a med_type code (SPEC 2.5): 2x
@@ -443,20 +448,20 @@ func (l *Ledger) ExpiredPending(ctx context.Context, asOf record.Date) ([]string
 		if err != nil || len(cand) == 0 {
 			return err
 		}
-		rows := "true"
+		cur := currentOf(record.KindClaim, "q_cand", "claim_id")
 		if len(cand) <= fewKeys {
 			rids, err := keyedRowidsOf(ctx, conn, "assessments", "subject_id", cand)
 			if err != nil {
 				return err
 			}
-			rows = rowidIn("a", rids)
+			cur = currentOfFrom(record.KindClaim, "q_cand", "claim_id", keyedFrom("assessments", "a", rids))
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS q_cand`)
 		if err := loadKeys(ctx, conn, "q_cand", "claim_id VARCHAR", cand); err != nil {
 			return err
 		}
 		return each(ctx, conn, `
-			WITH cur AS (`+currentOfRows(record.KindClaim, "q_cand", "claim_id", rows)+`)
+			WITH cur AS (`+cur+`)
 			SELECT subject_id FROM cur WHERE status = '`+record.ClaimPending+`' AND deadline < ?
 			ORDER BY subject_id`, []any{asOf.Time()},
 			func(r *sql.Rows) error {

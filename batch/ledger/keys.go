@@ -139,40 +139,47 @@ func (k *keyRows) rowids(table, column, key string) ([]int64, error) {
 	return byKind[kind], nil
 }
 
-// rowidIn returns a predicate that holds for the rows of alias whose rowid
-// is one of ids: rowid = ANY of a literal list, which DuckDB 1.4 turns into
-// a join whose keys prune the table's scan to their row groups (a rowid
-// IN (subquery) or a plain IN list would read every row group). With no ids
-// it holds for no row; with one, it is rowid = id.
-func rowidIn(alias string, ids []int64) string {
+// keyedFrom returns a FROM item, table as alias, holding only the rows of
+// table whose rowid is one of ids, with the rowid as column rid. rowid =
+// ANY of a literal list is a join whose keys DuckDB 1.4 pushes into the
+// scan, pruning it to their row groups (a rowid IN (subquery) or a plain IN
+// list reads every row group). The LIMIT keeps the caller's filters out of
+// that scan: pushed into it, a filter such as certno = ? is evaluated on
+// every row of the table first (0.8 s on the 10M ledger, against 20 ms).
+func keyedFrom(table, alias string, ids []int64) string {
+	var where string
 	switch len(ids) {
 	case 0:
-		return "false"
+		where = "false"
 	case 1: // a plain filter, cheaper than the join
-		return alias + ".rowid = " + strconv.FormatInt(ids[0], 10)
-	}
-	var b strings.Builder
-	b.WriteString(alias + ".rowid = ANY([")
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteByte(',')
+		where = "x.rowid = " + strconv.FormatInt(ids[0], 10)
+	default:
+		var b strings.Builder
+		b.WriteString("x.rowid = ANY([")
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(strconv.FormatInt(id, 10))
 		}
-		b.WriteString(strconv.FormatInt(id, 10))
+		b.WriteString("]::BIGINT[])")
+		where = b.String()
 	}
-	b.WriteString("]::BIGINT[])")
-	return b.String()
+	return `(SELECT x.*, x.rowid AS rid FROM ` + table + ` x WHERE ` + where +
+		` LIMIT ` + strconv.Itoa(len(ids)) + `) ` + alias
 }
 
-// pred returns the predicate selecting alias's rows (of table) whose column
-// is key, found through row_keys: the rowids of the key, and the key itself
-// checked on each row. The key goes into the query as a parameter; the
-// caller appends key to its arguments where the predicate stands.
-func (k *keyRows) pred(alias, table, column, key string) (string, error) {
+// from returns a FROM item, table as alias, holding the rows that row_keys
+// holds for key in table.column (see keyedFrom), and the predicate that
+// checks the key on each: a hash collision or a stale key finds no row. The
+// key goes into the query as a parameter; the caller appends key to its
+// arguments where the predicate stands. alias.rid is the row's rowid.
+func (k *keyRows) from(alias, table, column, key string) (from, check string, err error) {
 	ids, err := k.rowids(table, column, key)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	return rowidIn(alias, ids) + ` AND ` + alias + `.` + column + ` = ?`, nil
+	return keyedFrom(table, alias, ids), alias + `.` + column + ` = ?`, nil
 }
 
 // fewKeys is the most keys that keyedRowidsOf looks up in row_keys. Each

@@ -359,26 +359,26 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 	var begn, end record.Date
 	// Every lookup goes by row_keys (keys.go), not by a scan of the column.
 	keys := newKeyRows(ctx, conn)
-	bySetl, err := keys.pred("s", "settlements", "setl_id", id)
+	setls, bySetl, err := keys.from("s", "settlements", "setl_id", id)
 	if err != nil {
 		return e, err
 	}
-	s, err := scanSettlement(conn.QueryRowContext(ctx, `SELECT `+settlementCols+` FROM settlements s WHERE `+bySetl, id))
+	s, err := scanSettlement(conn.QueryRowContext(ctx, `SELECT `+settlementCols+` FROM `+setls+` WHERE `+bySetl, id))
 	switch {
 	case err == nil:
 		e.SubjectKind, e.Settlement = record.KindSettlement, &s
 		begn, end = s.Begndate, s.Enddate
 	case errors.Is(err, sql.ErrNoRows):
 		var asm claimAssembler
-		byClaim, err := keys.pred("c", "claims", "claim_id", id)
+		claims, byClaim, err := keys.from("c", "claims", "claim_id", id)
 		if err != nil {
 			return e, err
 		}
 		err = each(ctx, conn, `
-			SELECT `+claimCols+` FROM claims c JOIN run_order o ON o.run_id = c.run_id
+			SELECT `+claimCols+` FROM `+claims+` JOIN run_order o ON o.run_id = c.run_id
 			WHERE `+byClaim+`
 			QUALIFY o.ord = max(o.ord) OVER ()
-			ORDER BY c.rowid`, []any{id}, func(r *sql.Rows) error {
+			ORDER BY c.rid`, []any{id}, func(r *sql.Rows) error {
 			c, inv, err := scanClaimRow(r)
 			asm.add(c, inv)
 			return err
@@ -400,13 +400,13 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 		ok  bool
 		a   record.Assessment
 	}
-	byAssessment, err := keys.pred("a", "assessments", "subject_id", id)
+	assessments, byAssessment, err := keys.from("a", "assessments", "subject_id", id)
 	if err != nil {
 		return e, fmt.Errorf("assessments: %w", err)
 	}
 	err = each(ctx, conn, `
-		SELECT `+assessmentCols+`, a.run_id, o.ord FROM assessments a JOIN run_order o ON o.run_id = a.run_id
-		WHERE a.subject_kind = ? AND `+byAssessment+` ORDER BY o.ord, a.rowid`, []any{e.SubjectKind, id},
+		SELECT `+assessmentCols+`, a.run_id, o.ord FROM `+assessments+` JOIN run_order o ON o.run_id = a.run_id
+		WHERE a.subject_kind = ? AND `+byAssessment+` ORDER BY o.ord, a.rid`, []any{e.SubjectKind, id},
 		func(r *sql.Rows) error {
 			var ord num
 			var ra record.RunAssessment
@@ -423,13 +423,13 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 		return e, fmt.Errorf("assessments: %w", err)
 	}
 
-	byFinding, err := keys.pred("f", "findings", "subject_id", id)
+	findings, byFinding, err := keys.from("f", "findings", "subject_id", id)
 	if err != nil {
 		return e, fmt.Errorf("findings: %w", err)
 	}
 	err = each(ctx, conn, `
 		SELECT `+findingCols+`
-		FROM findings f JOIN run_order o ON o.run_id = f.run_id
+		FROM `+findings+` JOIN run_order o ON o.run_id = f.run_id
 		WHERE f.subject_kind = ? AND `+byFinding+` ORDER BY o.ord, f.code, f.detail`, []any{e.SubjectKind, id},
 		func(r *sql.Rows) error {
 			f, err := scanFinding(r)
@@ -557,22 +557,22 @@ func earlier(ctx context.Context, conn *sql.Conn, keys *keyRows, kind, id, certn
 		at visitOrder
 	}
 	var rows []row
-	var by [3]string
+	var from, by [3]string
 	for i, k := range []struct{ alias, table string }{{"a", "assessments"}, {"s", "settlements"}, {"c", "claims"}} {
 		var err error
-		if by[i], err = keys.pred(k.alias, k.table, "certno", certno); err != nil {
+		if from[i], by[i], err = keys.from(k.alias, k.table, "certno", certno); err != nil {
 			return nil, err
 		}
 	}
 	err := each(ctx, conn, `
 		WITH cur AS (
-			SELECT a.*, o.ord FROM assessments a JOIN run_order o ON o.run_id = a.run_id
+			SELECT a.*, o.ord FROM `+from[0]+` JOIN run_order o ON o.run_id = a.run_id
 			WHERE `+by[0]+` AND a.year = ?
-			QUALIFY row_number() OVER (PARTITION BY a.subject_kind, a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1),
+			QUALIFY row_number() OVER (PARTITION BY a.subject_kind, a.subject_id ORDER BY o.ord DESC, a.rid DESC) = 1),
 		dates AS (
-			SELECT 'settlement' AS kind, s.setl_id AS id, s.enddate, s.begndate FROM settlements s WHERE `+by[1]+`
+			SELECT 'settlement' AS kind, s.setl_id AS id, s.enddate, s.begndate FROM `+from[1]+` WHERE `+by[1]+`
 			UNION ALL
-			SELECT DISTINCT 'claim', c.claim_id, c.enddate, c.begndate FROM claims c JOIN run_order o ON o.run_id = c.run_id
+			SELECT DISTINCT 'claim', c.claim_id, c.enddate, c.begndate FROM `+from[2]+` JOIN run_order o ON o.run_id = c.run_id
 			WHERE `+by[2]+`
 			QUALIFY o.ord = max(o.ord) OVER (PARTITION BY c.claim_id))
 		SELECT `+assessmentCols+`, a.run_id, a.ord, d.enddate, d.begndate
