@@ -25,8 +25,18 @@ import (
 // The keys are derived data: they are not digested (like run_subject_digests,
 // they say nothing the rows do not), and every read by key re-checks the key
 // on the row itself, so a hash collision or a stale key finds no wrong row.
-// They are written in the run's own transaction (keyedRows), so a committed
-// run always has its keys.
+// They are written in the run's own transaction (keyRun), so a committed
+// run always has its keys; CheckKeys (medrecon verify) checks them.
+//
+// What they do not serve: the night's history (History). A night brings
+// thousands of people, and their hashes are spread over every row group of
+// row_keys, as their rows are over every row group of the tables; DuckDB
+// 1.4 prunes a scan by per-row-group min/max only, pushes into a join's
+// scan only the min/max (or, for a few keys, the list) of its keys, and
+// uses an ART index for a constant filter, not for a join. Joined against
+// row_keys the night's keys would read more than the key columns that
+// History scans now. So History keeps one scan per key column, and row_keys
+// serves the reads of a few keys: explain, and the expired pending claims.
 //
 // rowid: the keyed tables are append-only (no run deletes or rewrites their
 // rows; compactSmall rewrites only the small tables), so a committed row's
