@@ -56,7 +56,8 @@ type RunTx struct {
 	totals   map[record.YearKey]record.YearTotal // of every chunk, written by Commit
 	replaced map[record.YearKey]record.YearTotal // deleted by Begin, with their values before the run
 	uses     []record.FilingUse
-	over     bool // committed or rolled back
+	rows     map[string]int64 // rows of each keyed table before the run (see keyRun)
+	over     bool             // committed or rolled back
 }
 
 // Begin starts writing run runID. replace holds every running total the
@@ -91,6 +92,10 @@ func (l *Ledger) Begin(ctx context.Context, runID string, replace map[record.Yea
 	// What the history and the deletion read is cache now, and the
 	// transaction holds no rows yet, so dropping it writes nothing out.
 	if err := tx.w.deleteTotals(sortedKeys(replace)); err != nil {
+		tx.Rollback()
+		return nil, tx.wrap(err)
+	}
+	if tx.rows, err = rowCounts(ctx, conn); err != nil {
 		tx.Rollback()
 		return nil, tx.wrap(err)
 	}
@@ -171,6 +176,7 @@ func (t *RunTx) Commit(run record.RunInfo, files []record.InputFile, rejects []r
 		func() error { return w.rejects(rejects) },
 		func() error { return w.totals(totalKeys, totals) },
 		func() error { return w.filingUses(t.uses) },
+		func() error { return keyRun(w.ctx, w.conn, t.rows) },
 		func() error { return w.runRow(run) },
 		func() error { return w.paymentDays(run.PaymentDays) },
 		w.chain,

@@ -215,6 +215,17 @@ func currentOf(kind, keyTable, keyCol string) string {
 		QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1`
 }
 
+// currentOfFrom is currentOf among the assessments of from, a FROM item
+// with the rowid as rid (see keyedFrom).
+func currentOfFrom(kind, keyTable, keyCol, from string) string {
+	return `SELECT a.*, o.ord AS run_ord
+		FROM ` + from + `
+		JOIN ` + keyTable + ` k ON k.` + keyCol + ` = a.subject_id
+		JOIN run_order o ON o.run_id = a.run_id
+		WHERE a.subject_kind = '` + kind + `' AND a.status <> 'conflict'
+		QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rid DESC) = 1`
+}
+
 // medCat is the medical category of a med_type code (SPEC 2.5): 2x
 // inpatient, 14 chronic, every other code outpatient.
 func medCat(medType string) string {
@@ -414,7 +425,9 @@ func historyPayments(ctx context.Context, conn *sql.Conn, h *record.History) err
 // is pending with a deadline before asOf (SPEC 3.7: every run rejects them
 // PENDING_EXPIRED). It looks at every claim of the ledger, not only the
 // batch's people: the candidates are the pending rows of that age, and
-// only those are checked for being current.
+// only those are checked for being current. The candidates are few (claims
+// wait for their papers, then are decided): their assessments are read by
+// row_keys, not by a scan of every assessment (on the 10M ledger, 1.25 s).
 func (l *Ledger) ExpiredPending(ctx context.Context, asOf record.Date) ([]string, error) {
 	var ids []string
 	err := func() error {
@@ -423,13 +436,34 @@ func (l *Ledger) ExpiredPending(ctx context.Context, asOf record.Date) ([]string
 			return err
 		}
 		defer conn.Close()
+		var cand []string
+		err = each(ctx, conn, `SELECT DISTINCT subject_id FROM assessments
+			WHERE subject_kind = 'claim' AND status = '`+record.ClaimPending+`' AND deadline < ?
+			ORDER BY subject_id`, []any{asOf.Time()}, func(r *sql.Rows) error {
+			var id string
+			err := r.Scan(&id)
+			cand = append(cand, id)
+			return err
+		})
+		if err != nil || len(cand) == 0 {
+			return err
+		}
+		cur := currentOf(record.KindClaim, "q_cand", "claim_id")
+		if len(cand) <= fewKeys {
+			rids, err := keyedRowidsOf(ctx, conn, "assessments", "subject_id", cand)
+			if err != nil {
+				return err
+			}
+			cur = currentOfFrom(record.KindClaim, "q_cand", "claim_id", keyedFrom("assessments", "a", rids))
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS q_cand`)
+		if err := loadKeys(ctx, conn, "q_cand", "claim_id VARCHAR", cand); err != nil {
+			return err
+		}
 		return each(ctx, conn, `
-			WITH cand AS (
-				SELECT DISTINCT subject_id AS claim_id FROM assessments
-				WHERE subject_kind = 'claim' AND status = '`+record.ClaimPending+`' AND deadline < ?),
-			cur AS (`+currentOf(record.KindClaim, "cand", "claim_id")+`)
+			WITH cur AS (`+cur+`)
 			SELECT subject_id FROM cur WHERE status = '`+record.ClaimPending+`' AND deadline < ?
-			ORDER BY subject_id`, []any{asOf.Time(), asOf.Time()},
+			ORDER BY subject_id`, []any{asOf.Time()},
 			func(r *sql.Rows) error {
 				var id string
 				err := r.Scan(&id)

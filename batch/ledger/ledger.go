@@ -107,7 +107,7 @@ func OpenWait(ctx context.Context, path string, key *Key, wait time.Duration, op
 }
 
 // schemaVersion is the version that schema.sql plus every migration yields.
-const schemaVersion = 10
+const schemaVersion = 11
 
 //go:embed schema.sql
 var schemaSQL string
@@ -139,10 +139,14 @@ var migrateV9SQL string
 //go:embed migrate_v10.sql
 var migrateV10SQL string
 
+//go:embed migrate_v11.sql
+var migrateV11SQL string
+
 // migrations[v] upgrades a ledger from version v-1 to v; migrations[1]
 // creates it. A new schema version appends its statements here.
 var migrations = []string{1: schemaSQL, 2: migrateV2SQL, 3: migrateV3SQL, 4: migrateV4SQL, 5: migrateV5SQL, 6: migrateV6SQL,
-	7: migrateV7SQL, 8: migrateV8SQL, 9: migrateV9SQL, 10: migrateV10SQL}
+	7: migrateV7SQL, 8: migrateV8SQL, 9: migrateV9SQL, 10: migrateV10SQL,
+	11: migrateV11SQL}
 
 // Ledger is an open ledger file.
 type Ledger struct {

@@ -349,26 +349,50 @@ func (l *Ledger) Explain(ctx context.Context, id string) (record.Explanation, er
 }
 
 func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, error) {
-	e := record.Explanation{SubjectID: id}
 	conn, err := l.db.Conn(ctx)
+	if err != nil {
+		return record.Explanation{}, err
+	}
+	defer conn.Close()
+	// Every lookup goes by row_keys (keys.go), not by a scan of the column.
+	// An id the keys do not know, or whose assessments they do not know, is
+	// looked for again in the tables themselves, so that keys that disagree
+	// with the rows (which verify reports) never make explain say that a
+	// subject does not exist or was never assessed.
+	keys := newKeyRows(ctx, conn)
+	e, err := explainBy(ctx, conn, keys, id)
+	if errors.Is(err, errNoSubject) {
+		keys.scan = true
+		e, err = explainBy(ctx, conn, keys, id)
+	}
+	return e, err
+}
+
+var errNoSubject = errors.New("no settlement or claim has this id")
+
+func explainBy(ctx context.Context, conn *sql.Conn, keys *keyRows, id string) (record.Explanation, error) {
+	e := record.Explanation{SubjectID: id}
+	var begn, end record.Date
+	setls, bySetl, err := keys.from("s", "settlements", "setl_id", id)
 	if err != nil {
 		return e, err
 	}
-	defer conn.Close()
-
-	var begn, end record.Date
-	s, err := scanSettlement(conn.QueryRowContext(ctx, `SELECT `+settlementCols+` FROM settlements s WHERE s.setl_id = ?`, id))
+	s, err := scanSettlement(conn.QueryRowContext(ctx, `SELECT `+settlementCols+` FROM `+setls+` WHERE `+bySetl, id))
 	switch {
 	case err == nil:
 		e.SubjectKind, e.Settlement = record.KindSettlement, &s
 		begn, end = s.Begndate, s.Enddate
 	case errors.Is(err, sql.ErrNoRows):
 		var asm claimAssembler
+		claims, byClaim, err := keys.from("c", "claims", "claim_id", id)
+		if err != nil {
+			return e, err
+		}
 		err = each(ctx, conn, `
-			SELECT `+claimCols+` FROM claims c JOIN run_order o ON o.run_id = c.run_id
-			WHERE c.claim_id = ?
+			SELECT `+claimCols+` FROM `+claims+` JOIN run_order o ON o.run_id = c.run_id
+			WHERE `+byClaim+`
 			QUALIFY o.ord = max(o.ord) OVER ()
-			ORDER BY c.rowid`, []any{id}, func(r *sql.Rows) error {
+			ORDER BY c.rid`, []any{id}, func(r *sql.Rows) error {
 			c, inv, err := scanClaimRow(r)
 			asm.add(c, inv)
 			return err
@@ -377,7 +401,7 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 			return e, err
 		}
 		if len(asm.claims) == 0 {
-			return e, errors.New("no settlement or claim has this id")
+			return e, errNoSubject
 		}
 		e.SubjectKind, e.Claim = record.KindClaim, &asm.claims[0]
 		begn, end = e.Claim.Begndate, e.Claim.Enddate
@@ -390,9 +414,13 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 		ok  bool
 		a   record.Assessment
 	}
+	assessments, byAssessment, err := keys.from("a", "assessments", "subject_id", id)
+	if err != nil {
+		return e, fmt.Errorf("assessments: %w", err)
+	}
 	err = each(ctx, conn, `
-		SELECT `+assessmentCols+`, a.run_id, o.ord FROM assessments a JOIN run_order o ON o.run_id = a.run_id
-		WHERE a.subject_kind = ? AND a.subject_id = ? ORDER BY o.ord, a.rowid`, []any{e.SubjectKind, id},
+		SELECT `+assessmentCols+`, a.run_id, o.ord FROM `+assessments+` JOIN run_order o ON o.run_id = a.run_id
+		WHERE a.subject_kind = ? AND `+byAssessment+` ORDER BY o.ord, a.rid`, []any{e.SubjectKind, id},
 		func(r *sql.Rows) error {
 			var ord num
 			var ra record.RunAssessment
@@ -408,11 +436,20 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 	if err != nil {
 		return e, fmt.Errorf("assessments: %w", err)
 	}
+	if len(e.Assessments) == 0 && !keys.scan {
+		// Every settlement and claim is assessed in the run that brings it:
+		// none found means keys that miss rows.
+		return e, errNoSubject
+	}
 
+	findings, byFinding, err := keys.from("f", "findings", "subject_id", id)
+	if err != nil {
+		return e, fmt.Errorf("findings: %w", err)
+	}
 	err = each(ctx, conn, `
 		SELECT `+findingCols+`
-		FROM findings f JOIN run_order o ON o.run_id = f.run_id
-		WHERE f.subject_kind = ? AND f.subject_id = ? ORDER BY o.ord, f.code, f.detail`, []any{e.SubjectKind, id},
+		FROM `+findings+` JOIN run_order o ON o.run_id = f.run_id
+		WHERE f.subject_kind = ? AND `+byFinding+` ORDER BY o.ord, f.code, f.detail`, []any{e.SubjectKind, id},
 		func(r *sql.Rows) error {
 			f, err := scanFinding(r)
 			e.Findings = append(e.Findings, f)
@@ -427,7 +464,7 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 	if !cur.ok {
 		return e, nil
 	}
-	e.Earlier, err = earlier(ctx, conn, e.SubjectKind, id, cur.a.Certno, cur.a.Year, visitOrder{cur.ord, end, begn, id})
+	e.Earlier, err = earlier(ctx, conn, keys, e.SubjectKind, id, cur.a.Certno, cur.a.Year, visitOrder{cur.ord, end, begn, id})
 	if err != nil {
 		return e, fmt.Errorf("earlier visits: %w", err)
 	}
@@ -533,22 +570,29 @@ func (v visitOrder) compare(w visitOrder) int {
 
 // earlier returns the current assessments of the person's visits of the
 // year that come before me, in that order.
-func earlier(ctx context.Context, conn *sql.Conn, kind, id, certno string, year int, me visitOrder) ([]record.RunAssessment, error) {
+func earlier(ctx context.Context, conn *sql.Conn, keys *keyRows, kind, id, certno string, year int, me visitOrder) ([]record.RunAssessment, error) {
 	type row struct {
 		ra record.RunAssessment
 		at visitOrder
 	}
 	var rows []row
+	var from, by [3]string
+	for i, k := range []struct{ alias, table string }{{"a", "assessments"}, {"s", "settlements"}, {"c", "claims"}} {
+		var err error
+		if from[i], by[i], err = keys.from(k.alias, k.table, "certno", certno); err != nil {
+			return nil, err
+		}
+	}
 	err := each(ctx, conn, `
 		WITH cur AS (
-			SELECT a.*, o.ord FROM assessments a JOIN run_order o ON o.run_id = a.run_id
-			WHERE a.certno = ? AND a.year = ?
-			QUALIFY row_number() OVER (PARTITION BY a.subject_kind, a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1),
+			SELECT a.*, o.ord FROM `+from[0]+` JOIN run_order o ON o.run_id = a.run_id
+			WHERE `+by[0]+` AND a.year = ?
+			QUALIFY row_number() OVER (PARTITION BY a.subject_kind, a.subject_id ORDER BY o.ord DESC, a.rid DESC) = 1),
 		dates AS (
-			SELECT 'settlement' AS kind, setl_id AS id, enddate, begndate FROM settlements WHERE certno = ?
+			SELECT 'settlement' AS kind, s.setl_id AS id, s.enddate, s.begndate FROM `+from[1]+` WHERE `+by[1]+`
 			UNION ALL
-			SELECT DISTINCT 'claim', c.claim_id, c.enddate, c.begndate FROM claims c JOIN run_order o ON o.run_id = c.run_id
-			WHERE c.certno = ?
+			SELECT DISTINCT 'claim', c.claim_id, c.enddate, c.begndate FROM `+from[2]+` JOIN run_order o ON o.run_id = c.run_id
+			WHERE `+by[2]+`
 			QUALIFY o.ord = max(o.ord) OVER (PARTITION BY c.claim_id))
 		SELECT `+assessmentCols+`, a.run_id, a.ord, d.enddate, d.begndate
 		FROM cur a LEFT JOIN dates d ON d.kind = a.subject_kind AND d.id = a.subject_id

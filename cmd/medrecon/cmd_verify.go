@@ -86,6 +86,11 @@ func runVerify(ctx context.Context, o verifyOptions, stdout io.Writer) error {
 			return fmt.Errorf("run %s is not in the ledger: %w", run, errNotVerified)
 		}
 	}
+	// Derived data, not digested: keys that disagree with the rows change no
+	// run's content, but explain would miss rows by them.
+	if err := l.CheckKeys(ctx); err != nil {
+		return fmt.Errorf("%w: %w", err, errNotVerified)
+	}
 	_, err = fmt.Fprintf(stdout, "%d runs verified\n", len(checks))
 	return err
 }
