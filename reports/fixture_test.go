@@ -29,6 +29,15 @@ var allIDs = []string{idZhang, idLi, idWang, idZhao, idChen}
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
+// fen is an amount in fen, written in yuan.
+func fen(s string) record.Fen {
+	f, err := record.FenOf(dec(s))
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
 func nullDec(s string) decimal.NullDecimal {
 	return decimal.NullDecimal{Decimal: dec(s), Valid: true}
 }

@@ -102,14 +102,14 @@ var bulkSettlementCols = []bulkCol[setl]{
 	colDate("begndate", func(s *setl) record.Date { return s.Begndate }),
 	colDate("enddate", func(s *setl) record.Date { return s.Enddate }),
 	colStamp("setl_time", func(s *setl) time.Time { return s.SetlTime }),
-	colMoney("medfee_sumamt", func(s *setl) decimal.Decimal { return s.MedfeeSumamt }),
-	colMoney("inscp_scp_amt", func(s *setl) decimal.Decimal { return s.InscpScpAmt }),
-	colMoney("act_pay_dedc", func(s *setl) decimal.Decimal { return s.ActPayDedc }),
-	colMoney("hifp_pay", func(s *setl) decimal.Decimal { return s.HifpPay }),
-	colMoney("hifmi_pay", func(s *setl) decimal.Decimal { return s.HifmiPay }),
-	colMoney("fund_pay_sumamt", func(s *setl) decimal.Decimal { return s.FundPaySumamt }),
-	colMoney("acct_pay", func(s *setl) decimal.Decimal { return s.AcctPay }),
-	colMoney("psn_cash_pay", func(s *setl) decimal.Decimal { return s.PsnCashPay }),
+	colMoney("medfee_sumamt", func(s *setl) decimal.Decimal { return s.MedfeeSumamt.Decimal() }),
+	colMoney("inscp_scp_amt", func(s *setl) decimal.Decimal { return s.InscpScpAmt.Decimal() }),
+	colMoney("act_pay_dedc", func(s *setl) decimal.Decimal { return s.ActPayDedc.Decimal() }),
+	colMoney("hifp_pay", func(s *setl) decimal.Decimal { return s.HifpPay.Decimal() }),
+	colMoney("hifmi_pay", func(s *setl) decimal.Decimal { return s.HifmiPay.Decimal() }),
+	colMoney("fund_pay_sumamt", func(s *setl) decimal.Decimal { return s.FundPaySumamt.Decimal() }),
+	colMoney("acct_pay", func(s *setl) decimal.Decimal { return s.AcctPay.Decimal() }),
+	colMoney("psn_cash_pay", func(s *setl) decimal.Decimal { return s.PsnCashPay.Decimal() }),
 	colBool("refd_setl_flag", func(s *setl) bool { return s.RefdSetlFlag }),
 	colNullText("init_setl_id", func(s *setl) string { return s.InitSetlID }),
 	colRun[setl](),
@@ -264,9 +264,9 @@ func bulkNight(c, n int, ss []record.Settlement, as []record.Assessment) ([]reco
 			MedType:  []string{"11", "14", "21", "22", "41"}[r.IntN(5)],
 			Begndate: end.AddDays(-r.IntN(20)), Enddate: end,
 			SetlTime:     time.Date(end.Year, end.Month, end.Day, r.IntN(24), r.IntN(60), r.IntN(60), 0, time.UTC),
-			MedfeeSumamt: fen(fee), InscpScpAmt: fen(in), ActPayDedc: fen(dedc), HifpPay: fen(basic),
-			HifmiPay: fen(int64(r.IntN(2)) * int64(r.IntN(500_000))), FundPaySumamt: fen(basic), AcctPay: fen(acct),
-			PsnCashPay: fen(fee - basic - acct),
+			MedfeeSumamt: record.Fen(fee), InscpScpAmt: record.Fen(in), ActPayDedc: record.Fen(dedc), HifpPay: record.Fen(basic),
+			HifmiPay: record.Fen(int64(r.IntN(2)) * int64(r.IntN(500_000))), FundPaySumamt: record.Fen(basic), AcctPay: record.Fen(acct),
+			PsnCashPay: record.Fen(fee - basic - acct),
 			Src:        record.Source{File: "settlements.csv", Row: seq + 2},
 		}
 		if r.IntN(20) == 0 {
@@ -274,7 +274,7 @@ func bulkNight(c, n int, ss []record.Settlement, as []record.Assessment) ([]reco
 		}
 		if r.IntN(30) == 0 { // a refund of an earlier settlement
 			s.RefdSetlFlag, s.InitSetlID = true, fmt.Sprintf("1301002025%012d", r.IntN(1_000_000))
-			s.MedfeeSumamt, s.FundPaySumamt, s.AcctPay = s.MedfeeSumamt.Neg(), s.FundPaySumamt.Neg(), s.AcctPay.Neg()
+			s.MedfeeSumamt, s.FundPaySumamt, s.AcctPay = -s.MedfeeSumamt, -s.FundPaySumamt, -s.AcctPay
 		}
 		ss = append(ss, s)
 
@@ -309,9 +309,9 @@ func bulkNight(c, n int, ss []record.Settlement, as []record.Assessment) ([]reco
 // a CSV must quote.
 func bulkEdges() ([]record.Settlement, []record.Assessment) {
 	ss, as := bulkNight(99, 3, nil, nil)
-	ss[0].MedfeeSumamt, ss[0].InscpScpAmt = decimal.RequireFromString("9999999999999999.99"), decimal.RequireFromString("-9999999999999999.99")
+	ss[0].MedfeeSumamt, ss[0].InscpScpAmt = 999999999999999999, -999999999999999999 // ±9999999999999999.99
 	ss[0].PsnName, ss[0].FixmedinsName = "", "医院, \"总院\"\n第二行"
-	ss[1].ActPayDedc, ss[1].HifpPay = decimal.RequireFromString("0.005"), decimal.RequireFromString("12345678901234.5")
+	ss[1].ActPayDedc, ss[1].HifpPay = 1, 1234567890123450 // 0.01, 12345678901234.50
 	ss[1].PsnNo, ss[1].SetlTime, ss[1].Begndate = "", time.Time{}, record.Date{}
 	ss[2].HospLv, ss[2].SetlTime = 0, time.Date(2026, 2, 28, 23, 59, 59, 999_999_000, time.UTC)
 	as[0].Ratio, as[0].Trace = decimal.RequireFromString("0.0001"), "NULL"

@@ -536,7 +536,7 @@ func historyVisits(ctx context.Context, conn *sql.Conn, h *record.History) error
 				v                   = record.PriorVisit{SubjectKind: record.KindSettlement}
 				code, medType, init str
 				begn, end           day
-				medfee              dec
+				medfee              fenScan
 			)
 			dest, fill := scanCurrent(&v.Current)
 			if err := r.Scan(append([]any{&v.SubjectID, &v.Certno, &code, &medType, &begn, &end, &medfee, &init}, dest...)...); err != nil {
@@ -544,7 +544,7 @@ func historyVisits(ctx context.Context, conn *sql.Conn, h *record.History) error
 			}
 			fill()
 			v.FixmedinsCode, v.MedCat, v.InitSetlID = string(code), medCat(string(medType)), string(init)
-			v.Begndate, v.Enddate, v.MedfeeSumamt = begn.Date, end.Date, medfee.or()
+			v.Begndate, v.Enddate, v.MedfeeSumamt = begn.Date, end.Date, medfee.Fen
 			v.Current.SubjectKind, v.Current.SubjectID, v.Current.Certno, v.Current.Year = v.SubjectKind, v.SubjectID, v.Certno, v.Enddate.Year
 			h.Visits[v.Certno] = append(h.Visits[v.Certno], v)
 			return nil

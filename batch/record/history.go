@@ -108,7 +108,7 @@ type PriorVisit struct {
 	Begndate      Date
 	Enddate       Date
 	MedCat        string
-	MedfeeSumamt  decimal.Decimal
+	MedfeeSumamt  Fen
 	DclaDate      Date         // claims only
 	Invoices      []InvoiceKey // claims only
 	InitSetlID    string       // refund rows only: the settlement it refunds

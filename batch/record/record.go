@@ -44,14 +44,14 @@ type Settlement struct {
 	Begndate       Date
 	Enddate        Date
 	SetlTime       time.Time // civil date and time, stored as UTC wall clock
-	MedfeeSumamt   decimal.Decimal
-	InscpScpAmt    decimal.Decimal
-	ActPayDedc     decimal.Decimal
-	HifpPay        decimal.Decimal
-	HifmiPay       decimal.Decimal
-	FundPaySumamt  decimal.Decimal
-	AcctPay        decimal.Decimal
-	PsnCashPay     decimal.Decimal
+	MedfeeSumamt   Fen
+	InscpScpAmt    Fen
+	ActPayDedc     Fen
+	HifpPay        Fen
+	HifmiPay       Fen
+	FundPaySumamt  Fen
+	AcctPay        Fen
+	PsnCashPay     Fen
 	RefdSetlFlag   bool
 	InitSetlID     string
 
@@ -62,8 +62,8 @@ type Settlement struct {
 type Invoice struct {
 	BillCode     string
 	BillNo       string
-	MedfeeSumamt decimal.Decimal
-	InscpScpAmt  decimal.Decimal
+	MedfeeSumamt Fen
+	InscpScpAmt  Fen
 	Src          Source
 }
 
@@ -92,8 +92,8 @@ type Claim struct {
 	// payouts export, masked with MaskAccount everywhere else.
 	BankName     string
 	BankAccount  string
-	MedfeeSumamt decimal.Decimal
-	InscpScpAmt  decimal.Decimal
+	MedfeeSumamt Fen
+	InscpScpAmt  Fen
 	Invoices     []Invoice
 }
 

@@ -211,7 +211,7 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 
 	a := record.Assessment{
 		SubjectKind: v.Kind, SubjectID: v.ID, Certno: v.Certno, Year: key.Year,
-		FilingStatus: pv.judge.Status, Inscope: v.InscpScpAmt, Deductible: pay.Deductible.Decimal(), Ratio: pay.Ratio.Decimal(),
+		FilingStatus: pv.judge.Status, Inscope: v.InscpScpAmt.Decimal(), Deductible: pay.Deductible.Decimal(), Ratio: pay.Ratio.Decimal(),
 		BasicPay: pay.Basic.Decimal(), SeriousPay: pay.Serious.Decimal(), Payable: pay.Payable.Decimal(), EligibleBase: pay.Eligible.Decimal(),
 	}
 	if pv.setl != nil {
@@ -271,7 +271,7 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 func (e *evaluation) amountInput(v Visit, rate policy.Rate, status string, year yearFen) (AmountFenInput, error) {
 	var in AmountFenInput
 	var err error
-	if in.Inscope, err = record.FenOf(v.InscpScpAmt); err != nil {
+	if in.Inscope, err = v.InscpScpAmt, v.InscpScpAmt.InRange(); err != nil {
 		return in, fmt.Errorf("inscp_scp_amt: %w", err)
 	}
 	if in.Rate, err = RateFenOf(rate); err != nil {
@@ -380,9 +380,9 @@ func (d *StatementDetail) Add(setls []record.Settlement) {
 		}
 		r := &d.rows[i]
 		r.Count++
-		r.MedfeeSumamt = r.MedfeeSumamt.Add(s.MedfeeSumamt)
-		r.FundPaySumamt = r.FundPaySumamt.Add(s.FundPaySumamt)
-		r.AcctPay = r.AcctPay.Add(s.AcctPay)
+		r.MedfeeSumamt = r.MedfeeSumamt.Add(s.MedfeeSumamt.Decimal())
+		r.FundPaySumamt = r.FundPaySumamt.Add(s.FundPaySumamt.Decimal())
+		r.AcctPay = r.AcctPay.Add(s.AcctPay.Decimal())
 	}
 }
 

@@ -150,7 +150,7 @@ func lifeNight1(t *testing.T) record.Outcome {
 		claim("R1", func(c *record.Claim) { c.FixmedinsCode, c.DclaDate = "H12000002", d("2025-04-02") }),
 		claim("L1", func(c *record.Claim) {
 			c.Begndate, c.Enddate, c.DclaDate = d("2025-05-01"), d("2025-05-05"), d("2026-04-05")
-			c.InscpScpAmt, c.Invoices[0].InscpScpAmt = dec("10000"), dec("10000")
+			c.InscpScpAmt, c.Invoices[0].InscpScpAmt = fen("10000"), fen("10000")
 		}),
 		claim("N1", func(c *record.Claim) { c.Begndate, c.Enddate, c.Designated = d("2025-06-10"), d("2025-06-12"), false }),
 		claim("P1", func(c *record.Claim) {
