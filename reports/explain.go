@@ -66,9 +66,9 @@ func WriteExplanation(w io.Writer, e record.Explanation) error {
 		for _, a := range e.Earlier {
 			fmt.Fprintf(&b, "  %s %s  运行 %s  %s  基本 %s  大病 %s  应付 %s\n",
 				kindLabel(a.SubjectKind), a.SubjectID, a.RunID, statusLabel(a.Status),
-				money(a.BasicPay), money(a.SeriousPay), money(a.Payable))
-			basic = basic.Add(a.BasicPay)
-			serious = serious.Add(a.SeriousPay)
+				money(a.BasicPay.Decimal()), money(a.SeriousPay.Decimal()), money(a.Payable.Decimal()))
+			basic = basic.Add(a.BasicPay.Decimal())
+			serious = serious.Add(a.SeriousPay.Decimal())
 		}
 		fmt.Fprintf(&b, "  合计 基本 %s  大病 %s\n", money(basic), money(serious))
 	}
@@ -218,17 +218,17 @@ func writeAssessment(b *strings.Builder, a record.RunAssessment) {
 	fmt.Fprintf(b, "  运行 %s: %s\n", a.RunID, statusLabel(a.Status))
 	field(b, "  备案状态", filingLabel(a.FilingStatus))
 	field(b, "  年度", fmt.Sprint(a.Year))
-	field(b, "  符合范围金额", money(a.Inscope))
-	field(b, "  起付线", money(a.Deductible))
-	field(b, "  支付比例", a.Ratio.String())
-	field(b, "  基本医疗统筹", money(a.BasicPay))
-	field(b, "  大病保险", money(a.SeriousPay))
-	field(b, "  应付", money(a.Payable))
+	field(b, "  符合范围金额", money(a.Inscope.Decimal()))
+	field(b, "  起付线", money(a.Deductible.Decimal()))
+	field(b, "  支付比例", a.Ratio.Decimal().String())
+	field(b, "  基本医疗统筹", money(a.BasicPay.Decimal()))
+	field(b, "  大病保险", money(a.SeriousPay.Decimal()))
+	field(b, "  应付", money(a.Payable.Decimal()))
 	if a.ReportedPay.Valid {
-		field(b, "  报告支付", nullMoney(a.ReportedPay))
+		field(b, "  报告支付", nullMoney(a.ReportedPay.Decimal()))
 	}
 	if a.Discrepancy.Valid {
-		field(b, "  差额", nullMoney(a.Discrepancy))
+		field(b, "  差额", nullMoney(a.Discrepancy.Decimal()))
 	}
 	if !a.Deadline.IsZero() {
 		field(b, "  申报截止日", a.Deadline.String())

@@ -597,9 +597,9 @@ func (w writer) assessments(as []record.Assessment) error {
 	return w.appendRows("", "assessments", len(as), 18, func(i int, v []driver.Value) {
 		a := &as[i]
 		v[0], v[1], v[2], v[3], v[4], v[5] = w.run, a.SubjectKind, a.SubjectID, a.Certno, int32(a.Year), a.FilingStatus
-		v[6], v[7], v[8], v[9] = money(a.Inscope), money(a.Deductible), ratio(a.Ratio), money(a.BasicPay)
-		v[10], v[11], v[12], v[13] = money(a.SeriousPay), money(a.Payable), nullMoney(a.ReportedPay), nullMoney(a.Discrepancy)
-		v[14], v[15], v[16], v[17] = a.Status, date(a.Deadline), a.Trace, money(a.EligibleBase)
+		v[6], v[7], v[8], v[9] = moneyFen(a.Inscope), moneyFen(a.Deductible), ratioBp(a.Ratio), moneyFen(a.BasicPay)
+		v[10], v[11], v[12], v[13] = moneyFen(a.SeriousPay), moneyFen(a.Payable), nullFen(a.ReportedPay), nullFen(a.Discrepancy)
+		v[14], v[15], v[16], v[17] = a.Status, date(a.Deadline), a.Trace, moneyFen(a.EligibleBase)
 	})
 }
 

@@ -236,15 +236,16 @@ const currentCols = `cur.status, cur.filing_status, cur.inscope, cur.deductible,
 // scanned. A subject with no current assessment gets status "".
 func scanCurrent(a *record.Assessment) ([]any, func()) {
 	var (
-		status, fs                                     str
-		inscope, ded, ratio, basic, serious, pay, elig dec
-		deadline                                       day
+		status, fs                              str
+		inscope, ded, basic, serious, pay, elig fenScan
+		ratio                                   bpScan
+		deadline                                day
 	)
 	dest := []any{&status, &fs, &inscope, &ded, &ratio, &basic, &serious, &pay, &elig, &deadline}
 	return dest, func() {
 		a.Status, a.FilingStatus, a.Deadline = string(status), string(fs), deadline.Date
-		a.Inscope, a.Deductible, a.Ratio, a.BasicPay = inscope.or(), ded.or(), ratio.or(), basic.or()
-		a.SeriousPay, a.Payable, a.EligibleBase = serious.or(), pay.or(), elig.or()
+		a.Inscope, a.Deductible, a.Ratio, a.BasicPay = inscope.Fen, ded.Fen, ratio.Bp, basic.Fen
+		a.SeriousPay, a.Payable, a.EligibleBase = serious.Fen, pay.Fen, elig.Fen
 	}
 }
 

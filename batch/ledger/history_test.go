@@ -92,7 +92,7 @@ func TestCommitThenHistoryRoundTrip(t *testing.T) {
 // current is an assessment as the history reads it back: without its
 // trace and the settlement's reported pay.
 func current(a record.Assessment) record.Assessment {
-	a.Trace, a.ReportedPay, a.Discrepancy = "", decimal.NullDecimal{}, decimal.NullDecimal{}
+	a.Trace, a.ReportedPay, a.Discrepancy = "", record.NullFen{}, record.NullFen{}
 	return a
 }
 

@@ -47,6 +47,8 @@ func fen(s string) record.Fen {
 
 func nd(s string) decimal.NullDecimal { return decimal.NullDecimal{Decimal: d(s), Valid: true} }
 
+func nfen(s string) record.NullFen { return record.NullFen{Fen: fen(s), Valid: true} }
+
 func newLedger(t testing.TB) (*Ledger, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "ledger.duckdb")
@@ -98,12 +100,12 @@ func claim(id, cert string, end, dcla record.Date) record.Claim {
 func assessment(kind, id, cert string, year int, status string) record.Assessment {
 	a := record.Assessment{
 		SubjectKind: kind, SubjectID: id, Certno: cert, Year: year, FilingStatus: record.StatusLongTerm,
-		Inscope: d("80000.00"), Deductible: d("1500.00"), Ratio: d("0.9000"), BasicPay: d("70650.00"),
-		SeriousPay: d("12.34"), Payable: d("70662.34"), EligibleBase: d("9350.00"), Status: status,
+		Inscope: fen("80000.00"), Deductible: fen("1500.00"), Ratio: 9000, BasicPay: fen("70650.00"),
+		SeriousPay: fen("12.34"), Payable: fen("70662.34"), EligibleBase: fen("9350.00"), Status: status,
 		Trace: "(80000.00 − 1500.00) × 0.90 = 70650.00",
 	}
 	if kind == record.KindSettlement {
-		a.ReportedPay, a.Discrepancy = nd("70650.00"), nd("-12.34")
+		a.ReportedPay, a.Discrepancy = nfen("70650.00"), nfen("-12.34")
 	} else {
 		a.Deadline = record.D(year+1, time.March, 31)
 	}

@@ -117,11 +117,12 @@ const assessmentCols = `a.subject_kind, a.subject_id, a.certno, a.year, a.filing
 
 func scanAssessment(sc scanner, extra ...any) (record.Assessment, error) {
 	var (
-		a                                                            record.Assessment
-		year                                                         num
-		fs, trace                                                    str
-		inscope, ded, ratio, basic, serious, payable, rep, dis, elig dec
-		deadline                                                     day
+		a                                                     record.Assessment
+		year                                                  num
+		fs, trace                                             str
+		inscope, ded, basic, serious, payable, rep, dis, elig fenScan
+		ratio                                                 bpScan
+		deadline                                              day
 	)
 	dest := []any{&a.SubjectKind, &a.SubjectID, &a.Certno, &year, &fs, &inscope,
 		&ded, &ratio, &basic, &serious, &payable, &rep, &dis,
@@ -130,9 +131,9 @@ func scanAssessment(sc scanner, extra ...any) (record.Assessment, error) {
 		return a, err
 	}
 	a.Year, a.FilingStatus, a.Trace, a.Deadline = int(year), string(fs), string(trace), deadline.Date
-	a.Inscope, a.Deductible, a.Ratio, a.BasicPay = inscope.or(), ded.or(), ratio.or(), basic.or()
-	a.SeriousPay, a.Payable, a.EligibleBase = serious.or(), payable.or(), elig.or()
-	a.ReportedPay, a.Discrepancy = rep.NullDecimal, dis.NullDecimal
+	a.Inscope, a.Deductible, a.Ratio, a.BasicPay = inscope.Fen, ded.Fen, ratio.Bp, basic.Fen
+	a.SeriousPay, a.Payable, a.EligibleBase = serious.Fen, payable.Fen, elig.Fen
+	a.ReportedPay, a.Discrepancy = rep.NullFen, dis.NullFen
 	return a, nil
 }
 

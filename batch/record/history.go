@@ -94,7 +94,7 @@ func Contribution(a Assessment) YearTotal {
 	if !Counts(a.SubjectKind, a.Status) {
 		return YearTotal{DeductibleBorne: decimal.Zero, BasicPaid: decimal.Zero, EligibleBase: decimal.Zero, SeriousPaid: decimal.Zero}
 	}
-	return YearTotal{DeductibleBorne: a.Deductible, BasicPaid: a.BasicPay, EligibleBase: a.EligibleBase, SeriousPaid: a.SeriousPay, Visits: 1}
+	return YearTotal{DeductibleBorne: a.Deductible.Decimal(), BasicPaid: a.BasicPay.Decimal(), EligibleBase: a.EligibleBase.Decimal(), SeriousPaid: a.SeriousPay.Decimal(), Visits: 1}
 }
 
 // PriorVisit is a settlement or claim of a person already in the ledger,

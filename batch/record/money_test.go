@@ -53,3 +53,29 @@ func TestFenOfDoesNotAllocate(t *testing.T) {
 		t.Errorf("FenOf(70650.00) allocates %v times", n)
 	}
 }
+
+func TestNullFen(t *testing.T) {
+	if d := (NullFen{}).Decimal(); d.Valid {
+		t.Errorf("NULL fen gives %v", d)
+	}
+	for _, tc := range []struct {
+		f    Fen
+		want string
+	}{{0, "0.00"}, {-1, "-0.01"}, {123450, "1234.50"}} {
+		d := NullFen{Fen: tc.f, Valid: true}.Decimal()
+		if !d.Valid || d.Decimal.StringFixed(2) != tc.want || d.Decimal.Exponent() != -2 {
+			t.Errorf("NullFen{%d}.Decimal() = %v", tc.f, d)
+		}
+	}
+}
+
+func TestInRange(t *testing.T) {
+	for _, tc := range []struct {
+		f  Fen
+		ok bool
+	}{{0, true}, {maxFen, true}, {-maxFen, true}, {maxFen + 1, false}, {-maxFen - 1, false}} {
+		if err := tc.f.InRange(); (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrNotExact)) {
+			t.Errorf("%d.InRange() = %v", tc.f, err)
+		}
+	}
+}

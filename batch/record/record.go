@@ -359,19 +359,19 @@ type Assessment struct {
 	Certno       string
 	Year         int
 	FilingStatus string
-	Inscope      decimal.Decimal
-	Deductible   decimal.Decimal // the deductible this visit bore
-	Ratio        decimal.Decimal // ratio' after the filing-status adjustment
-	BasicPay     decimal.Decimal
-	SeriousPay   decimal.Decimal
-	Payable      decimal.Decimal
+	Inscope      Fen
+	Deductible   Fen // the deductible this visit bore
+	Ratio        Bp  // ratio' after the filing-status adjustment
+	BasicPay     Fen
+	SeriousPay   Fen
+	Payable      Fen
 	// EligibleBase is what the visit adds to the person's serious-illness
 	// base when it counts (SPEC 3.2: in-scope − basic; nothing for a visit
 	// that pays nothing). It is stored rather than derived, so that a
 	// refund or a decision takes back exactly what the visit added.
-	EligibleBase decimal.Decimal
-	ReportedPay  decimal.NullDecimal // settlements only
-	Discrepancy  decimal.NullDecimal // settlements only: reported − expected
+	EligibleBase Fen
+	ReportedPay  NullFen // settlements only
+	Discrepancy  NullFen // settlements only: reported − expected
 	Status       string
 	Deadline     Date // claims only; zero for settlements
 	Trace        string

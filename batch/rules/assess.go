@@ -211,8 +211,8 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 
 	a := record.Assessment{
 		SubjectKind: v.Kind, SubjectID: v.ID, Certno: v.Certno, Year: key.Year,
-		FilingStatus: pv.judge.Status, Inscope: v.InscpScpAmt.Decimal(), Deductible: pay.Deductible.Decimal(), Ratio: pay.Ratio.Decimal(),
-		BasicPay: pay.Basic.Decimal(), SeriousPay: pay.Serious.Decimal(), Payable: pay.Payable.Decimal(), EligibleBase: pay.Eligible.Decimal(),
+		FilingStatus: pv.judge.Status, Inscope: v.InscpScpAmt, Deductible: pay.Deductible, Ratio: pay.Ratio,
+		BasicPay: pay.Basic, SeriousPay: pay.Serious, Payable: pay.Payable, EligibleBase: pay.Eligible,
 	}
 	if pv.setl != nil {
 		// SPEC 3.3: compare the expected fund payment with the reported one.
@@ -226,8 +226,8 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 			return subjectErr(v, err)
 		}
 		b = b2
-		a.ReportedPay = decimal.NewNullDecimal(r.Reported.Decimal())
-		a.Discrepancy = decimal.NewNullDecimal(r.Discrepancy.Decimal())
+		a.ReportedPay = record.NullFen{Fen: r.Reported, Valid: true}
+		a.Discrepancy = record.NullFen{Fen: r.Discrepancy, Valid: true}
 		a.Status = r.Status
 		e.addFinding(r.Findings...)
 	} else {
@@ -246,7 +246,7 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 			b = append(b, ";拒付: 按规则计算 "...)
 			b = pay.Payable.Append(b)
 			b = append(b, ", 应付 0.00, 不计入本年累计"...)
-			a.BasicPay, a.SeriousPay, a.Payable, a.EligibleBase = decimal.Zero, decimal.Zero, decimal.Zero, decimal.Zero
+			a.BasicPay, a.SeriousPay, a.Payable, a.EligibleBase = 0, 0, 0, 0
 		case record.ClaimPending:
 			b = append(b, ";待补材料: 金额仅供参考, 不计入本年累计"...)
 		case record.ClaimReview:

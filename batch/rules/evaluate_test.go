@@ -86,11 +86,11 @@ func TestEvaluateSettlements(t *testing.T) {
 				a := o.Assessments[i]
 				disc := ""
 				if a.Discrepancy.Valid {
-					disc = a.Discrepancy.Decimal.StringFixed(2)
+					disc = a.Discrepancy.Fen.String()
 				}
 				codes := findingCodes(o, w.id)
-				if a.SubjectID != w.id || a.Status != w.status || a.Payable.StringFixed(2) != w.payable || disc != w.discrepancy || !slices.Equal(codes, w.codes) {
-					t.Errorf("got %s %s %s %s %v, want %+v\n%s", a.SubjectID, a.Status, a.Payable.StringFixed(2), disc, codes, w, a.Trace)
+				if a.SubjectID != w.id || a.Status != w.status || a.Payable.String() != w.payable || disc != w.discrepancy || !slices.Equal(codes, w.codes) {
+					t.Errorf("got %s %s %s %s %v, want %+v\n%s", a.SubjectID, a.Status, a.Payable.String(), disc, codes, w, a.Trace)
 				}
 			}
 		})
@@ -164,7 +164,7 @@ func TestCapConsumedBefore(t *testing.T) {
 	h.Totals[record.YearKey{Certno: zhangSan, Year: 2025, MedCat: record.MedInpatient}] = record.YearTotal{BasicPaid: dec("299000")}
 	o := evaluate(t, record.Batch{Settlements: []record.Settlement{setl("S1")}, Filings: []record.Filing{tianjin}}, h)
 	a := o.Assessments[0]
-	if a.BasicPay.StringFixed(2) != "1000.00" || !slices.Contains(findingCodes(o, "S1"), record.CapReached) {
+	if a.BasicPay.String() != "1000.00" || !slices.Contains(findingCodes(o, "S1"), record.CapReached) {
 		t.Errorf("basic %s findings %v, want 1000.00 with CAP_REACHED", a.BasicPay, findingCodes(o, "S1"))
 	}
 }
@@ -181,10 +181,10 @@ func TestYearlyDeductibleAcrossVisits(t *testing.T) {
 	o := evaluate(t, record.Batch{Claims: []record.Claim{outpatient("C2", "2025-05-01", "300"), outpatient("C1", "2025-04-01", "60")},
 		Filings: []record.Filing{tianjin}}, record.NewHistory())
 	c1, c2 := assessment(o, record.KindClaim, "C1"), assessment(o, record.KindClaim, "C2")
-	if !c1.Deductible.Equal(dec("60")) || !c1.Payable.IsZero() {
+	if c1.Deductible != fen("60") || c1.Payable != 0 {
 		t.Errorf("C1 bears %s pays %s, want 60 and 0", c1.Deductible, c1.Payable)
 	}
-	if !c2.Deductible.Equal(dec("40")) || c2.Payable.StringFixed(2) != "130.00" {
+	if c2.Deductible != fen("40") || c2.Payable.String() != "130.00" {
 		t.Errorf("C2 bears %s pays %s, want 40 and 130.00 = (300 − 40) × 50%%", c2.Deductible, c2.Payable)
 	}
 }
@@ -238,7 +238,7 @@ func TestEvaluateClaims(t *testing.T) {
 			if got := findingCodes(o, tt.id); a.Status != tt.status || !slices.Equal(got, tt.codes) {
 				t.Errorf("got %s %v, want %s %v\n%s", a.Status, got, tt.status, tt.codes, a.Trace)
 			}
-			if a.Status == record.ClaimRejected && !a.Payable.IsZero() {
+			if a.Status == record.ClaimRejected && a.Payable != 0 {
 				t.Errorf("rejected claim pays %s", a.Payable)
 			}
 		})

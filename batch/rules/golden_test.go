@@ -43,7 +43,7 @@ func TestTraceGolden(t *testing.T) {
 	o := evaluate(t, b, record.NewHistory())
 	var sb strings.Builder
 	for _, a := range o.Assessments {
-		sb.WriteString(a.SubjectKind + " " + a.SubjectID + " " + a.Status + " " + a.Payable.StringFixed(2) + "\n  " + a.Trace + "\n")
+		sb.WriteString(a.SubjectKind + " " + a.SubjectID + " " + a.Status + " " + a.Payable.String() + "\n  " + a.Trace + "\n")
 	}
 	for _, f := range o.Findings {
 		sb.WriteString(f.SubjectKind + " " + f.SubjectID + " " + f.Code + " " + f.Severity + ": " + f.Detail + "\n")
