@@ -94,7 +94,24 @@ func Contribution(a Assessment) YearTotal {
 	if !Counts(a.SubjectKind, a.Status) {
 		return YearTotal{DeductibleBorne: decimal.Zero, BasicPaid: decimal.Zero, EligibleBase: decimal.Zero, SeriousPaid: decimal.Zero}
 	}
-	return YearTotal{DeductibleBorne: a.Deductible.Decimal(), BasicPaid: a.BasicPay.Decimal(), EligibleBase: a.EligibleBase.Decimal(), SeriousPaid: a.SeriousPay.Decimal(), Visits: 1}
+	c := ContributionFen(a)
+	return YearTotal{DeductibleBorne: c.DeductibleBorne.Decimal(), BasicPaid: c.BasicPaid.Decimal(),
+		EligibleBase: c.EligibleBase.Decimal(), SeriousPaid: c.SeriousPaid.Decimal(), Visits: c.Visits}
+}
+
+// YearFen is a YearTotal in fen, the form of the hot path.
+type YearFen struct {
+	DeductibleBorne, BasicPaid, EligibleBase, SeriousPaid Fen
+	Visits                                                int
+}
+
+// ContributionFen is Contribution in fen, without a decimal: the one
+// definition of what a visit adds, of which Contribution is the decimal form.
+func ContributionFen(a Assessment) YearFen {
+	if !Counts(a.SubjectKind, a.Status) {
+		return YearFen{}
+	}
+	return YearFen{DeductibleBorne: a.Deductible, BasicPaid: a.BasicPay, EligibleBase: a.EligibleBase, SeriousPaid: a.SeriousPay, Visits: 1}
 }
 
 // PriorVisit is a settlement or claim of a person already in the ledger,

@@ -79,3 +79,31 @@ func TestInRange(t *testing.T) {
 		}
 	}
 }
+
+// TestContributionFen: what a visit adds, in fen, is what Contribution adds
+// in decimals, and nothing for a subject that does not count.
+func TestContributionFen(t *testing.T) {
+	a := Assessment{SubjectKind: KindSettlement, Deductible: 150000, BasicPay: 7065000, EligibleBase: 935000, SeriousPay: 1234}
+	for _, tc := range []struct {
+		kind, status string
+		want         YearFen
+	}{
+		{KindSettlement, SetlBalanced, YearFen{150000, 7065000, 935000, 1234, 1}},
+		{KindSettlement, SetlMismatch, YearFen{150000, 7065000, 935000, 1234, 1}},
+		{KindClaim, ClaimReview, YearFen{150000, 7065000, 935000, 1234, 1}},
+		{KindClaim, ClaimPending, YearFen{}},
+		{KindClaim, ClaimRejected, YearFen{}},
+		{KindSettlement, SetlRefunded, YearFen{}},
+	} {
+		a.SubjectKind, a.Status = tc.kind, tc.status
+		got := ContributionFen(a)
+		if got != tc.want {
+			t.Errorf("%s %s: ContributionFen = %+v, want %+v", tc.kind, tc.status, got, tc.want)
+		}
+		d := Contribution(a)
+		if d.Visits != got.Visits || !d.BasicPaid.Equal(got.BasicPaid.Decimal()) || !d.DeductibleBorne.Equal(got.DeductibleBorne.Decimal()) ||
+			!d.EligibleBase.Equal(got.EligibleBase.Decimal()) || !d.SeriousPaid.Equal(got.SeriousPaid.Decimal()) {
+			t.Errorf("%s %s: Contribution = %+v, ContributionFen = %+v", tc.kind, tc.status, d, got)
+		}
+	}
+}
