@@ -354,7 +354,13 @@ func (e *evaluation) statement(rows []record.StatementRow) {
 type StatementDetail struct {
 	rows []record.DetailTotal
 	idx  map[detailKey]int // the rows Add made
+	// The amounts of the rows Add made (rows[base:]), summed in fen and
+	// put into rows as decimals when the statement is compared.
+	base int
+	sums []detailSums
 }
+
+type detailSums struct{ medfee, fund, acct record.Fen }
 
 type detailKey struct {
 	code, insutype, clr string
@@ -364,7 +370,7 @@ type detailKey struct {
 // NewStatementDetail starts from the ledger's detail, with room for about
 // extra more rows.
 func NewStatementDetail(ledger []record.DetailTotal, extra int) *StatementDetail {
-	return &StatementDetail{rows: slices.Grow(slices.Clone(ledger), extra), idx: map[detailKey]int{}}
+	return &StatementDetail{rows: slices.Grow(slices.Clone(ledger), extra), idx: map[detailKey]int{}, base: len(ledger)}
 }
 
 // Add adds new settlements (and refunds) to the detail.
@@ -375,15 +381,24 @@ func (d *StatementDetail) Add(setls []record.Settlement) {
 		if !ok {
 			i = len(d.rows)
 			d.idx[k] = i
-			d.rows = append(d.rows, record.DetailTotal{FixmedinsCode: k.code, Day: k.day, Insutype: k.insutype, ClrType: k.clr,
-				MedfeeSumamt: decimal.Zero, FundPaySumamt: decimal.Zero, AcctPay: decimal.Zero})
+			d.rows = append(d.rows, record.DetailTotal{FixmedinsCode: k.code, Day: k.day, Insutype: k.insutype, ClrType: k.clr})
+			d.sums = append(d.sums, detailSums{})
 		}
-		r := &d.rows[i]
-		r.Count++
-		r.MedfeeSumamt = r.MedfeeSumamt.Add(s.MedfeeSumamt.Decimal())
-		r.FundPaySumamt = r.FundPaySumamt.Add(s.FundPaySumamt.Decimal())
-		r.AcctPay = r.AcctPay.Add(s.AcctPay.Decimal())
+		d.rows[i].Count++
+		sum := &d.sums[i-d.base]
+		sum.medfee += s.MedfeeSumamt
+		sum.fund += s.FundPaySumamt
+		sum.acct += s.AcctPay
 	}
+}
+
+// totals is the detail with the amounts of the rows Add made as decimals.
+func (d *StatementDetail) totals() []record.DetailTotal {
+	for j, sum := range d.sums {
+		r := &d.rows[d.base+j]
+		r.MedfeeSumamt, r.FundPaySumamt, r.AcctPay = sum.medfee.Decimal(), sum.fund.Decimal(), sum.acct.Decimal()
+	}
+	return d.rows
 }
 
 // CheckStatement returns a batch's clearing-statement rows in the ledger's
@@ -396,7 +411,7 @@ func CheckStatement(rows []record.StatementRow, d *StatementDetail, p *policy.Po
 	if len(rows) == 0 {
 		return out, nil
 	}
-	return out, CompareStatement(out, d.rows, minTolerance(p))
+	return out, CompareStatement(out, d.totals(), minTolerance(p))
 }
 
 // minTolerance is the smallest region tolerance: a statement mixes regions.

@@ -51,3 +51,36 @@ func TestAdjustedTakesFromSerious(t *testing.T) {
 		}
 	}
 }
+
+// TestStatementDetailSumsInFen: the run's settlements are summed per
+// institution, insutype, clr_type and day in fen, refunds taking away, and
+// come out as decimals beside the ledger's rows, which stay as they were.
+func TestStatementDetailSumsInFen(t *testing.T) {
+	ledgerRow := record.DetailTotal{FixmedinsCode: "H1", Day: d("2025-03-01"), Insutype: "310", ClrType: "21", Count: 1,
+		MedfeeSumamt: dec("5"), FundPaySumamt: dec("4"), AcctPay: dec("0")}
+	s1 := setl("S1", func(s *record.Settlement) {})
+	s2 := setl("S2", func(s *record.Settlement) {
+		s.MedfeeSumamt, s.FundPaySumamt, s.AcctPay = fen("0.01"), fen("0.02"), fen("0.03")
+	})
+	r1 := setl("R1", func(s *record.Settlement) {
+		s.MedfeeSumamt, s.FundPaySumamt, s.AcctPay = -s1.MedfeeSumamt, -s1.FundPaySumamt, -s1.AcctPay
+	})
+	other := setl("S3", func(s *record.Settlement) { s.FixmedinsCode = "H2" })
+	dt := NewStatementDetail([]record.DetailTotal{ledgerRow}, 0)
+	dt.Add([]record.Settlement{s1, s2})
+	dt.Add([]record.Settlement{r1, other})
+	got := dt.totals()
+	if len(got) != 3 || got[0] != ledgerRow {
+		t.Fatalf("detail %+v, want the ledger's row first, then two", got)
+	}
+	for i, w := range []struct {
+		code          string
+		count         int64
+		med, fund, ac string
+	}{{s1.FixmedinsCode, 3, "0.01", "0.02", "0.03"}, {"H2", 1, "100000", "70650", "0"}} {
+		r := got[i+1]
+		if r.FixmedinsCode != w.code || r.Count != w.count || !r.MedfeeSumamt.Equal(dec(w.med)) || !r.FundPaySumamt.Equal(dec(w.fund)) || !r.AcctPay.Equal(dec(w.ac)) {
+			t.Errorf("row %d = %+v, want %+v", i+1, r, w)
+		}
+	}
+}
