@@ -203,13 +203,13 @@ func generateHistory(seed int64) genHistory {
 					InsuplcAdmdvs: p.insuplc, MdtrtareaAdmvs: p.area, FixmedinsCode: inst, FixmedinsName: "医院" + inst[len(inst)-2:],
 					HospLv: hospLv, MedType: medType, Begndate: begn, Enddate: end,
 					SetlTime:     time.Date(end.Year, end.Month, end.Day, 10, 0, 0, 0, time.UTC),
-					MedfeeSumamt: medfee, InscpScpAmt: in, ActPayDedc: decimal.Zero,
-					HifpPay: in.Mul(decimal.New(int64(40+r.Intn(50)), -2)).Round(2), HifmiPay: decimal.Zero,
-					AcctPay: decimal.Zero,
+					MedfeeSumamt: genFen(medfee), InscpScpAmt: genFen(in), ActPayDedc: 0,
+					HifpPay: genFen(in.Mul(decimal.New(int64(40+r.Intn(50)), -2)).Round(2)), HifmiPay: 0,
+					AcctPay: 0,
 					Src:     record.Source{File: "settlements.csv", Row: seqS + 1},
 				}
 				s.FundPaySumamt = s.HifpPay
-				s.PsnCashPay = medfee.Sub(s.HifpPay)
+				s.PsnCashPay = genFen(medfee) - s.HifpPay
 				key := genKey(end, 1, begn.String()+"|"+s.SetlID)
 				h.rows = append(h.rows, genRow{key: key, person: pi, setl: &s})
 				claimed := r.Intn(8) == 0
@@ -232,8 +232,8 @@ func generateHistory(seed int64) genHistory {
 					rf := s
 					rf.SetlID, rf.RefdSetlFlag, rf.InitSetlID = fmt.Sprintf("S%d-%04d", seed, seqS), true, s.SetlID
 					rf.SetlTime = rf.SetlTime.Add(48 * time.Hour)
-					rf.MedfeeSumamt, rf.InscpScpAmt, rf.HifpPay = s.MedfeeSumamt.Neg(), s.InscpScpAmt.Neg(), s.HifpPay.Neg()
-					rf.FundPaySumamt, rf.PsnCashPay = s.FundPaySumamt.Neg(), s.PsnCashPay.Neg()
+					rf.MedfeeSumamt, rf.InscpScpAmt, rf.HifpPay = -s.MedfeeSumamt, -s.InscpScpAmt, -s.HifpPay
+					rf.FundPaySumamt, rf.PsnCashPay = -s.FundPaySumamt, -s.PsnCashPay
 					rf.Src = record.Source{File: "settlements.csv", Row: seqS + 1}
 					key := later("r")
 					if !claimed && r.Intn(3) == 0 {
@@ -402,7 +402,7 @@ func genClaim(r *rand.Rand, p genPerson, seqX, seqInv *int, seed int64, begn, en
 		FixmedinsCode: inst, FixmedinsName: "医院" + inst[len(inst)-2:], HospLv: hospLv,
 		Designated: r.Intn(15) > 0, MedType: medType, Emergency: medType == "13" || medType == "24",
 		Begndate: begn, Enddate: end, DclaDate: d, MaterialsComplete: true,
-		MedfeeSumamt: medfee, InscpScpAmt: in,
+		MedfeeSumamt: genFen(medfee), InscpScpAmt: genFen(in),
 	}
 	parts := 1
 	if r.Intn(4) == 0 {
@@ -411,20 +411,29 @@ func genClaim(r *rand.Rand, p genPerson, seqX, seqInv *int, seed int64, begn, en
 	for i := 0; i < parts; i++ {
 		*seqInv++
 		inv := record.Invoice{BillCode: "1120601", BillNo: fmt.Sprintf("%d%06d", seed, *seqInv),
-			MedfeeSumamt: medfee, InscpScpAmt: in, Src: record.Source{File: "claims.xlsx", Sheet: "申请明细", Row: *seqInv + 1}}
+			MedfeeSumamt: genFen(medfee), InscpScpAmt: genFen(in), Src: record.Source{File: "claims.xlsx", Sheet: "申请明细", Row: *seqInv + 1}}
 		if parts == 2 {
 			// Two invoices that add up to the claim.
 			half := in.Div(decimal.NewFromInt(2)).Round(2)
 			halfFee := medfee.Div(decimal.NewFromInt(2)).Round(2)
 			if i == 0 {
-				inv.InscpScpAmt, inv.MedfeeSumamt = half, halfFee
+				inv.InscpScpAmt, inv.MedfeeSumamt = genFen(half), genFen(halfFee)
 			} else {
-				inv.InscpScpAmt, inv.MedfeeSumamt = in.Sub(half), medfee.Sub(halfFee)
+				inv.InscpScpAmt, inv.MedfeeSumamt = genFen(in.Sub(half)), genFen(medfee.Sub(halfFee))
 			}
 		}
 		c.Invoices = append(c.Invoices, inv)
 	}
 	return c
+}
+
+// genFen is a generated amount (at most two decimals) in fen.
+func genFen(d decimal.Decimal) record.Fen {
+	f, err := record.FenOf(d)
+	if err != nil {
+		panic(err)
+	}
+	return f
 }
 
 // split cuts the history into n nights at n−1 distinct random places, in

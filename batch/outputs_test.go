@@ -71,7 +71,10 @@ func TestOutputReasonHidesTemporaryFile(t *testing.T) {
 // has not reported on, its row left as exported, is passed over.
 func TestPaymentsTemplateRoundTrip(t *testing.T) {
 	payout := func(id, name, payable string) record.AssessedRow {
-		p := decimal.RequireFromString(payable)
+		p, err := record.FenOf(decimal.RequireFromString(payable))
+		if err != nil {
+			t.Fatal(err)
+		}
 		return record.AssessedRow{
 			Assessment: record.Assessment{SubjectKind: record.KindClaim, SubjectID: id, Certno: "13010219850312451X", Year: 2025,
 				BasicPay: p, Payable: p, Status: record.ClaimApproved},

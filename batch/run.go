@@ -495,12 +495,12 @@ func (t *tally) add(o record.Outcome) {
 		case record.KindClaim:
 			t.Claims[a.Status]++
 			if a.Status == record.ClaimApproved {
-				t.Payable = t.Payable.Add(a.Payable)
+				t.Payable = t.Payable.Add(a.Payable.Decimal())
 			}
 		case record.KindSettlement:
 			t.Settlements[a.Status]++
 			if a.Discrepancy.Valid {
-				t.Discrepancy = t.Discrepancy.Add(a.Discrepancy.Decimal)
+				t.Discrepancy = t.Discrepancy.Add(a.Discrepancy.Fen.Decimal())
 			}
 		}
 	}

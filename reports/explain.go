@@ -66,9 +66,9 @@ func WriteExplanation(w io.Writer, e record.Explanation) error {
 		for _, a := range e.Earlier {
 			fmt.Fprintf(&b, "  %s %s  运行 %s  %s  基本 %s  大病 %s  应付 %s\n",
 				kindLabel(a.SubjectKind), a.SubjectID, a.RunID, statusLabel(a.Status),
-				money(a.BasicPay), money(a.SeriousPay), money(a.Payable))
-			basic = basic.Add(a.BasicPay)
-			serious = serious.Add(a.SeriousPay)
+				money(a.BasicPay.Decimal()), money(a.SeriousPay.Decimal()), money(a.Payable.Decimal()))
+			basic = basic.Add(a.BasicPay.Decimal())
+			serious = serious.Add(a.SeriousPay.Decimal())
 		}
 		fmt.Fprintf(&b, "  合计 基本 %s  大病 %s\n", money(basic), money(serious))
 	}
@@ -99,14 +99,14 @@ func writeSettlement(b *strings.Builder, s *record.Settlement) {
 	if !s.SetlTime.IsZero() {
 		field(b, "结算时间", s.SetlTime.Format("2006-01-02 15:04:05"))
 	}
-	field(b, "医疗费总额", money(s.MedfeeSumamt))
-	field(b, "符合范围金额", money(s.InscpScpAmt))
-	field(b, "实付起付线", money(s.ActPayDedc))
-	field(b, "统筹基金支出", money(s.HifpPay))
-	field(b, "大病保险支出", money(s.HifmiPay))
-	field(b, "基金支付总额", money(s.FundPaySumamt))
-	field(b, "个人账户支出", money(s.AcctPay))
-	field(b, "个人现金支出", money(s.PsnCashPay))
+	field(b, "医疗费总额", money(s.MedfeeSumamt.Decimal()))
+	field(b, "符合范围金额", money(s.InscpScpAmt.Decimal()))
+	field(b, "实付起付线", money(s.ActPayDedc.Decimal()))
+	field(b, "统筹基金支出", money(s.HifpPay.Decimal()))
+	field(b, "大病保险支出", money(s.HifmiPay.Decimal()))
+	field(b, "基金支付总额", money(s.FundPaySumamt.Decimal()))
+	field(b, "个人账户支出", money(s.AcctPay.Decimal()))
+	field(b, "个人现金支出", money(s.PsnCashPay.Decimal()))
 	if s.RefdSetlFlag {
 		field(b, "退费", "是，原结算ID "+s.InitSetlID)
 	}
@@ -130,8 +130,8 @@ func writeClaim(b *strings.Builder, c *record.Claim) {
 	field(b, "入院/出院", c.Begndate.String()+" ~ "+c.Enddate.String())
 	field(b, "申请日期", c.DclaDate.String())
 	field(b, "材料齐全", yesNo(c.MaterialsComplete))
-	field(b, "医疗费总额", money(c.MedfeeSumamt))
-	field(b, "符合范围金额", money(c.InscpScpAmt))
+	field(b, "医疗费总额", money(c.MedfeeSumamt.Decimal()))
+	field(b, "符合范围金额", money(c.InscpScpAmt.Decimal()))
 	if c.BankName != "" {
 		field(b, "开户银行", c.BankName)
 	}
@@ -139,7 +139,7 @@ func writeClaim(b *strings.Builder, c *record.Claim) {
 		field(b, "银行账号", record.MaskAccount(c.BankAccount)) // SPEC 2.2: in full only in the payouts export
 	}
 	for _, inv := range c.Invoices {
-		line := fmt.Sprintf("%s-%s  总额 %s  范围内 %s", inv.BillCode, inv.BillNo, money(inv.MedfeeSumamt), money(inv.InscpScpAmt))
+		line := fmt.Sprintf("%s-%s  总额 %s  范围内 %s", inv.BillCode, inv.BillNo, money(inv.MedfeeSumamt.Decimal()), money(inv.InscpScpAmt.Decimal()))
 		if inv.Src.File != "" {
 			line += "  (" + source(inv.Src) + ")"
 		}
@@ -218,17 +218,17 @@ func writeAssessment(b *strings.Builder, a record.RunAssessment) {
 	fmt.Fprintf(b, "  运行 %s: %s\n", a.RunID, statusLabel(a.Status))
 	field(b, "  备案状态", filingLabel(a.FilingStatus))
 	field(b, "  年度", fmt.Sprint(a.Year))
-	field(b, "  符合范围金额", money(a.Inscope))
-	field(b, "  起付线", money(a.Deductible))
-	field(b, "  支付比例", a.Ratio.String())
-	field(b, "  基本医疗统筹", money(a.BasicPay))
-	field(b, "  大病保险", money(a.SeriousPay))
-	field(b, "  应付", money(a.Payable))
+	field(b, "  符合范围金额", money(a.Inscope.Decimal()))
+	field(b, "  起付线", money(a.Deductible.Decimal()))
+	field(b, "  支付比例", a.Ratio.Decimal().String())
+	field(b, "  基本医疗统筹", money(a.BasicPay.Decimal()))
+	field(b, "  大病保险", money(a.SeriousPay.Decimal()))
+	field(b, "  应付", money(a.Payable.Decimal()))
 	if a.ReportedPay.Valid {
-		field(b, "  报告支付", nullMoney(a.ReportedPay))
+		field(b, "  报告支付", nullMoney(a.ReportedPay.Decimal()))
 	}
 	if a.Discrepancy.Valid {
-		field(b, "  差额", nullMoney(a.Discrepancy))
+		field(b, "  差额", nullMoney(a.Discrepancy.Decimal()))
 	}
 	if !a.Deadline.IsZero() {
 		field(b, "  申报截止日", a.Deadline.String())

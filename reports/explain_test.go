@@ -13,10 +13,10 @@ func explainClaim() record.Explanation {
 		ClaimID: "C2025-0001", Certno: idZhang, PsnName: "张晓梅", Insutype: "310", PsnType: "1101",
 		InsuplcAdmdvs: "130100", MdtrtareaAdmvs: "120100", FixmedinsCode: "H12010100001", FixmedinsName: "天津市第一中心医院",
 		HospLv: 3, Designated: true, MedType: "21", Begndate: record.D(2025, 10, 8), Enddate: record.D(2025, 10, 20),
-		DclaDate: record.D(2025, 12, 1), MaterialsComplete: true, MedfeeSumamt: dec("100000.00"), InscpScpAmt: dec("80000.00"),
+		DclaDate: record.D(2025, 12, 1), MaterialsComplete: true, MedfeeSumamt: fen("100000.00"), InscpScpAmt: fen("80000.00"),
 		Invoices: []record.Invoice{
-			{BillCode: "12010125", BillNo: "00012345", MedfeeSumamt: dec("60000.00"), InscpScpAmt: dec("50000.00"), Src: record.Source{File: "手工报销申请.xlsx", Sheet: "申请明细", Row: 4}},
-			{BillCode: "12010125", BillNo: "00012346", MedfeeSumamt: dec("40000.00"), InscpScpAmt: dec("30000.00"), Src: record.Source{File: "手工报销申请.xlsx", Sheet: "申请明细", Row: 5}},
+			{BillCode: "12010125", BillNo: "00012345", MedfeeSumamt: fen("60000.00"), InscpScpAmt: fen("50000.00"), Src: record.Source{File: "手工报销申请.xlsx", Sheet: "申请明细", Row: 4}},
+			{BillCode: "12010125", BillNo: "00012346", MedfeeSumamt: fen("40000.00"), InscpScpAmt: fen("30000.00"), Src: record.Source{File: "手工报销申请.xlsx", Sheet: "申请明细", Row: 5}},
 		},
 	}
 	a := claimRow("C2025-0001", idZhang, "张晓梅", "天津市第一中心医院", "H12010100001", record.ClaimApproved, "70650.00", "70650.00", "0").Assessment
@@ -70,8 +70,8 @@ func explainSettlement() record.Explanation {
 		InsuplcAdmdvs: "130100", MdtrtareaAdmvs: "120100", FixmedinsCode: "H12010100002", FixmedinsName: "天津医科大学总医院",
 		HospLv: 3, MedType: "21", Begndate: record.D(2025, 11, 2), Enddate: record.D(2025, 11, 9),
 		SetlTime:     time.Date(2025, 11, 9, 15, 4, 5, 0, time.UTC),
-		MedfeeSumamt: dec("3000.00"), InscpScpAmt: dec("2000.00"), ActPayDedc: dec("0"), HifpPay: dec("1150.00"),
-		FundPaySumamt: dec("1150.00"), AcctPay: dec("200.00"), PsnCashPay: dec("1650.00"),
+		MedfeeSumamt: fen("3000.00"), InscpScpAmt: fen("2000.00"), ActPayDedc: fen("0"), HifpPay: fen("1150.00"),
+		FundPaySumamt: fen("1150.00"), AcctPay: fen("200.00"), PsnCashPay: fen("1650.00"),
 		Src: record.Source{File: "结算明细_202512.csv", Row: 3},
 	}
 	a := setlRow("S0002", idLi, "李建国", "天津医科大学总医院", "H12010100002", record.SetlMismatch, "1000.00", "1150.00", "150.00").Assessment

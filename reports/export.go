@@ -75,9 +75,9 @@ func payoutsSheet(d record.RunData) (*sheet, error) {
 	}
 	for _, a := range claimsAtEnd(d.Assessments, record.ClaimApproved, -1) {
 		if err := s.add([]cell{
-			text(d.Run.RunID), text(record.MaskText(a.SubjectID)), text(a.PsnName), text(record.MaskID(a.Certno)), amount(a.Payable),
+			text(d.Run.RunID), text(record.MaskText(a.SubjectID)), text(a.PsnName), text(record.MaskID(a.Certno)), amount(a.Payable.Decimal()),
 			text(a.BankName), digits(a.BankAccount),
-			text(a.FixmedinsName), integer(a.Year), amount(a.BasicPay), amount(a.SeriousPay), text(record.MaskText(a.Trace)),
+			text(a.FixmedinsName), integer(a.Year), amount(a.BasicPay.Decimal()), amount(a.SeriousPay.Decimal()), text(record.MaskText(a.Trace)),
 		}); err != nil {
 			return nil, err
 		}
@@ -101,7 +101,7 @@ func paymentsTemplate(d record.RunData) (*sheet, error) {
 	}
 	due := claimsAtEnd(d.Assessments, record.ClaimApproved, -1)
 	for _, a := range due {
-		if err := s.add([]cell{text(a.SubjectID), amount(a.Payable)}); err != nil {
+		if err := s.add([]cell{text(a.SubjectID), amount(a.Payable.Decimal())}); err != nil {
 			return nil, err
 		}
 	}

@@ -29,9 +29,20 @@ var allIDs = []string{idZhang, idLi, idWang, idZhao, idChen}
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
+// fen is an amount in fen, written in yuan.
+func fen(s string) record.Fen {
+	f, err := record.FenOf(dec(s))
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
 func nullDec(s string) decimal.NullDecimal {
 	return decimal.NullDecimal{Decimal: dec(s), Valid: true}
 }
+
+func nullFen(s string) record.NullFen { return record.NullFen{Fen: fen(s), Valid: true} }
 
 // golden compares got with testdata/name, or rewrites it under -update.
 func golden(t *testing.T, name string, got []byte) {
@@ -172,8 +183,8 @@ func claimRow(id, certno, name, inst, code, status, payable, basic, serious stri
 	return record.AssessedRow{
 		Assessment: record.Assessment{
 			SubjectKind: record.KindClaim, SubjectID: id, Certno: certno, Year: 2025,
-			FilingStatus: record.StatusLongTerm, Inscope: dec("80000.00"), Deductible: dec("1500"), Ratio: dec("0.90"),
-			BasicPay: dec(basic), SeriousPay: dec(serious), Payable: dec(payable), Status: status,
+			FilingStatus: record.StatusLongTerm, Inscope: fen("80000.00"), Deductible: fen("1500"), Ratio: 9000,
+			BasicPay: fen(basic), SeriousPay: fen(serious), Payable: fen(payable), Status: status,
 			Deadline: record.D(2026, 3, 31),
 			Trace:    fmt.Sprintf("(80000.00 − 1500.00) × 0.90 = %s；证件 %s", basic, certno),
 		},
@@ -190,8 +201,8 @@ func setlRow(id, certno, name, inst, code, status, expected, reported, disc stri
 	return record.AssessedRow{
 		Assessment: record.Assessment{
 			SubjectKind: record.KindSettlement, SubjectID: id, Certno: certno, Year: 2025,
-			FilingStatus: record.StatusReferral, Inscope: dec("2000.00"), Ratio: dec("0.80"),
-			BasicPay: dec(expected), Payable: dec(expected), ReportedPay: nullDec(reported), Discrepancy: nullDec(disc),
+			FilingStatus: record.StatusReferral, Inscope: fen("2000.00"), Ratio: 8000,
+			BasicPay: fen(expected), Payable: fen(expected), ReportedPay: nullFen(reported), Discrepancy: nullFen(disc),
 			Status: status, Trace: "应付 " + expected,
 		},
 		PsnName: name, FixmedinsCode: code, FixmedinsName: inst, MedType: "21",

@@ -271,12 +271,12 @@ func Summarize(d record.RunData) *record.RunSummary {
 		}
 		st := &s.Statuses[i]
 		st.Count++
-		st.Payable = st.Payable.Add(a.Payable)
+		st.Payable = st.Payable.Add(a.Payable.Decimal())
 		if !a.Discrepancy.Valid {
 			continue
 		}
-		st.Discrepancy = st.Discrepancy.Add(a.Discrepancy.Decimal)
-		st.Abs = st.Abs.Add(a.Discrepancy.Decimal.Abs())
+		st.Discrepancy = st.Discrepancy.Add(a.Discrepancy.Fen.Decimal())
+		st.Abs = st.Abs.Add(a.Discrepancy.Fen.Decimal().Abs())
 		if a.SubjectKind != record.KindSettlement {
 			continue
 		}
@@ -287,7 +287,7 @@ func Summarize(d record.RunData) *record.RunSummary {
 			insts[a.FixmedinsCode] = j
 		}
 		in := &s.Institutions[j]
-		in.Discrepancy = in.Discrepancy.Add(a.Discrepancy.Decimal)
+		in.Discrepancy = in.Discrepancy.Add(a.Discrepancy.Fen.Decimal())
 		if in.Name == "" {
 			in.Name = a.FixmedinsName
 		}
@@ -556,7 +556,7 @@ func (doc *document) claimsTable(l claimList, as []record.AssessedRow, s *record
 	}
 	var rows [][]string
 	for _, a := range ListedClaims(as, l.status) {
-		row := []string{record.MaskText(a.SubjectID), a.PsnName, record.MaskID(a.Certno), a.FixmedinsName, money(a.Payable)}
+		row := []string{record.MaskText(a.SubjectID), a.PsnName, record.MaskID(a.Certno), a.FixmedinsName, money(a.Payable.Decimal())}
 		if l.deadline {
 			row = slices.Insert(row, 4, dateText(a.Deadline))
 		}

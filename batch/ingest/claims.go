@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/shopspring/decimal"
-
 	"medrecon/batch/record"
 )
 
@@ -44,8 +42,8 @@ func (p *parser) claimRow(rc *rowCtx) {
 	inv := record.Invoice{
 		BillCode:     rc.text(fBillCode, true),
 		BillNo:       rc.text(fBillNo, true),
-		MedfeeSumamt: rc.amount(fMedfee, true, false),
-		InscpScpAmt:  rc.amount(fInscp, true, false),
+		MedfeeSumamt: rc.fen(fMedfee, true, false),
+		InscpScpAmt:  rc.fen(fInscp, true, false),
 		Src:          rc.src,
 	}
 	rc.order(c.Begndate, c.Enddate, fEnd)
@@ -186,12 +184,12 @@ func assembleClaim(id string, rows []claimRow, rejected bool, rejects *[]record.
 		return c, false
 	}
 	c = rows[0].claim
-	c.MedfeeSumamt, c.InscpScpAmt = decimal.Zero, decimal.Zero
+	c.MedfeeSumamt, c.InscpScpAmt = 0, 0
 	c.Invoices = make([]record.Invoice, len(rows))
 	for i, r := range rows {
 		c.Invoices[i] = r.inv
-		c.MedfeeSumamt = c.MedfeeSumamt.Add(r.inv.MedfeeSumamt)
-		c.InscpScpAmt = c.InscpScpAmt.Add(r.inv.InscpScpAmt)
+		c.MedfeeSumamt += r.inv.MedfeeSumamt
+		c.InscpScpAmt += r.inv.InscpScpAmt
 	}
 	return c, true
 }

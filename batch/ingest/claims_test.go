@@ -175,7 +175,7 @@ func TestMergeClaims(t *testing.T) {
 			claims, rejects := MergeClaims(results)
 			var got []string
 			for _, c := range claims {
-				s := fmt.Sprintf("%s: %s/%s", c.ClaimID, c.MedfeeSumamt, c.InscpScpAmt)
+				s := fmt.Sprintf("%s: %s/%s", c.ClaimID, c.MedfeeSumamt.Decimal(), c.InscpScpAmt.Decimal())
 				for _, inv := range c.Invoices {
 					s += fmt.Sprintf(", %s:%d %s/%s", inv.Src.File, inv.Src.Row, inv.BillCode, inv.BillNo)
 				}

@@ -94,9 +94,9 @@ func TestReadSettlementValues(t *testing.T) {
 		FixmedinsName: "天津市第一中心医院", HospLv: 3, MedType: "21",
 		Begndate: record.D(2025, 3, 1), Enddate: record.D(2025, 3, 10),
 		SetlTime:     record.D(2025, 3, 10).Time().Add(10*60*60e9 + 30*60e9),
-		MedfeeSumamt: dec("10000.00"), InscpScpAmt: dec("8000.00"), ActPayDedc: dec("1500.00"),
-		HifpPay: dec("5850.00"), HifmiPay: dec("0"), FundPaySumamt: dec("5850.00"),
-		AcctPay: dec("0"), PsnCashPay: dec("4150.00"),
+		MedfeeSumamt: fen("10000.00"), InscpScpAmt: fen("8000.00"), ActPayDedc: fen("1500.00"),
+		HifpPay: fen("5850.00"), HifmiPay: fen("0"), FundPaySumamt: fen("5850.00"),
+		AcctPay: fen("0"), PsnCashPay: fen("4150.00"),
 		Src: record.Source{File: "s.csv", Row: 2},
 	}
 	if diff := cmp.Diff(want, got, cmpDecimal); diff != "" {
@@ -107,6 +107,15 @@ func TestReadSettlementValues(t *testing.T) {
 var cmpDecimal = cmp.Comparer(func(a, b decimal.Decimal) bool { return a.Equal(b) })
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+// fen is an amount in fen, written in yuan.
+func fen(s string) record.Fen {
+	f, err := record.FenOf(dec(s))
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
 
 // TestSettlementRowRejects has one row per rule of SPEC 3.5: the row is
 // dropped and one Reject names the column and the reason.
@@ -168,16 +177,16 @@ func TestSettlementRowAccepts(t *testing.T) {
 	}{
 		{"negative amounts on a refund row", map[string]string{"refd_setl_flag": "1", "init_setl_id": "S000001", "medfee_sumamt": "-10000.00", "hifp_pay": "-5850.00"},
 			func(s record.Settlement) bool {
-				return s.RefdSetlFlag && s.InitSetlID == "S000001" && s.MedfeeSumamt.Equal(dec("-10000"))
+				return s.RefdSetlFlag && s.InitSetlID == "S000001" && s.MedfeeSumamt == fen("-10000")
 			}},
 		{"insutype name", map[string]string{"insutype": "城乡居民基本医疗保险"}, func(s record.Settlement) bool { return s.Insutype == "390" }},
 		{"med_type name", map[string]string{"med_type": "急诊转住院"}, func(s record.Settlement) bool { return s.MedType == "24" }},
 		{"hosp_lv in words", map[string]string{"hosp_lv": "二级"}, func(s record.Settlement) bool { return s.HospLv == 2 }},
 		{"blank hosp_lv is 0", map[string]string{"hosp_lv": ""}, func(s record.Settlement) bool { return s.HospLv == 0 }},
-		{"blank optional amounts are 0", map[string]string{"act_pay_dedc": "", "hifmi_pay": ""}, func(s record.Settlement) bool { return s.ActPayDedc.IsZero() && s.HifmiPay.IsZero() }},
+		{"blank optional amounts are 0", map[string]string{"act_pay_dedc": "", "hifmi_pay": ""}, func(s record.Settlement) bool { return s.ActPayDedc == 0 && s.HifmiPay == 0 }},
 		{"lowercase x in certno", map[string]string{"certno": strings.ToLower(idWithX(t))}, func(s record.Settlement) bool { return s.Certno == idWithX(t) }},
 		{"full-width digits in codes", map[string]string{"insuplc_admdvs": "１３０１００", "med_type": "２１"}, func(s record.Settlement) bool { return s.InsuplcAdmdvs == "130100" && s.MedType == "21" }},
-		{"amount with separators and yen", map[string]string{"medfee_sumamt": "¥10,000.00"}, func(s record.Settlement) bool { return s.MedfeeSumamt.Equal(dec("10000")) }},
+		{"amount with separators and yen", map[string]string{"medfee_sumamt": "¥10,000.00"}, func(s record.Settlement) bool { return s.MedfeeSumamt == fen("10000") }},
 		{"refund flag as 是", map[string]string{"refd_setl_flag": "是", "init_setl_id": "S9"}, func(s record.Settlement) bool { return s.RefdSetlFlag }},
 	}
 	for _, tt := range tests {
@@ -474,10 +483,10 @@ func TestClaimGrouping(t *testing.T) {
 		t.Fatalf("claims (-want +got):\n%s", diff)
 	}
 	c1 := res.Claims[0]
-	if !c1.MedfeeSumamt.Equal(dec("3000.50")) || !c1.InscpScpAmt.Equal(dec("2300.25")) || len(c1.Invoices) != 2 {
+	if c1.MedfeeSumamt != fen("3000.50") || c1.InscpScpAmt != fen("2300.25") || len(c1.Invoices) != 2 {
 		t.Errorf("C1 sums %v / %v over %d invoices, want 3000.50 / 2300.25 over 2", c1.MedfeeSumamt, c1.InscpScpAmt, len(c1.Invoices))
 	}
-	if inv := c1.Invoices[1]; inv.BillNo != "N3" || inv.Src.Row != 4 || !inv.MedfeeSumamt.Equal(dec("2000")) {
+	if inv := c1.Invoices[1]; inv.BillNo != "N3" || inv.Src.Row != 4 || inv.MedfeeSumamt != fen("2000") {
 		t.Errorf("C1 second invoice %+v", inv)
 	}
 	if c1.Insutype != "310" || c1.MedType != "21" || c1.HospLv != 3 || !c1.Designated || c1.Emergency || !c1.MaterialsComplete || c1.PsnType != "在职" {

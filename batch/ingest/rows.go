@@ -52,6 +52,13 @@ func (c cellParser) amount(s string) (decimal.Decimal, error) {
 	return ParseAmount(s)
 }
 
+func (c cellParser) fen(s string) (record.Fen, error) {
+	if c.xlsx {
+		return xlsxFen(s)
+	}
+	return ParseFen(s)
+}
+
 // parser turns the data rows of one file into records and rejects.
 type parser struct {
 	res         *Result
@@ -328,6 +335,23 @@ func (rc *rowCtx) amount(f field, required, refund bool) decimal.Decimal {
 	return d
 }
 
+// fen reads a money cell in fen, as amount reads it.
+func (rc *rowCtx) fen(f field, required, refund bool) record.Fen {
+	s := rc.text(f, required)
+	if s == "" {
+		return 0
+	}
+	v, err := rc.p.cells.fen(s)
+	if err != nil {
+		rc.reject(f, s, err.(*ValueError).Reason)
+		return 0
+	}
+	if v < 0 && !refund {
+		rc.reject(f, s, reasonNegative)
+	}
+	return v
+}
+
 func (rc *rowCtx) count(f field) int64 {
 	s := rc.text(f, true)
 	if s == "" {
@@ -371,14 +395,14 @@ func (p *parser) settlement(rc *rowCtx) {
 		Begndate:       rc.date(fBegn, true),
 		Enddate:        rc.date(fEnd, true),
 		SetlTime:       rc.dateTime(fSetlTime),
-		MedfeeSumamt:   rc.amount(fMedfee, true, refund),
-		InscpScpAmt:    rc.amount(fInscp, true, refund),
-		ActPayDedc:     rc.amount(fActPayDedc, false, refund),
-		HifpPay:        rc.amount(fHifpPay, true, refund),
-		HifmiPay:       rc.amount(fHifmiPay, false, refund),
-		FundPaySumamt:  rc.amount(fFundPay, true, refund),
-		AcctPay:        rc.amount(fAcctPay, true, refund),
-		PsnCashPay:     rc.amount(fPsnCash, true, refund),
+		MedfeeSumamt:   rc.fen(fMedfee, true, refund),
+		InscpScpAmt:    rc.fen(fInscp, true, refund),
+		ActPayDedc:     rc.fen(fActPayDedc, false, refund),
+		HifpPay:        rc.fen(fHifpPay, true, refund),
+		HifmiPay:       rc.fen(fHifmiPay, false, refund),
+		FundPaySumamt:  rc.fen(fFundPay, true, refund),
+		AcctPay:        rc.fen(fAcctPay, true, refund),
+		PsnCashPay:     rc.fen(fPsnCash, true, refund),
 		RefdSetlFlag:   refund,
 		InitSetlID:     rc.text(fInitSetlID, refund), // SPEC 2.1: a refund names what it reverses
 		Src:            rc.src,

@@ -19,6 +19,7 @@ const (
 	reasonDateTime     = "时间无效 / not a valid date and time"
 	reasonAmount       = "金额无效 / not a valid amount"
 	reasonDecimals     = "金额超过两位小数 / amount has more than 2 decimals"
+	reasonAmountRange  = "金额超出±10^12元 / amount beyond ±10^12 yuan"
 	reasonNegative     = "非退费行金额为负 / negative amount on a non-refund row"
 	reasonRequired     = "缺少必填值 / required value missing"
 	reasonCode         = "代码未知 / unknown code"
@@ -282,60 +283,25 @@ func excelSerial(s string, date1904 bool) (t time.Time, ok bool, err error) {
 // most two decimals: "1,234.50", "¥1234.5", "￥1,234", "-12.30". An empty
 // string, letters, a misplaced separator or a third decimal is an error.
 func ParseAmount(s string) (decimal.Decimal, error) {
-	n := normalize(s)
-	neg := false
-	if n != "" && (n[0] == '-' || n[0] == '+') {
-		neg, n = n[0] == '-', n[1:]
+	a, reason := scanAmount(s)
+	if reason != "" {
+		return decimal.Decimal{}, valueErr(s, reason)
 	}
-	if strings.HasPrefix(n, "¥") {
-		n = strings.TrimSpace(n[len("¥"):])
-		if n != "" && (n[0] == '-' || n[0] == '+') && !neg {
-			neg, n = n[0] == '-', n[1:]
+	if len(a.digits)+len(a.frac) <= 18 {
+		if a.zero() {
+			return zeros[len(a.frac)], nil // shared: decimals are immutable
 		}
-	}
-	intPart, fracPart, hasDot := strings.Cut(n, ".")
-	if intPart == "" || (hasDot && fracPart == "") {
-		return decimal.Decimal{}, valueErr(s, reasonAmount)
-	}
-	if !isDigits(fracPart) && fracPart != "" {
-		return decimal.Decimal{}, valueErr(s, reasonAmount)
-	}
-	// Thousands separators: the first group has 1–3 digits, every later one 3.
-	digits := intPart
-	if strings.IndexByte(intPart, ',') >= 0 {
-		if !validGrouping(intPart) {
-			return decimal.Decimal{}, valueErr(s, reasonAmount)
-		}
-		digits = strings.ReplaceAll(intPart, ",", "")
-	}
-	if !isDigits(digits) {
-		return decimal.Decimal{}, valueErr(s, reasonAmount)
-	}
-	if len(fracPart) > 2 {
-		return decimal.Decimal{}, valueErr(s, reasonDecimals)
-	}
-	all := len(digits) + len(fracPart)
-	if all <= 18 {
-		if strings.Trim(digits, "0") == "" && strings.Trim(fracPart, "0") == "" {
-			return zeros[len(fracPart)], nil // shared: decimals are immutable
-		}
-		var v int64
-		for i := 0; i < len(digits); i++ {
-			v = v*10 + int64(digits[i]-'0')
-		}
-		for i := 0; i < len(fracPart); i++ {
-			v = v*10 + int64(fracPart[i]-'0')
-		}
-		if neg {
+		v := a.int64()
+		if a.neg {
 			v = -v
 		}
-		return decimal.New(v, -int32(len(fracPart))), nil
+		return decimal.New(v, -int32(len(a.frac))), nil
 	}
-	text := digits
-	if fracPart != "" {
-		text += "." + fracPart
+	text := a.digits
+	if a.frac != "" {
+		text += "." + a.frac
 	}
-	if neg {
+	if a.neg {
 		text = "-" + text
 	}
 	d, err := decimal.NewFromString(text)
@@ -343,6 +309,95 @@ func ParseAmount(s string) (decimal.Decimal, error) {
 		return decimal.Decimal{}, valueErr(s, reasonAmount)
 	}
 	return d, nil
+}
+
+// ParseFen parses an amount as ParseAmount does, straight to fen, without
+// a decimal: it accepts and refuses what ParseAmount does, with the same
+// reasons, and refuses besides an amount beyond ±10^12 yuan, which
+// record.FenOf refuses (the calculation cannot hold it exactly).
+func ParseFen(s string) (record.Fen, error) {
+	a, reason := scanAmount(s)
+	if reason != "" {
+		return 0, valueErr(s, reason)
+	}
+	// Leading zeros do not count towards the limit: "000012.50" is 12.50.
+	digits := strings.TrimLeft(a.digits, "0")
+	if len(digits) > 13 {
+		return 0, valueErr(s, reasonAmountRange)
+	}
+	v := a.int64()
+	for range 2 - len(a.frac) {
+		v *= 10
+	}
+	if record.Fen(v) > record.MaxFen {
+		return 0, valueErr(s, reasonAmountRange)
+	}
+	if a.neg {
+		v = -v
+	}
+	return record.Fen(v), nil
+}
+
+// amountText is an amount's text taken apart by scanAmount.
+type amountText struct {
+	neg          bool
+	digits, frac string // the integer digits (separators removed), the 0–2 decimals
+}
+
+func (a amountText) zero() bool {
+	return strings.Trim(a.digits, "0") == "" && strings.Trim(a.frac, "0") == ""
+}
+
+// int64 is the digits and decimals as one integer, without sign or scale;
+// the caller knows it has at most 18 digits that are not leading zeros.
+func (a amountText) int64() int64 {
+	var v int64
+	for i := 0; i < len(a.digits); i++ {
+		v = v*10 + int64(a.digits[i]-'0')
+	}
+	for i := 0; i < len(a.frac); i++ {
+		v = v*10 + int64(a.frac[i]-'0')
+	}
+	return v
+}
+
+// scanAmount checks an amount's text (ParseAmount's syntax) and takes it
+// apart, or returns the reason it is refused.
+func scanAmount(s string) (amountText, string) {
+	var a amountText
+	n := normalize(s)
+	if n != "" && (n[0] == '-' || n[0] == '+') {
+		a.neg, n = n[0] == '-', n[1:]
+	}
+	if strings.HasPrefix(n, "¥") {
+		n = strings.TrimSpace(n[len("¥"):])
+		if n != "" && (n[0] == '-' || n[0] == '+') && !a.neg {
+			a.neg, n = n[0] == '-', n[1:]
+		}
+	}
+	intPart, fracPart, hasDot := strings.Cut(n, ".")
+	if intPart == "" || (hasDot && fracPart == "") {
+		return a, reasonAmount
+	}
+	if !isDigits(fracPart) && fracPart != "" {
+		return a, reasonAmount
+	}
+	// Thousands separators: the first group has 1–3 digits, every later one 3.
+	digits := intPart
+	if strings.IndexByte(intPart, ',') >= 0 {
+		if !validGrouping(intPart) {
+			return a, reasonAmount
+		}
+		digits = strings.ReplaceAll(intPart, ",", "")
+	}
+	if !isDigits(digits) {
+		return a, reasonAmount
+	}
+	if len(fracPart) > 2 {
+		return a, reasonDecimals
+	}
+	a.digits, a.frac = digits, fracPart
+	return a, ""
 }
 
 // validGrouping reports whether commas split s into a first group of 1–3
@@ -381,6 +436,24 @@ func xlsxAmount(s string) (decimal.Decimal, error) {
 		return d2, nil
 	}
 	return d, err
+}
+
+// xlsxFen is xlsxAmount straight to fen.
+func xlsxFen(s string) (record.Fen, error) {
+	f, err := ParseFen(s)
+	if err == nil || !plainNumber(s) {
+		return f, err
+	}
+	x, perr := strconv.ParseFloat(s, 64)
+	if perr != nil || math.IsInf(x, 0) || math.IsNaN(x) {
+		return f, err
+	}
+	f2, err2 := ParseFen(strconv.FormatFloat(x, 'f', -1, 64))
+	if err2 == nil || err2.(*ValueError).Reason == reasonAmountRange {
+		// Accepted, or what xlsxAmount accepts and the calculation cannot hold.
+		return f2, err2
+	}
+	return f, err
 }
 
 // plainNumber reports whether s is a number as a worksheet stores it:

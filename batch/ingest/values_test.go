@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"errors"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -325,6 +327,96 @@ func FuzzParseAmount(f *testing.F) {
 	})
 }
 
+// amountSeeds are the fuzz seeds of the amount parsers: the forms of
+// ParseAmount's doc, each refusal, and the edges of record.FenOf's range.
+var amountSeeds = []string{
+	"1,234.50", "¥1234.5", "￥1,234", "-12.30", "12.345", "", "1e3", "123456789012345678901234.5", "¥-0",
+	"1000000000000", "1000000000000.00", "1000000000000.01", "-1000000000000", "-1,000,000,000,000.01",
+	"9999999999999.99", "10000000000000", "00000000000000000000012.5", "92233720368547758.07", "0.00", "-0.5",
+	"1234.5499999999999", "1E+15", "1.5E-2", " 12 ", "１２３.４", "+¥-1", "12.", ".5",
+}
+
+// FuzzParseFen holds ParseFen to the decimal parser it replaces on the hot
+// path: the same amounts accepted, to the fen, and the same refused with
+// the same reason; an amount the decimal parser accepts and record.FenOf
+// refuses (beyond ±10^12 yuan) is refused for its range. xlsxFen is held to
+// xlsxAmount the same way.
+func FuzzParseFen(f *testing.F) {
+	for _, s := range amountSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, p := range []struct {
+			name string
+			dec  func(string) (decimal.Decimal, error)
+			fen  func(string) (record.Fen, error)
+		}{{"ParseFen", decimalParseAmount, ParseFen}, {"xlsxFen", decimalXLSXAmount, xlsxFen}} {
+			d, derr := p.dec(s)
+			got, err := p.fen(s)
+			switch {
+			case derr != nil:
+				if err == nil || err.Error() != derr.Error() {
+					t.Fatalf("%s(%q) = %v, %v; the decimal parser refuses it: %v", p.name, s, got, err, derr)
+				}
+			case err != nil:
+				if _, ferr := record.FenOf(d); ferr == nil || err.(*ValueError).Reason != reasonAmountRange {
+					t.Fatalf("%s(%q): %v; the decimal parser accepts %s", p.name, s, err, d)
+				}
+			default:
+				want, ferr := record.FenOf(d)
+				if ferr != nil || got != want {
+					t.Fatalf("%s(%q) = %d; the decimal parser gives %s (%d, %v)", p.name, s, got, d, want, ferr)
+				}
+			}
+		}
+		// ParseAmount, now on the shared syntax, still is the decimal parser.
+		d, derr := decimalParseAmount(s)
+		got, err := ParseAmount(s)
+		if (err == nil) != (derr == nil) || (err != nil && err.Error() != derr.Error()) ||
+			(err == nil && (!got.Equal(d) || got.Exponent() != d.Exponent())) {
+			t.Fatalf("ParseAmount(%q) = %v, %v; before: %v, %v", s, got, err, d, derr)
+		}
+	})
+}
+
+// TestParseFenEdges pins the range and the reasons at their edges.
+func TestParseFenEdges(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		want   record.Fen
+		reason string
+	}{
+		{"1,000,000,000,000.00", 100_000_000_000_000, ""},
+		{"-1000000000000", -100_000_000_000_000, ""},
+		{"1000000000000.01", 0, reasonAmountRange},
+		{"-1000000000000.01", 0, reasonAmountRange},
+		{"99999999999999999999999", 0, reasonAmountRange},
+		{"0000000000000000000001.05", 105, ""},
+		{"12.5", 1250, ""},
+		{"-0.01", -1, ""},
+		{"¥-0", 0, ""},
+		{"12.345", 0, reasonDecimals},
+		{"1e3", 0, reasonAmount},
+	} {
+		got, err := ParseFen(tc.in)
+		if tc.reason != "" {
+			if ve, ok := err.(*ValueError); !ok || ve.Reason != tc.reason {
+				t.Errorf("ParseFen(%q) = %d, %v; want %q", tc.in, got, err, tc.reason)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("ParseFen(%q) = %d, %v; want %d", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestParseFenDoesNotAllocate(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { ParseFen("12345.67") }); n != 0 {
+		t.Errorf("ParseFen allocates %v times", n)
+	}
+}
+
 func FuzzParseDateTime(f *testing.F) {
 	for _, s := range []string{"2025-03-01 08:30:00", "2025/3/1 8:30", "2025-03-01T10:00:00.123Z", "20250301", "2025年3月1日 23:59:59", "2025-03-01 24:00:00", "2025-03-01 ", "T"} {
 		f.Add(s)
@@ -388,4 +480,86 @@ func FuzzValidID(f *testing.F) {
 			t.Fatalf("ValidID(%q) accepted birth date %s: %v", s, s[6:14], err)
 		}
 	})
+}
+
+// decimalParseAmount is ParseAmount as it was before ParseFen shared its
+// syntax, kept verbatim so that the fuzz tests hold both parsers to it.
+func decimalParseAmount(s string) (decimal.Decimal, error) {
+	n := normalize(s)
+	neg := false
+	if n != "" && (n[0] == '-' || n[0] == '+') {
+		neg, n = n[0] == '-', n[1:]
+	}
+	if strings.HasPrefix(n, "¥") {
+		n = strings.TrimSpace(n[len("¥"):])
+		if n != "" && (n[0] == '-' || n[0] == '+') && !neg {
+			neg, n = n[0] == '-', n[1:]
+		}
+	}
+	intPart, fracPart, hasDot := strings.Cut(n, ".")
+	if intPart == "" || (hasDot && fracPart == "") {
+		return decimal.Decimal{}, valueErr(s, reasonAmount)
+	}
+	if !isDigits(fracPart) && fracPart != "" {
+		return decimal.Decimal{}, valueErr(s, reasonAmount)
+	}
+	// Thousands separators: the first group has 1–3 digits, every later one 3.
+	digits := intPart
+	if strings.IndexByte(intPart, ',') >= 0 {
+		if !validGrouping(intPart) {
+			return decimal.Decimal{}, valueErr(s, reasonAmount)
+		}
+		digits = strings.ReplaceAll(intPart, ",", "")
+	}
+	if !isDigits(digits) {
+		return decimal.Decimal{}, valueErr(s, reasonAmount)
+	}
+	if len(fracPart) > 2 {
+		return decimal.Decimal{}, valueErr(s, reasonDecimals)
+	}
+	all := len(digits) + len(fracPart)
+	if all <= 18 {
+		if strings.Trim(digits, "0") == "" && strings.Trim(fracPart, "0") == "" {
+			return zeros[len(fracPart)], nil // shared: decimals are immutable
+		}
+		var v int64
+		for i := 0; i < len(digits); i++ {
+			v = v*10 + int64(digits[i]-'0')
+		}
+		for i := 0; i < len(fracPart); i++ {
+			v = v*10 + int64(fracPart[i]-'0')
+		}
+		if neg {
+			v = -v
+		}
+		return decimal.New(v, -int32(len(fracPart))), nil
+	}
+	text := digits
+	if fracPart != "" {
+		text += "." + fracPart
+	}
+	if neg {
+		text = "-" + text
+	}
+	d, err := decimal.NewFromString(text)
+	if err != nil {
+		return decimal.Decimal{}, valueErr(s, reasonAmount)
+	}
+	return d, nil
+}
+
+// decimalXLSXAmount is xlsxAmount as it was, on decimalParseAmount.
+func decimalXLSXAmount(s string) (decimal.Decimal, error) {
+	d, err := decimalParseAmount(s)
+	if err == nil || !plainNumber(s) {
+		return d, err
+	}
+	f, perr := strconv.ParseFloat(s, 64)
+	if perr != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		return d, err
+	}
+	if d2, err2 := decimalParseAmount(strconv.FormatFloat(f, 'f', -1, 64)); err2 == nil {
+		return d2, nil
+	}
+	return d, err
 }

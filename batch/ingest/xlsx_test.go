@@ -68,7 +68,7 @@ func TestReadXLSXClaims(t *testing.T) {
 	if c.Begndate != record.D(2025, 3, 1) || c.Enddate != record.D(2025, 3, 10) || c.DclaDate != record.D(2025, 4, 1) {
 		t.Errorf("dates %v %v %v", c.Begndate, c.Enddate, c.DclaDate)
 	}
-	if !c.MedfeeSumamt.Equal(dec("2235.05")) || !c.InscpScpAmt.Equal(dec("1800.1")) {
+	if c.MedfeeSumamt != fen("2235.05") || c.InscpScpAmt != fen("1800.1") {
 		t.Errorf("sums %v / %v, want 2235.05 / 1800.10", c.MedfeeSumamt, c.InscpScpAmt)
 	}
 	if c.PsnType != "退休" || c.Invoices[0].BillNo != "00012345" {

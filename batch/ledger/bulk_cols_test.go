@@ -102,14 +102,14 @@ var bulkSettlementCols = []bulkCol[setl]{
 	colDate("begndate", func(s *setl) record.Date { return s.Begndate }),
 	colDate("enddate", func(s *setl) record.Date { return s.Enddate }),
 	colStamp("setl_time", func(s *setl) time.Time { return s.SetlTime }),
-	colMoney("medfee_sumamt", func(s *setl) decimal.Decimal { return s.MedfeeSumamt }),
-	colMoney("inscp_scp_amt", func(s *setl) decimal.Decimal { return s.InscpScpAmt }),
-	colMoney("act_pay_dedc", func(s *setl) decimal.Decimal { return s.ActPayDedc }),
-	colMoney("hifp_pay", func(s *setl) decimal.Decimal { return s.HifpPay }),
-	colMoney("hifmi_pay", func(s *setl) decimal.Decimal { return s.HifmiPay }),
-	colMoney("fund_pay_sumamt", func(s *setl) decimal.Decimal { return s.FundPaySumamt }),
-	colMoney("acct_pay", func(s *setl) decimal.Decimal { return s.AcctPay }),
-	colMoney("psn_cash_pay", func(s *setl) decimal.Decimal { return s.PsnCashPay }),
+	colMoney("medfee_sumamt", func(s *setl) decimal.Decimal { return s.MedfeeSumamt.Decimal() }),
+	colMoney("inscp_scp_amt", func(s *setl) decimal.Decimal { return s.InscpScpAmt.Decimal() }),
+	colMoney("act_pay_dedc", func(s *setl) decimal.Decimal { return s.ActPayDedc.Decimal() }),
+	colMoney("hifp_pay", func(s *setl) decimal.Decimal { return s.HifpPay.Decimal() }),
+	colMoney("hifmi_pay", func(s *setl) decimal.Decimal { return s.HifmiPay.Decimal() }),
+	colMoney("fund_pay_sumamt", func(s *setl) decimal.Decimal { return s.FundPaySumamt.Decimal() }),
+	colMoney("acct_pay", func(s *setl) decimal.Decimal { return s.AcctPay.Decimal() }),
+	colMoney("psn_cash_pay", func(s *setl) decimal.Decimal { return s.PsnCashPay.Decimal() }),
 	colBool("refd_setl_flag", func(s *setl) bool { return s.RefdSetlFlag }),
 	colNullText("init_setl_id", func(s *setl) string { return s.InitSetlID }),
 	colRun[setl](),
@@ -128,18 +128,18 @@ var bulkAssessmentCols = []bulkCol[asmt]{
 	colText("certno", func(a *asmt) string { return a.Certno }),
 	colInt("year", func(a *asmt) int32 { return int32(a.Year) }),
 	colText("filing_status", func(a *asmt) string { return a.FilingStatus }),
-	colMoney("inscope", func(a *asmt) decimal.Decimal { return a.Inscope }),
-	colMoney("deductible", func(a *asmt) decimal.Decimal { return a.Deductible }),
-	colRatio("ratio", func(a *asmt) decimal.Decimal { return a.Ratio }),
-	colMoney("basic_pay", func(a *asmt) decimal.Decimal { return a.BasicPay }),
-	colMoney("serious_pay", func(a *asmt) decimal.Decimal { return a.SeriousPay }),
-	colMoney("payable", func(a *asmt) decimal.Decimal { return a.Payable }),
-	colNullMoney("reported_pay", func(a *asmt) decimal.NullDecimal { return a.ReportedPay }),
-	colNullMoney("discrepancy", func(a *asmt) decimal.NullDecimal { return a.Discrepancy }),
+	colMoney("inscope", func(a *asmt) decimal.Decimal { return a.Inscope.Decimal() }),
+	colMoney("deductible", func(a *asmt) decimal.Decimal { return a.Deductible.Decimal() }),
+	colRatio("ratio", func(a *asmt) decimal.Decimal { return a.Ratio.Decimal() }),
+	colMoney("basic_pay", func(a *asmt) decimal.Decimal { return a.BasicPay.Decimal() }),
+	colMoney("serious_pay", func(a *asmt) decimal.Decimal { return a.SeriousPay.Decimal() }),
+	colMoney("payable", func(a *asmt) decimal.Decimal { return a.Payable.Decimal() }),
+	colNullMoney("reported_pay", func(a *asmt) decimal.NullDecimal { return a.ReportedPay.Decimal() }),
+	colNullMoney("discrepancy", func(a *asmt) decimal.NullDecimal { return a.Discrepancy.Decimal() }),
 	colText("status", func(a *asmt) string { return a.Status }),
 	colDate("deadline", func(a *asmt) record.Date { return a.Deadline }),
 	colText("trace", func(a *asmt) string { return a.Trace }),
-	colMoney("eligible_base", func(a *asmt) decimal.Decimal { return a.EligibleBase }),
+	colMoney("eligible_base", func(a *asmt) decimal.Decimal { return a.EligibleBase.Decimal() }),
 }
 
 // widthOf and scaleOf are a decimal kind's DECIMAL(width, scale).
@@ -264,9 +264,9 @@ func bulkNight(c, n int, ss []record.Settlement, as []record.Assessment) ([]reco
 			MedType:  []string{"11", "14", "21", "22", "41"}[r.IntN(5)],
 			Begndate: end.AddDays(-r.IntN(20)), Enddate: end,
 			SetlTime:     time.Date(end.Year, end.Month, end.Day, r.IntN(24), r.IntN(60), r.IntN(60), 0, time.UTC),
-			MedfeeSumamt: fen(fee), InscpScpAmt: fen(in), ActPayDedc: fen(dedc), HifpPay: fen(basic),
-			HifmiPay: fen(int64(r.IntN(2)) * int64(r.IntN(500_000))), FundPaySumamt: fen(basic), AcctPay: fen(acct),
-			PsnCashPay: fen(fee - basic - acct),
+			MedfeeSumamt: record.Fen(fee), InscpScpAmt: record.Fen(in), ActPayDedc: record.Fen(dedc), HifpPay: record.Fen(basic),
+			HifmiPay: record.Fen(int64(r.IntN(2)) * int64(r.IntN(500_000))), FundPaySumamt: record.Fen(basic), AcctPay: record.Fen(acct),
+			PsnCashPay: record.Fen(fee - basic - acct),
 			Src:        record.Source{File: "settlements.csv", Row: seq + 2},
 		}
 		if r.IntN(20) == 0 {
@@ -274,7 +274,7 @@ func bulkNight(c, n int, ss []record.Settlement, as []record.Assessment) ([]reco
 		}
 		if r.IntN(30) == 0 { // a refund of an earlier settlement
 			s.RefdSetlFlag, s.InitSetlID = true, fmt.Sprintf("1301002025%012d", r.IntN(1_000_000))
-			s.MedfeeSumamt, s.FundPaySumamt, s.AcctPay = s.MedfeeSumamt.Neg(), s.FundPaySumamt.Neg(), s.AcctPay.Neg()
+			s.MedfeeSumamt, s.FundPaySumamt, s.AcctPay = -s.MedfeeSumamt, -s.FundPaySumamt, -s.AcctPay
 		}
 		ss = append(ss, s)
 
@@ -285,19 +285,19 @@ func bulkNight(c, n int, ss []record.Settlement, as []record.Assessment) ([]reco
 		a := record.Assessment{
 			SubjectKind: record.KindSettlement, SubjectID: s.SetlID, Certno: cert, Year: 2026,
 			FilingStatus: []string{record.StatusLongTerm, "temporary", "none"}[r.IntN(3)],
-			Inscope:      fen(in), Deductible: fen(dedc), Ratio: ratio, BasicPay: fen(basic), SeriousPay: fen(serious),
-			Payable: fen(basic + serious), EligibleBase: fen(in - basic), Status: record.SetlBalanced,
-			ReportedPay: decimal.NullDecimal{Decimal: fen(basic), Valid: true},
-			Discrepancy: decimal.NullDecimal{Decimal: fen(-serious), Valid: true},
+			Inscope:      record.Fen(in), Deductible: record.Fen(dedc), Ratio: record.Bp(ratio.CoefficientInt64()), BasicPay: record.Fen(basic),
+			SeriousPay: record.Fen(serious), Payable: record.Fen(basic + serious), EligibleBase: record.Fen(in - basic), Status: record.SetlBalanced,
+			ReportedPay: record.NullFen{Fen: record.Fen(basic), Valid: true},
+			Discrepancy: record.NullFen{Fen: record.Fen(-serious), Valid: true},
 		}
 		if seq%10 == 9 {
 			a.SubjectKind, a.SubjectID, a.Status = record.KindClaim, fmt.Sprintf("C2026%09d", seq), record.ClaimApproved
-			a.ReportedPay, a.Discrepancy = decimal.NullDecimal{}, decimal.NullDecimal{}
+			a.ReportedPay, a.Discrepancy = record.NullFen{}, record.NullFen{}
 			a.Deadline = end.AddDays(90)
 		}
 		a.Trace = fmt.Sprintf("SPEC 3.2 %s 住院 范围内 %s − 起付线 %s = %s; × 比例 %s = 基本 %s; 大病 (%s − 20000.00) × 0.60 = %s; 应付 %s, 本年已付 %s, 封顶 400000.00 未达",
-			a.SubjectID, a.Inscope.StringFixed(2), a.Deductible.StringFixed(2), fen(in-dedc).StringFixed(2), ratio.StringFixed(4),
-			a.BasicPay.StringFixed(2), fen(in-dedc-basic).StringFixed(2), a.SeriousPay.StringFixed(2), a.Payable.StringFixed(2),
+			a.SubjectID, a.Inscope, a.Deductible, fen(in-dedc).StringFixed(2), ratio.StringFixed(4),
+			a.BasicPay, fen(in-dedc-basic).StringFixed(2), a.SeriousPay, a.Payable,
 			fen(r.Int64N(10_000_000)).StringFixed(2))
 		as = append(as, a)
 	}
@@ -309,15 +309,15 @@ func bulkNight(c, n int, ss []record.Settlement, as []record.Assessment) ([]reco
 // a CSV must quote.
 func bulkEdges() ([]record.Settlement, []record.Assessment) {
 	ss, as := bulkNight(99, 3, nil, nil)
-	ss[0].MedfeeSumamt, ss[0].InscpScpAmt = decimal.RequireFromString("9999999999999999.99"), decimal.RequireFromString("-9999999999999999.99")
+	ss[0].MedfeeSumamt, ss[0].InscpScpAmt = 999999999999999999, -999999999999999999 // ±9999999999999999.99
 	ss[0].PsnName, ss[0].FixmedinsName = "", "医院, \"总院\"\n第二行"
-	ss[1].ActPayDedc, ss[1].HifpPay = decimal.RequireFromString("0.005"), decimal.RequireFromString("12345678901234.5")
+	ss[1].ActPayDedc, ss[1].HifpPay = 1, 1234567890123450 // 0.01, 12345678901234.50
 	ss[1].PsnNo, ss[1].SetlTime, ss[1].Begndate = "", time.Time{}, record.Date{}
 	ss[2].HospLv, ss[2].SetlTime = 0, time.Date(2026, 2, 28, 23, 59, 59, 999_999_000, time.UTC)
-	as[0].Ratio, as[0].Trace = decimal.RequireFromString("0.0001"), "NULL"
-	as[1].Ratio, as[1].Trace = decimal.RequireFromString("99999.9999"), ""
-	as[1].ReportedPay, as[1].Deadline = decimal.NullDecimal{}, record.D(1970, 1, 1)
-	as[2].Discrepancy = decimal.NullDecimal{Decimal: decimal.RequireFromString("-0.01"), Valid: true}
+	as[0].Ratio, as[0].Trace = 1, "NULL"       // 0.0001
+	as[1].Ratio, as[1].Trace = 999_999_999, "" // 99999.9999
+	as[1].ReportedPay, as[1].Deadline = record.NullFen{}, record.D(1970, 1, 1)
+	as[2].Discrepancy = record.NullFen{Fen: -1, Valid: true}
 	as[2].Deadline = record.D(1969, 12, 31)
 	return ss, as
 }

@@ -529,8 +529,8 @@ func (w writer) settlements(ss []record.Settlement) error {
 		v[5], v[6], v[7], v[8] = s.Insutype, s.PsnType, s.InsuplcAdmdvs, s.MdtrtareaAdmvs
 		v[9], v[10], v[11], v[12] = s.FixmedinsCode, s.FixmedinsName, int32(s.HospLv), s.MedType
 		v[13], v[14], v[15] = date(s.Begndate), date(s.Enddate), timestamp(s.SetlTime)
-		v[16], v[17], v[18], v[19] = money(s.MedfeeSumamt), money(s.InscpScpAmt), money(s.ActPayDedc), money(s.HifpPay)
-		v[20], v[21], v[22], v[23] = money(s.HifmiPay), money(s.FundPaySumamt), money(s.AcctPay), money(s.PsnCashPay)
+		v[16], v[17], v[18], v[19] = moneyFen(s.MedfeeSumamt), moneyFen(s.InscpScpAmt), moneyFen(s.ActPayDedc), moneyFen(s.HifpPay)
+		v[20], v[21], v[22], v[23] = moneyFen(s.HifmiPay), moneyFen(s.FundPaySumamt), moneyFen(s.AcctPay), moneyFen(s.PsnCashPay)
 		v[24], v[25] = s.RefdSetlFlag, nullString(s.InitSetlID)
 		v[26], v[27], v[28] = w.run, s.Src.File, int32(s.Src.Row)
 	})
@@ -560,11 +560,11 @@ func (w writer) claims(cs []record.Claim) error {
 		v[9], v[10], v[11], v[12] = int32(c.HospLv), c.Designated, c.MedType, c.Emergency
 		v[13], v[14] = date(c.Begndate), date(c.Enddate)
 		if inv != nil {
-			v[15], v[16], v[17], v[18] = inv.BillCode, inv.BillNo, money(inv.MedfeeSumamt), money(inv.InscpScpAmt)
+			v[15], v[16], v[17], v[18] = inv.BillCode, inv.BillNo, moneyFen(inv.MedfeeSumamt), moneyFen(inv.InscpScpAmt)
 			v[22], v[23] = inv.Src.File, int32(inv.Src.Row)
 		} else {
 			// A claim without invoices keeps its totals on one row with no bill.
-			v[15], v[16], v[17], v[18] = nil, nil, money(c.MedfeeSumamt), money(c.InscpScpAmt)
+			v[15], v[16], v[17], v[18] = nil, nil, moneyFen(c.MedfeeSumamt), moneyFen(c.InscpScpAmt)
 			v[22], v[23] = nil, nil
 		}
 		v[19], v[20], v[21] = date(c.DclaDate), c.MaterialsComplete, w.run
@@ -638,9 +638,9 @@ func (w writer) assessments(as []record.Assessment) error {
 	return w.appendRows("", "assessments", len(as), 18, func(i int, v []driver.Value) {
 		a := &as[i]
 		v[0], v[1], v[2], v[3], v[4], v[5] = w.run, a.SubjectKind, a.SubjectID, a.Certno, int32(a.Year), a.FilingStatus
-		v[6], v[7], v[8], v[9] = money(a.Inscope), money(a.Deductible), ratio(a.Ratio), money(a.BasicPay)
-		v[10], v[11], v[12], v[13] = money(a.SeriousPay), money(a.Payable), nullMoney(a.ReportedPay), nullMoney(a.Discrepancy)
-		v[14], v[15], v[16], v[17] = a.Status, date(a.Deadline), a.Trace, money(a.EligibleBase)
+		v[6], v[7], v[8], v[9] = moneyFen(a.Inscope), moneyFen(a.Deductible), ratioBp(a.Ratio), moneyFen(a.BasicPay)
+		v[10], v[11], v[12], v[13] = moneyFen(a.SeriousPay), moneyFen(a.Payable), nullFen(a.ReportedPay), nullFen(a.Discrepancy)
+		v[14], v[15], v[16], v[17] = a.Status, date(a.Deadline), a.Trace, moneyFen(a.EligibleBase)
 	})
 }
 

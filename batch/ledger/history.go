@@ -247,15 +247,16 @@ const currentCols = `cur.status, cur.filing_status, cur.inscope, cur.deductible,
 // scanned. A subject with no current assessment gets status "".
 func scanCurrent(a *record.Assessment) ([]any, func()) {
 	var (
-		status, fs                                     str
-		inscope, ded, ratio, basic, serious, pay, elig dec
-		deadline                                       day
+		status, fs                              str
+		inscope, ded, basic, serious, pay, elig fenScan
+		ratio                                   bpScan
+		deadline                                day
 	)
 	dest := []any{&status, &fs, &inscope, &ded, &ratio, &basic, &serious, &pay, &elig, &deadline}
 	return dest, func() {
 		a.Status, a.FilingStatus, a.Deadline = string(status), string(fs), deadline.Date
-		a.Inscope, a.Deductible, a.Ratio, a.BasicPay = inscope.or(), ded.or(), ratio.or(), basic.or()
-		a.SeriousPay, a.Payable, a.EligibleBase = serious.or(), pay.or(), elig.or()
+		a.Inscope, a.Deductible, a.Ratio, a.BasicPay = inscope.Fen, ded.Fen, ratio.Bp, basic.Fen
+		a.SeriousPay, a.Payable, a.EligibleBase = serious.Fen, pay.Fen, elig.Fen
 	}
 }
 
@@ -570,7 +571,7 @@ func historyVisits(ctx context.Context, conn *sql.Conn, h *record.History) error
 				v                   = record.PriorVisit{SubjectKind: record.KindSettlement}
 				code, medType, init str
 				begn, end           day
-				medfee              dec
+				medfee              fenScan
 			)
 			dest, fill := scanCurrent(&v.Current)
 			if err := r.Scan(append([]any{&v.SubjectID, &v.Certno, &code, &medType, &begn, &end, &medfee, &init}, dest...)...); err != nil {
@@ -578,7 +579,7 @@ func historyVisits(ctx context.Context, conn *sql.Conn, h *record.History) error
 			}
 			fill()
 			v.FixmedinsCode, v.MedCat, v.InitSetlID = string(code), medCat(string(medType)), string(init)
-			v.Begndate, v.Enddate, v.MedfeeSumamt = begn.Date, end.Date, medfee.or()
+			v.Begndate, v.Enddate, v.MedfeeSumamt = begn.Date, end.Date, medfee.Fen
 			v.Current.SubjectKind, v.Current.SubjectID, v.Current.Certno, v.Current.Year = v.SubjectKind, v.SubjectID, v.Certno, v.Enddate.Year
 			h.Visits[v.Certno] = append(h.Visits[v.Certno], v)
 			return nil

@@ -92,7 +92,7 @@ func TestCommitThenHistoryRoundTrip(t *testing.T) {
 // current is an assessment as the history reads it back: without its
 // trace and the settlement's reported pay.
 func current(a record.Assessment) record.Assessment {
-	a.Trace, a.ReportedPay, a.Discrepancy = "", decimal.NullDecimal{}, decimal.NullDecimal{}
+	a.Trace, a.ReportedPay, a.Discrepancy = "", record.NullFen{}, record.NullFen{}
 	return a
 }
 
@@ -140,7 +140,7 @@ func TestUpsertsAndReplacements(t *testing.T) {
 		}},
 		{"a new claim version replaces the invoices", func(t *testing.T, h record.History) {
 			c := h.Claims["C1"]
-			if len(c.Claim.Invoices) != 1 || !c.Claim.MedfeeSumamt.Equal(d("1000.25")) || c.Status != record.ClaimPending {
+			if len(c.Claim.Invoices) != 1 || c.Claim.MedfeeSumamt != fen("1000.25") || c.Status != record.ClaimPending {
 				t.Errorf("C1 = %+v, want the second version with one invoice, pending", c)
 			}
 			if _, ok := h.Invoices[record.InvoiceKey{BillCode: "13000125", BillNo: "C1-2"}]; ok {
@@ -157,7 +157,7 @@ func TestUpsertsAndReplacements(t *testing.T) {
 	f1.Status, f1.CancelDate = record.FilingCancelled, record.D(2026, 4, 1)
 	c1 := out.Claims[0]
 	c1.Invoices = c1.Invoices[:1]
-	c1.MedfeeSumamt, c1.InscpScpAmt, c1.MaterialsComplete = d("1000.25"), d("900.00"), false
+	c1.MedfeeSumamt, c1.InscpScpAmt, c1.MaterialsComplete = fen("1000.25"), fen("900.00"), false
 	mustCommit(t, l, second, nil, record.Outcome{
 		Filings:     []record.Filing{f1},
 		Claims:      []record.Claim{c1},

@@ -36,7 +36,18 @@ var (
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
+// fen is an amount in fen, written in yuan.
+func fen(s string) record.Fen {
+	f, err := record.FenOf(d(s))
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
 func nd(s string) decimal.NullDecimal { return decimal.NullDecimal{Decimal: d(s), Valid: true} }
+
+func nfen(s string) record.NullFen { return record.NullFen{Fen: fen(s), Valid: true} }
 
 func newLedger(t testing.TB) (*Ledger, string) {
 	t.Helper()
@@ -63,9 +74,9 @@ func settlement(id, cert string, end record.Date) record.Settlement {
 		FixmedinsCode: "H12010100001", FixmedinsName: "天津市第一中心医院", HospLv: 3, MedType: "21",
 		Begndate: end.AddDays(-9), Enddate: end,
 		SetlTime:     time.Date(end.Year, end.Month, end.Day, 10, 30, 5, 0, time.UTC),
-		MedfeeSumamt: d("100000.00"), InscpScpAmt: d("80000.00"), ActPayDedc: d("1500.00"),
-		HifpPay: d("70650.00"), HifmiPay: d("0"), FundPaySumamt: d("70650.00"), AcctPay: d("1000.00"),
-		PsnCashPay: d("28350.00"),
+		MedfeeSumamt: fen("100000.00"), InscpScpAmt: fen("80000.00"), ActPayDedc: fen("1500.00"),
+		HifpPay: fen("70650.00"), HifmiPay: fen("0"), FundPaySumamt: fen("70650.00"), AcctPay: fen("1000.00"),
+		PsnCashPay: fen("28350.00"),
 		Src:        record.Source{File: "settlements.csv", Row: 3},
 	}
 }
@@ -76,11 +87,11 @@ func claim(id, cert string, end, dcla record.Date) record.Claim {
 		InsuplcAdmdvs: "130100", MdtrtareaAdmvs: "110000", FixmedinsCode: "H11010100002",
 		FixmedinsName: "北京协和医院", HospLv: 3, Designated: true, MedType: "21", Emergency: false,
 		Begndate: end.AddDays(-5), Enddate: end, DclaDate: dcla, MaterialsComplete: true,
-		MedfeeSumamt: d("3000.50"), InscpScpAmt: d("2500.25"),
+		MedfeeSumamt: fen("3000.50"), InscpScpAmt: fen("2500.25"),
 		Invoices: []record.Invoice{
-			{BillCode: "13000125", BillNo: id + "-1", MedfeeSumamt: d("1000.25"), InscpScpAmt: d("900.00"),
+			{BillCode: "13000125", BillNo: id + "-1", MedfeeSumamt: fen("1000.25"), InscpScpAmt: fen("900.00"),
 				Src: record.Source{File: "claims.xlsx", Sheet: "申请明细", Row: 4}},
-			{BillCode: "13000125", BillNo: id + "-2", MedfeeSumamt: d("2000.25"), InscpScpAmt: d("1600.25"),
+			{BillCode: "13000125", BillNo: id + "-2", MedfeeSumamt: fen("2000.25"), InscpScpAmt: fen("1600.25"),
 				Src: record.Source{File: "claims.xlsx", Sheet: "申请明细", Row: 5}},
 		},
 	}
@@ -89,12 +100,12 @@ func claim(id, cert string, end, dcla record.Date) record.Claim {
 func assessment(kind, id, cert string, year int, status string) record.Assessment {
 	a := record.Assessment{
 		SubjectKind: kind, SubjectID: id, Certno: cert, Year: year, FilingStatus: record.StatusLongTerm,
-		Inscope: d("80000.00"), Deductible: d("1500.00"), Ratio: d("0.9000"), BasicPay: d("70650.00"),
-		SeriousPay: d("12.34"), Payable: d("70662.34"), EligibleBase: d("9350.00"), Status: status,
+		Inscope: fen("80000.00"), Deductible: fen("1500.00"), Ratio: 9000, BasicPay: fen("70650.00"),
+		SeriousPay: fen("12.34"), Payable: fen("70662.34"), EligibleBase: fen("9350.00"), Status: status,
 		Trace: "(80000.00 − 1500.00) × 0.90 = 70650.00",
 	}
 	if kind == record.KindSettlement {
-		a.ReportedPay, a.Discrepancy = nd("70650.00"), nd("-12.34")
+		a.ReportedPay, a.Discrepancy = nfen("70650.00"), nfen("-12.34")
 	} else {
 		a.Deadline = record.D(year+1, time.March, 31)
 	}
@@ -109,7 +120,7 @@ func firstRun() (record.RunInfo, []record.InputFile, record.Outcome, []record.Re
 	s2.MedType = "11"
 	refund := settlement("S3", zhangSan, record.D(2026, 3, 25))
 	refund.MedType, refund.RefdSetlFlag, refund.InitSetlID = "11", true, "S2"
-	refund.MedfeeSumamt, refund.FundPaySumamt, refund.AcctPay = d("-100000.00"), d("-70650.00"), d("-1000.00")
+	refund.MedfeeSumamt, refund.FundPaySumamt, refund.AcctPay = fen("-100000.00"), fen("-70650.00"), fen("-1000.00")
 	c1 := claim("C1", liSi, record.D(2026, 2, 1), record.D(2026, 4, 1))
 	c1.BankName, c1.BankAccount = "中国工商银行石家庄分行", "6222020402001234567" // read back in full (schema version 8)
 	files := []record.InputFile{

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/shopspring/decimal"
 
 	"medrecon/batch/record"
 	"medrecon/reports"
@@ -61,9 +60,9 @@ func TestRunReportDataSummarizes(t *testing.T) {
 		s.FixmedinsCode, s.FixmedinsName = x.code, x.name
 		out.Settlements = append(out.Settlements, s)
 		a := assessment(record.KindSettlement, x.id, zhangSan, 2026, record.SetlMismatch)
-		a.Discrepancy = decimal.NullDecimal{}
+		a.Discrepancy = record.NullFen{}
 		if x.disc != "" {
-			a.Discrepancy = nd(x.disc)
+			a.Discrepancy = nfen(x.disc)
 		}
 		out.Assessments = append(out.Assessments, a)
 	}
@@ -73,9 +72,9 @@ func TestRunReportDataSummarizes(t *testing.T) {
 	s10.FixmedinsCode, s10.FixmedinsName = "H2", "第二医院"
 	out.Settlements = append(out.Settlements, s10)
 	interim := assessment(record.KindSettlement, "S10", zhangSan, 2026, record.SetlMismatch)
-	interim.Discrepancy = nd("999.99")
+	interim.Discrepancy = nfen("999.99")
 	refunded := assessment(record.KindSettlement, "S10", zhangSan, 2026, record.SetlRefunded)
-	refunded.Discrepancy, refunded.ReportedPay, refunded.Payable = decimal.NullDecimal{}, decimal.NullDecimal{}, d("0")
+	refunded.Discrepancy, refunded.ReportedPay, refunded.Payable = record.NullFen{}, record.NullFen{}, 0
 	out.Assessments = append(out.Assessments, interim, refunded)
 	for _, x := range []struct{ id, status string }{
 		{"C7", record.ClaimApproved}, {"C3", record.ClaimApproved}, {"C5", record.ClaimApproved}, {"C4", record.ClaimRejected},
@@ -85,7 +84,7 @@ func TestRunReportDataSummarizes(t *testing.T) {
 		c := claim(x.id, liSi, record.D(2026, 2, 1), record.D(2026, 4, 1))
 		out.Claims = append(out.Claims, c)
 		a := assessment(record.KindClaim, x.id, liSi, 2026, x.status)
-		a.Payable = d("10" + x.id[1:] + ".05")
+		a.Payable = fen("10" + x.id[1:] + ".05")
 		out.Assessments = append(out.Assessments, a)
 	}
 	// A claim pending, then completed and approved in the same run: it is

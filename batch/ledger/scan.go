@@ -25,7 +25,7 @@ func scanSettlement(sc scanner, extra ...any) (record.Settlement, error) {
 		hospLv, srcRow                                     num
 		begn, end                                          day
 		setlTime                                           stamp
-		medfee, inscp, dedc, hifp, hifmi, fund, acct, cash dec
+		medfee, inscp, dedc, hifp, hifmi, fund, acct, cash fenScan
 	)
 	dest := []any{&s.SetlID, &mdtrt, &psnNo, &name, &s.Certno, &insutype, &psnType,
 		&insuplc, &area, &code, &fixName, &hospLv, &medType,
@@ -39,8 +39,8 @@ func scanSettlement(sc scanner, extra ...any) (record.Settlement, error) {
 	s.InsuplcAdmdvs, s.MdtrtareaAdmvs, s.FixmedinsCode, s.FixmedinsName = string(insuplc), string(area), string(code), string(fixName)
 	s.HospLv, s.MedType, s.InitSetlID = int(hospLv), string(medType), string(initID)
 	s.Begndate, s.Enddate, s.SetlTime = begn.Date, end.Date, setlTime.Time
-	s.MedfeeSumamt, s.InscpScpAmt, s.ActPayDedc, s.HifpPay = medfee.or(), inscp.or(), dedc.or(), hifp.or()
-	s.HifmiPay, s.FundPaySumamt, s.AcctPay, s.PsnCashPay = hifmi.or(), fund.or(), acct.or(), cash.or()
+	s.MedfeeSumamt, s.InscpScpAmt, s.ActPayDedc, s.HifpPay = medfee.Fen, inscp.Fen, dedc.Fen, hifp.Fen
+	s.HifmiPay, s.FundPaySumamt, s.AcctPay, s.PsnCashPay = hifmi.Fen, fund.Fen, acct.Fen, cash.Fen
 	s.Src = record.Source{File: string(srcFile), Row: int(srcRow)}
 	return s, nil
 }
@@ -61,7 +61,7 @@ func scanClaimRow(sc scanner, extra ...any) (record.Claim, *record.Invoice, erro
 		medType, billCode, billNo, srcFile, bank, account   str
 		hospLv, srcRow                                      num
 		begn, end, dcla                                     day
-		medfee, inscp                                       dec
+		medfee, inscp                                       fenScan
 	)
 	dest := []any{&c.ClaimID, &c.Certno, &name, &insutype, &psnType, &insuplc,
 		&area, &code, &fixNm, &hospLv, &c.Designated, &medType,
@@ -77,12 +77,12 @@ func scanClaimRow(sc scanner, extra ...any) (record.Claim, *record.Invoice, erro
 	c.Begndate, c.Enddate, c.DclaDate = begn.Date, end.Date, dcla.Date
 	if billCode == "" && billNo == "" {
 		// A claim stored without invoices keeps its totals on a bill-less row.
-		c.MedfeeSumamt, c.InscpScpAmt = medfee.or(), inscp.or()
+		c.MedfeeSumamt, c.InscpScpAmt = medfee.Fen, inscp.Fen
 		return c, nil, nil
 	}
 	inv := &record.Invoice{
 		BillCode: string(billCode), BillNo: string(billNo),
-		MedfeeSumamt: medfee.or(), InscpScpAmt: inscp.or(),
+		MedfeeSumamt: medfee.Fen, InscpScpAmt: inscp.Fen,
 		Src: record.Source{File: string(srcFile), Row: int(srcRow)},
 	}
 	return c, inv, nil
@@ -103,8 +103,8 @@ func (a *claimAssembler) add(c record.Claim, inv *record.Invoice) *record.Claim 
 	cur := &a.claims[n-1]
 	if inv != nil {
 		cur.Invoices = append(cur.Invoices, *inv)
-		cur.MedfeeSumamt = cur.MedfeeSumamt.Add(inv.MedfeeSumamt)
-		cur.InscpScpAmt = cur.InscpScpAmt.Add(inv.InscpScpAmt)
+		cur.MedfeeSumamt += inv.MedfeeSumamt
+		cur.InscpScpAmt += inv.InscpScpAmt
 	}
 	return cur
 }
@@ -117,11 +117,12 @@ const assessmentCols = `a.subject_kind, a.subject_id, a.certno, a.year, a.filing
 
 func scanAssessment(sc scanner, extra ...any) (record.Assessment, error) {
 	var (
-		a                                                            record.Assessment
-		year                                                         num
-		fs, trace                                                    str
-		inscope, ded, ratio, basic, serious, payable, rep, dis, elig dec
-		deadline                                                     day
+		a                                                     record.Assessment
+		year                                                  num
+		fs, trace                                             str
+		inscope, ded, basic, serious, payable, rep, dis, elig fenScan
+		ratio                                                 bpScan
+		deadline                                              day
 	)
 	dest := []any{&a.SubjectKind, &a.SubjectID, &a.Certno, &year, &fs, &inscope,
 		&ded, &ratio, &basic, &serious, &payable, &rep, &dis,
@@ -130,9 +131,9 @@ func scanAssessment(sc scanner, extra ...any) (record.Assessment, error) {
 		return a, err
 	}
 	a.Year, a.FilingStatus, a.Trace, a.Deadline = int(year), string(fs), string(trace), deadline.Date
-	a.Inscope, a.Deductible, a.Ratio, a.BasicPay = inscope.or(), ded.or(), ratio.or(), basic.or()
-	a.SeriousPay, a.Payable, a.EligibleBase = serious.or(), payable.or(), elig.or()
-	a.ReportedPay, a.Discrepancy = rep.NullDecimal, dis.NullDecimal
+	a.Inscope, a.Deductible, a.Ratio, a.BasicPay = inscope.Fen, ded.Fen, ratio.Bp, basic.Fen
+	a.SeriousPay, a.Payable, a.EligibleBase = serious.Fen, payable.Fen, elig.Fen
+	a.ReportedPay, a.Discrepancy = rep.NullFen, dis.NullFen
 	return a, nil
 }
 

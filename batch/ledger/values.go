@@ -44,6 +44,37 @@ func nullMoney(d decimal.NullDecimal) driver.Value {
 	return money(d.Decimal)
 }
 
+// moneyFen converts an amount in fen for a DECIMAL(18,2) column without a
+// big.Int: the appender stores an int64 in a DECIMAL(18,2), whose physical
+// type is BIGINT, as the unscaled value itself, which for scale 2 is the
+// fen. An amount too wide for the column becomes a duckdb.Decimal, so that
+// checkWidths refuses it as it refuses a decimal.
+func moneyFen(f record.Fen) driver.Value {
+	if f >= -maxMoney && f <= maxMoney {
+		return int64(f)
+	}
+	return duckdb.Decimal{Width: 18, Scale: moneyScale, Value: big.NewInt(int64(f))}
+}
+
+// maxMoney is the widest amount a DECIMAL(18,2) holds, in fen.
+const maxMoney = record.Fen(999_999_999_999_999_999)
+
+// ratioBp converts a ratio in basis points for a DECIMAL(9,4) column (physical
+// type INTEGER) as moneyFen does an amount.
+func ratioBp(b record.Bp) driver.Value {
+	if b > -1_000_000_000 && b < 1_000_000_000 {
+		return int32(b)
+	}
+	return duckdb.Decimal{Width: 9, Scale: ratioScale, Value: big.NewInt(int64(b))}
+}
+
+func nullFen(f record.NullFen) driver.Value {
+	if !f.Valid {
+		return nil
+	}
+	return moneyFen(f.Fen)
+}
+
 // nullText converts a string for a VARCHAR column that may be unknown; "" is NULL.
 func nullText(s string) driver.Value {
 	if s == "" {
@@ -118,6 +149,70 @@ func (d dec) or() decimal.Decimal {
 		return decimal.Zero
 	}
 	return d.Decimal
+}
+
+// fenScan scans a DECIMAL(18,2) column into fen (NULL is 0 and not Valid),
+// without a big.Int copy: the driver gives the column as a duckdb.Decimal
+// whose unscaled value at scale 2 is the fen.
+type fenScan struct {
+	record.NullFen
+}
+
+func (f *fenScan) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		f.Fen, f.Valid = 0, false
+		return nil
+	case duckdb.Decimal:
+		if x.Value == nil {
+			f.Fen, f.Valid = 0, false
+			return nil
+		}
+		if x.Scale == moneyScale && x.Value.IsInt64() {
+			f.Fen, f.Valid = record.Fen(x.Value.Int64()), true
+			return nil
+		}
+	}
+	var d dec
+	if err := d.Scan(v); err != nil {
+		return err
+	}
+	if !d.Valid {
+		f.Fen, f.Valid = 0, false
+		return nil
+	}
+	x, err := record.FenOf(d.Decimal)
+	if err != nil {
+		return fmt.Errorf("ledger amount: %w", err)
+	}
+	f.Fen, f.Valid = x, true
+	return nil
+}
+
+// bpScan scans a DECIMAL(9,4) column into basis points; NULL is 0.
+type bpScan struct {
+	record.Bp
+}
+
+func (b *bpScan) Scan(v any) error {
+	if x, ok := v.(duckdb.Decimal); ok && x.Value != nil && x.Scale == ratioScale && x.Value.IsInt64() {
+		b.Bp = record.Bp(x.Value.Int64())
+		return nil
+	}
+	var d dec
+	if err := d.Scan(v); err != nil {
+		return err
+	}
+	if !d.Valid {
+		b.Bp = 0
+		return nil
+	}
+	x, err := record.BpOf(d.Decimal)
+	if err != nil {
+		return fmt.Errorf("ledger ratio: %w", err)
+	}
+	b.Bp = x
+	return nil
 }
 
 // day scans a DATE column into a record.Date; NULL gives the zero Date.

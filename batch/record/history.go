@@ -94,7 +94,24 @@ func Contribution(a Assessment) YearTotal {
 	if !Counts(a.SubjectKind, a.Status) {
 		return YearTotal{DeductibleBorne: decimal.Zero, BasicPaid: decimal.Zero, EligibleBase: decimal.Zero, SeriousPaid: decimal.Zero}
 	}
-	return YearTotal{DeductibleBorne: a.Deductible, BasicPaid: a.BasicPay, EligibleBase: a.EligibleBase, SeriousPaid: a.SeriousPay, Visits: 1}
+	c := ContributionFen(a)
+	return YearTotal{DeductibleBorne: c.DeductibleBorne.Decimal(), BasicPaid: c.BasicPaid.Decimal(),
+		EligibleBase: c.EligibleBase.Decimal(), SeriousPaid: c.SeriousPaid.Decimal(), Visits: c.Visits}
+}
+
+// YearFen is a YearTotal in fen, the form of the hot path.
+type YearFen struct {
+	DeductibleBorne, BasicPaid, EligibleBase, SeriousPaid Fen
+	Visits                                                int
+}
+
+// ContributionFen is Contribution in fen, without a decimal: the one
+// definition of what a visit adds, of which Contribution is the decimal form.
+func ContributionFen(a Assessment) YearFen {
+	if !Counts(a.SubjectKind, a.Status) {
+		return YearFen{}
+	}
+	return YearFen{DeductibleBorne: a.Deductible, BasicPaid: a.BasicPay, EligibleBase: a.EligibleBase, SeriousPaid: a.SeriousPay, Visits: 1}
 }
 
 // PriorVisit is a settlement or claim of a person already in the ledger,
@@ -108,7 +125,7 @@ type PriorVisit struct {
 	Begndate      Date
 	Enddate       Date
 	MedCat        string
-	MedfeeSumamt  decimal.Decimal
+	MedfeeSumamt  Fen
 	DclaDate      Date         // claims only
 	Invoices      []InvoiceKey // claims only
 	InitSetlID    string       // refund rows only: the settlement it refunds

@@ -28,6 +28,21 @@ const (
 	bpPerOne = 10000
 )
 
+// NullFen is an amount that may be unknown (a nullable DECIMAL(18,2)):
+// Valid false is NULL.
+type NullFen struct {
+	Fen   Fen
+	Valid bool
+}
+
+// Decimal returns the amount as a decimal.NullDecimal, for the edges.
+func (n NullFen) Decimal() decimal.NullDecimal {
+	if !n.Valid {
+		return decimal.NullDecimal{}
+	}
+	return decimal.NewNullDecimal(n.Fen.Decimal())
+}
+
 // ErrNotExact reports a decimal that the integer form cannot hold exactly.
 var ErrNotExact = errors.New("cannot be held exactly")
 
@@ -134,3 +149,17 @@ func smallCoefficient(d decimal.Decimal, minExp int32) (int64, bool) {
 }
 
 var pow10 = [...]int64{1, 10, 100, 1000, 10000}
+
+// InRange reports the error FenOf gives for an amount beyond ±10^12 yuan,
+// or nil: for amounts summed in fen (a claim's invoices) that the
+// calculation must refuse as it refuses a decimal it cannot hold.
+func (f Fen) InRange() error {
+	if f > maxFen || f < -maxFen {
+		return fmt.Errorf("amount %s is beyond ±10^12 yuan: %w", f, ErrNotExact)
+	}
+	return nil
+}
+
+// MaxFen is the largest amount FenOf accepts, 10^12 yuan: parsers that read
+// fen directly refuse what lies beyond it as FenOf would.
+const MaxFen = maxFen

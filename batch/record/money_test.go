@@ -53,3 +53,57 @@ func TestFenOfDoesNotAllocate(t *testing.T) {
 		t.Errorf("FenOf(70650.00) allocates %v times", n)
 	}
 }
+
+func TestNullFen(t *testing.T) {
+	if d := (NullFen{}).Decimal(); d.Valid {
+		t.Errorf("NULL fen gives %v", d)
+	}
+	for _, tc := range []struct {
+		f    Fen
+		want string
+	}{{0, "0.00"}, {-1, "-0.01"}, {123450, "1234.50"}} {
+		d := NullFen{Fen: tc.f, Valid: true}.Decimal()
+		if !d.Valid || d.Decimal.StringFixed(2) != tc.want || d.Decimal.Exponent() != -2 {
+			t.Errorf("NullFen{%d}.Decimal() = %v", tc.f, d)
+		}
+	}
+}
+
+func TestInRange(t *testing.T) {
+	for _, tc := range []struct {
+		f  Fen
+		ok bool
+	}{{0, true}, {maxFen, true}, {-maxFen, true}, {maxFen + 1, false}, {-maxFen - 1, false}} {
+		if err := tc.f.InRange(); (err == nil) != tc.ok || (err != nil && !errors.Is(err, ErrNotExact)) {
+			t.Errorf("%d.InRange() = %v", tc.f, err)
+		}
+	}
+}
+
+// TestContributionFen: what a visit adds, in fen, is what Contribution adds
+// in decimals, and nothing for a subject that does not count.
+func TestContributionFen(t *testing.T) {
+	a := Assessment{SubjectKind: KindSettlement, Deductible: 150000, BasicPay: 7065000, EligibleBase: 935000, SeriousPay: 1234}
+	for _, tc := range []struct {
+		kind, status string
+		want         YearFen
+	}{
+		{KindSettlement, SetlBalanced, YearFen{150000, 7065000, 935000, 1234, 1}},
+		{KindSettlement, SetlMismatch, YearFen{150000, 7065000, 935000, 1234, 1}},
+		{KindClaim, ClaimReview, YearFen{150000, 7065000, 935000, 1234, 1}},
+		{KindClaim, ClaimPending, YearFen{}},
+		{KindClaim, ClaimRejected, YearFen{}},
+		{KindSettlement, SetlRefunded, YearFen{}},
+	} {
+		a.SubjectKind, a.Status = tc.kind, tc.status
+		got := ContributionFen(a)
+		if got != tc.want {
+			t.Errorf("%s %s: ContributionFen = %+v, want %+v", tc.kind, tc.status, got, tc.want)
+		}
+		d := Contribution(a)
+		if d.Visits != got.Visits || !d.BasicPaid.Equal(got.BasicPaid.Decimal()) || !d.DeductibleBorne.Equal(got.DeductibleBorne.Decimal()) ||
+			!d.EligibleBase.Equal(got.EligibleBase.Decimal()) || !d.SeriousPaid.Equal(got.SeriousPaid.Decimal()) {
+			t.Errorf("%s %s: Contribution = %+v, ContributionFen = %+v", tc.kind, tc.status, d, got)
+		}
+	}
+}

@@ -44,14 +44,14 @@ type Settlement struct {
 	Begndate       Date
 	Enddate        Date
 	SetlTime       time.Time // civil date and time, stored as UTC wall clock
-	MedfeeSumamt   decimal.Decimal
-	InscpScpAmt    decimal.Decimal
-	ActPayDedc     decimal.Decimal
-	HifpPay        decimal.Decimal
-	HifmiPay       decimal.Decimal
-	FundPaySumamt  decimal.Decimal
-	AcctPay        decimal.Decimal
-	PsnCashPay     decimal.Decimal
+	MedfeeSumamt   Fen
+	InscpScpAmt    Fen
+	ActPayDedc     Fen
+	HifpPay        Fen
+	HifmiPay       Fen
+	FundPaySumamt  Fen
+	AcctPay        Fen
+	PsnCashPay     Fen
 	RefdSetlFlag   bool
 	InitSetlID     string
 
@@ -62,8 +62,8 @@ type Settlement struct {
 type Invoice struct {
 	BillCode     string
 	BillNo       string
-	MedfeeSumamt decimal.Decimal
-	InscpScpAmt  decimal.Decimal
+	MedfeeSumamt Fen
+	InscpScpAmt  Fen
 	Src          Source
 }
 
@@ -92,8 +92,8 @@ type Claim struct {
 	// payouts export, masked with MaskAccount everywhere else.
 	BankName     string
 	BankAccount  string
-	MedfeeSumamt decimal.Decimal
-	InscpScpAmt  decimal.Decimal
+	MedfeeSumamt Fen
+	InscpScpAmt  Fen
 	Invoices     []Invoice
 }
 
@@ -359,19 +359,19 @@ type Assessment struct {
 	Certno       string
 	Year         int
 	FilingStatus string
-	Inscope      decimal.Decimal
-	Deductible   decimal.Decimal // the deductible this visit bore
-	Ratio        decimal.Decimal // ratio' after the filing-status adjustment
-	BasicPay     decimal.Decimal
-	SeriousPay   decimal.Decimal
-	Payable      decimal.Decimal
+	Inscope      Fen
+	Deductible   Fen // the deductible this visit bore
+	Ratio        Bp  // ratio' after the filing-status adjustment
+	BasicPay     Fen
+	SeriousPay   Fen
+	Payable      Fen
 	// EligibleBase is what the visit adds to the person's serious-illness
 	// base when it counts (SPEC 3.2: in-scope − basic; nothing for a visit
 	// that pays nothing). It is stored rather than derived, so that a
 	// refund or a decision takes back exactly what the visit added.
-	EligibleBase decimal.Decimal
-	ReportedPay  decimal.NullDecimal // settlements only
-	Discrepancy  decimal.NullDecimal // settlements only: reported − expected
+	EligibleBase Fen
+	ReportedPay  NullFen // settlements only
+	Discrepancy  NullFen // settlements only: reported − expected
 	Status       string
 	Deadline     Date // claims only; zero for settlements
 	Trace        string

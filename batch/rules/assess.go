@@ -211,8 +211,8 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 
 	a := record.Assessment{
 		SubjectKind: v.Kind, SubjectID: v.ID, Certno: v.Certno, Year: key.Year,
-		FilingStatus: pv.judge.Status, Inscope: v.InscpScpAmt, Deductible: pay.Deductible.Decimal(), Ratio: pay.Ratio.Decimal(),
-		BasicPay: pay.Basic.Decimal(), SeriousPay: pay.Serious.Decimal(), Payable: pay.Payable.Decimal(), EligibleBase: pay.Eligible.Decimal(),
+		FilingStatus: pv.judge.Status, Inscope: v.InscpScpAmt, Deductible: pay.Deductible, Ratio: pay.Ratio,
+		BasicPay: pay.Basic, SeriousPay: pay.Serious, Payable: pay.Payable, EligibleBase: pay.Eligible,
 	}
 	if pv.setl != nil {
 		// SPEC 3.3: compare the expected fund payment with the reported one.
@@ -226,8 +226,8 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 			return subjectErr(v, err)
 		}
 		b = b2
-		a.ReportedPay = decimal.NewNullDecimal(r.Reported.Decimal())
-		a.Discrepancy = decimal.NewNullDecimal(r.Discrepancy.Decimal())
+		a.ReportedPay = record.NullFen{Fen: r.Reported, Valid: true}
+		a.Discrepancy = record.NullFen{Fen: r.Discrepancy, Valid: true}
 		a.Status = r.Status
 		e.addFinding(r.Findings...)
 	} else {
@@ -246,7 +246,7 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 			b = append(b, ";拒付: 按规则计算 "...)
 			b = pay.Payable.Append(b)
 			b = append(b, ", 应付 0.00, 不计入本年累计"...)
-			a.BasicPay, a.SeriousPay, a.Payable, a.EligibleBase = decimal.Zero, decimal.Zero, decimal.Zero, decimal.Zero
+			a.BasicPay, a.SeriousPay, a.Payable, a.EligibleBase = 0, 0, 0, 0
 		case record.ClaimPending:
 			b = append(b, ";待补材料: 金额仅供参考, 不计入本年累计"...)
 		case record.ClaimReview:
@@ -271,7 +271,7 @@ func (e *evaluation) assessVisit(pv *pendingVisit) error {
 func (e *evaluation) amountInput(v Visit, rate policy.Rate, status string, year yearFen) (AmountFenInput, error) {
 	var in AmountFenInput
 	var err error
-	if in.Inscope, err = record.FenOf(v.InscpScpAmt); err != nil {
+	if in.Inscope, err = v.InscpScpAmt, v.InscpScpAmt.InRange(); err != nil {
 		return in, fmt.Errorf("inscp_scp_amt: %w", err)
 	}
 	if in.Rate, err = RateFenOf(rate); err != nil {
@@ -354,7 +354,13 @@ func (e *evaluation) statement(rows []record.StatementRow) {
 type StatementDetail struct {
 	rows []record.DetailTotal
 	idx  map[detailKey]int // the rows Add made
+	// The amounts of the rows Add made (rows[base:]), summed in fen and
+	// put into rows as decimals when the statement is compared.
+	base int
+	sums []detailSums
 }
+
+type detailSums struct{ medfee, fund, acct record.Fen }
 
 type detailKey struct {
 	code, insutype, clr string
@@ -364,7 +370,7 @@ type detailKey struct {
 // NewStatementDetail starts from the ledger's detail, with room for about
 // extra more rows.
 func NewStatementDetail(ledger []record.DetailTotal, extra int) *StatementDetail {
-	return &StatementDetail{rows: slices.Grow(slices.Clone(ledger), extra), idx: map[detailKey]int{}}
+	return &StatementDetail{rows: slices.Grow(slices.Clone(ledger), extra), idx: map[detailKey]int{}, base: len(ledger)}
 }
 
 // Add adds new settlements (and refunds) to the detail.
@@ -375,15 +381,24 @@ func (d *StatementDetail) Add(setls []record.Settlement) {
 		if !ok {
 			i = len(d.rows)
 			d.idx[k] = i
-			d.rows = append(d.rows, record.DetailTotal{FixmedinsCode: k.code, Day: k.day, Insutype: k.insutype, ClrType: k.clr,
-				MedfeeSumamt: decimal.Zero, FundPaySumamt: decimal.Zero, AcctPay: decimal.Zero})
+			d.rows = append(d.rows, record.DetailTotal{FixmedinsCode: k.code, Day: k.day, Insutype: k.insutype, ClrType: k.clr})
+			d.sums = append(d.sums, detailSums{})
 		}
-		r := &d.rows[i]
-		r.Count++
-		r.MedfeeSumamt = r.MedfeeSumamt.Add(s.MedfeeSumamt)
-		r.FundPaySumamt = r.FundPaySumamt.Add(s.FundPaySumamt)
-		r.AcctPay = r.AcctPay.Add(s.AcctPay)
+		d.rows[i].Count++
+		sum := &d.sums[i-d.base]
+		sum.medfee += s.MedfeeSumamt
+		sum.fund += s.FundPaySumamt
+		sum.acct += s.AcctPay
 	}
+}
+
+// totals is the detail with the amounts of the rows Add made as decimals.
+func (d *StatementDetail) totals() []record.DetailTotal {
+	for j, sum := range d.sums {
+		r := &d.rows[d.base+j]
+		r.MedfeeSumamt, r.FundPaySumamt, r.AcctPay = sum.medfee.Decimal(), sum.fund.Decimal(), sum.acct.Decimal()
+	}
+	return d.rows
 }
 
 // CheckStatement returns a batch's clearing-statement rows in the ledger's
@@ -396,7 +411,7 @@ func CheckStatement(rows []record.StatementRow, d *StatementDetail, p *policy.Po
 	if len(rows) == 0 {
 		return out, nil
 	}
-	return out, CompareStatement(out, d.rows, minTolerance(p))
+	return out, CompareStatement(out, d.totals(), minTolerance(p))
 }
 
 // minTolerance is the smallest region tolerance: a statement mixes regions.

@@ -51,7 +51,7 @@ type Chunk struct {
 // 0 or less puts everything in one chunk.
 func Chunks(b record.Batch, h record.History, size int) []Chunk {
 	g := newGroups()
-	setlOwner := map[string]string{}
+	setlOwner := make(map[string]string, len(b.Settlements))
 	for _, s := range b.Settlements {
 		own(g, setlOwner, s.SetlID, s.Certno)
 		if k, ok := h.Settlements[s.SetlID]; ok {
@@ -153,25 +153,55 @@ func Chunks(b record.Batch, h record.History, size int) []Chunk {
 		return nil
 	}
 	chunks := make([]Chunk, n+1)
-	of := func(certno string) *record.Batch { return &chunks[chunkOf[g.find(certno)]].Batch }
-	for _, s := range b.Settlements {
-		cb := of(s.Certno)
+	// Each record is copied once into its chunk, whose slices are made to
+	// size first: appending would copy a chunk's records again at every
+	// growth, and the night's records are most of what a run holds.
+	setlChunk, claimChunk, filingChunk := make([]int32, len(b.Settlements)), make([]int32, len(b.Claims)), make([]int32, len(b.Filings))
+	decisionChunk, paymentChunk := make([]int32, len(b.Decisions)), make([]int32, len(b.Payments))
+	counts := make([][5]int, n+1)
+	at := func(certno string, kind int) int32 {
+		i := chunkOf[g.find(certno)]
+		counts[i][kind]++
+		return int32(i)
+	}
+	for i, s := range b.Settlements {
+		setlChunk[i] = at(s.Certno, 0)
+	}
+	for i, c := range b.Claims {
+		claimChunk[i] = at(c.Certno, 1)
+	}
+	for i, f := range b.Filings {
+		filingChunk[i] = at(f.Certno, 2)
+	}
+	for i, d := range b.Decisions {
+		decisionChunk[i] = at(owner(d.ClaimID), 3)
+	}
+	for i, p := range b.Payments {
+		paymentChunk[i] = at(owner(p.ClaimID), 4)
+	}
+	for i := range chunks {
+		cb, c := &chunks[i].Batch, counts[i]
+		cb.Settlements, cb.Claims, cb.Filings = sized[record.Settlement](c[0]), sized[record.Claim](c[1]), sized[record.Filing](c[2])
+		cb.Decisions, cb.Payments = sized[record.Decision](c[3]), sized[record.Payment](c[4])
+	}
+	for i, s := range b.Settlements {
+		cb := &chunks[setlChunk[i]].Batch
 		cb.Settlements = append(cb.Settlements, s)
 	}
-	for _, c := range b.Claims {
-		cb := of(c.Certno)
+	for i, c := range b.Claims {
+		cb := &chunks[claimChunk[i]].Batch
 		cb.Claims = append(cb.Claims, c)
 	}
-	for _, f := range b.Filings {
-		cb := of(f.Certno)
+	for i, f := range b.Filings {
+		cb := &chunks[filingChunk[i]].Batch
 		cb.Filings = append(cb.Filings, f)
 	}
-	for _, d := range b.Decisions {
-		cb := of(owner(d.ClaimID))
+	for i, d := range b.Decisions {
+		cb := &chunks[decisionChunk[i]].Batch
 		cb.Decisions = append(cb.Decisions, d)
 	}
-	for _, p := range b.Payments {
-		cb := of(owner(p.ClaimID))
+	for i, p := range b.Payments {
+		cb := &chunks[paymentChunk[i]].Batch
 		cb.Payments = append(cb.Payments, p)
 	}
 	// The history's claims with their people and invoices, in the query of
@@ -195,6 +225,14 @@ func Chunks(b record.Batch, h record.History, size int) []Chunk {
 		chunks[i].History = h.Subset(q)
 	}
 	return chunks
+}
+
+// sized is an empty slice with room for n records, nil for none.
+func sized[T any](n int) []T {
+	if n == 0 {
+		return nil
+	}
+	return make([]T, 0, n)
 }
 
 // own joins certno to the person who first brought key (a setl_id, a

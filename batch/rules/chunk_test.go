@@ -212,3 +212,28 @@ func crossPeople(b record.Batch, seed int64) record.Batch {
 	}
 	return b
 }
+
+// TestChunksCopyOnce: each chunk's records are copied into slices made to
+// their size (no growth, no spare room), every record of the batch once.
+func TestChunksCopyOnce(t *testing.T) {
+	for seed := int64(1); seed <= 5; seed++ {
+		b := lifeEvents(crossPeople(twoFamilies(seed), seed), seed)
+		b.Statement = nil
+		for _, size := range []int{1, 7, 1 << 30} {
+			var n [5]int
+			for _, c := range Chunks(b, record.NewHistory(), size) {
+				cb := c.Batch
+				for k, lc := range [][2]int{{len(cb.Settlements), cap(cb.Settlements)}, {len(cb.Claims), cap(cb.Claims)},
+					{len(cb.Filings), cap(cb.Filings)}, {len(cb.Decisions), cap(cb.Decisions)}, {len(cb.Payments), cap(cb.Payments)}} {
+					if lc[0] != lc[1] {
+						t.Errorf("seed %d size %d: a chunk's slice %d holds %d records in room for %d", seed, size, k, lc[0], lc[1])
+					}
+					n[k] += lc[0]
+				}
+			}
+			if want := [5]int{len(b.Settlements), len(b.Claims), len(b.Filings), len(b.Decisions), len(b.Payments)}; n != want {
+				t.Errorf("seed %d size %d: chunks hold %v records, the batch %v", seed, size, n, want)
+			}
+		}
+	}
+}

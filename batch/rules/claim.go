@@ -139,7 +139,7 @@ func (e *evaluation) check(c record.Claim, completed record.Date, onTime bool) c
 	// SPEC 3.4 ALREADY_SETTLED and SUSPECTED_DUPLICATE against settlements
 	// that are not refunded.
 	dupOf := func(kind, id, fixmedins string, begn, end record.Date, medfee string, inv []record.InvoiceKey) {
-		if begn == c.Begndate && end == c.Enddate && medfee == c.MedfeeSumamt.StringFixed(2) &&
+		if begn == c.Begndate && end == c.Enddate && medfee == c.MedfeeSumamt.String() &&
 			(fixmedins != c.FixmedinsCode || kind == record.KindSettlement || !sameInvoices(inv, keys)) {
 			add(record.SuspectedDuplicate, record.ClaimReview, "与%s %s 就诊日期 %s 至 %s、医疗费 %s 相同, 待复核",
 				kindName(kind), id, begn, end, medfee)
@@ -156,20 +156,20 @@ func (e *evaluation) check(c record.Claim, completed record.Date, onTime bool) c
 			if pv.FixmedinsCode == c.FixmedinsCode && overlaps(pv.Begndate, pv.Enddate, c.Begndate, c.Enddate) {
 				add(record.AlreadySettled, record.ClaimRejected, "机构 %s 已有直接结算 %s (%s 至 %s)", pv.FixmedinsCode, pv.SubjectID, pv.Begndate, pv.Enddate)
 			}
-			dupOf(pv.SubjectKind, pv.SubjectID, pv.FixmedinsCode, pv.Begndate, pv.Enddate, pv.MedfeeSumamt.StringFixed(2), nil)
+			dupOf(pv.SubjectKind, pv.SubjectID, pv.FixmedinsCode, pv.Begndate, pv.Enddate, pv.MedfeeSumamt.String(), nil)
 		case pv.SubjectID != c.ClaimID && claimBefore(pv.DclaDate, pv.SubjectID, c):
-			dupOf(pv.SubjectKind, pv.SubjectID, pv.FixmedinsCode, pv.Begndate, pv.Enddate, pv.MedfeeSumamt.StringFixed(2), pv.Invoices)
+			dupOf(pv.SubjectKind, pv.SubjectID, pv.FixmedinsCode, pv.Begndate, pv.Enddate, pv.MedfeeSumamt.String(), pv.Invoices)
 		}
 	}
 	for _, s := range e.batchSetl[c.Certno] {
 		if s.FixmedinsCode == c.FixmedinsCode && overlaps(s.Begndate, s.Enddate, c.Begndate, c.Enddate) {
 			add(record.AlreadySettled, record.ClaimRejected, "机构 %s 已有直接结算 %s (%s 至 %s)", s.FixmedinsCode, s.SetlID, s.Begndate, s.Enddate)
 		}
-		dupOf(record.KindSettlement, s.SetlID, s.FixmedinsCode, s.Begndate, s.Enddate, s.MedfeeSumamt.StringFixed(2), nil)
+		dupOf(record.KindSettlement, s.SetlID, s.FixmedinsCode, s.Begndate, s.Enddate, s.MedfeeSumamt.String(), nil)
 	}
 	for _, p := range e.runClaims[c.Certno] {
 		if p.ClaimID != c.ClaimID && claimBefore(p.DclaDate, p.ClaimID, c) {
-			dupOf(record.KindClaim, p.ClaimID, p.FixmedinsCode, p.Begndate, p.Enddate, p.MedfeeSumamt.StringFixed(2), invoiceKeys(p))
+			dupOf(record.KindClaim, p.ClaimID, p.FixmedinsCode, p.Begndate, p.Enddate, p.MedfeeSumamt.String(), invoiceKeys(p))
 		}
 	}
 	if !onTime {

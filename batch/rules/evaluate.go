@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/shopspring/decimal"
-
 	"medrecon/batch/policy"
 	"medrecon/batch/record"
 )
@@ -445,11 +443,11 @@ func (e *evaluation) alreadyPaid(setls []record.Settlement, batchClaims []record
 			case record.ClaimApproved, record.ClaimPaid, record.ClaimPaymentFailed:
 				e.addFinding(withAmount(finding(record.KindSettlement, s.SetlID, record.AlreadyReimbursed,
 					"就诊 %s 至 %s 已由手工报销申请 %s 核准支付 %s, 本结算重复支付, 应追回 %s",
-					pv.Begndate, pv.Enddate, pv.SubjectID, yuan(pv.Current.Payable), yuan(pv.Current.Payable)), pv.Current.Payable))
+					pv.Begndate, pv.Enddate, pv.SubjectID, pv.Current.Payable.String(), pv.Current.Payable.String()), pv.Current.Payable.Decimal()))
 				// SPEC 3.7: ALREADY_REIMBURSED opens a recovery, settled by a
 				// negative successful payment for the claim.
 				e.openRecovery(nil, record.Recovery{SubjectKind: record.KindSettlement, SubjectID: s.SetlID, ClaimID: pv.SubjectID,
-					Amount: pv.Current.Payable, Reason: fmt.Sprintf("直接结算 %s 与手工报销申请 %s 重复支付", s.SetlID, pv.SubjectID)})
+					Amount: pv.Current.Payable.Decimal(), Reason: fmt.Sprintf("直接结算 %s 与手工报销申请 %s 重复支付", s.SetlID, pv.SubjectID)})
 			case record.ClaimReview, record.ClaimPending:
 				if inBatch[pv.SubjectID] || rejected[pv.SubjectID] {
 					continue
@@ -462,8 +460,8 @@ func (e *evaluation) alreadyPaid(setls []record.Settlement, batchClaims []record
 				}
 				a := pv.Current
 				a.Status = record.ClaimRejected
-				a.BasicPay, a.SeriousPay, a.Payable, a.EligibleBase = decimal.Zero, decimal.Zero, decimal.Zero, decimal.Zero
-				a.ReportedPay, a.Discrepancy = decimal.NullDecimal{}, decimal.NullDecimal{}
+				a.BasicPay, a.SeriousPay, a.Payable, a.EligibleBase = 0, 0, 0, 0
+				a.ReportedPay, a.Discrepancy = record.NullFen{}, record.NullFen{}
 				a.Trace = fmt.Sprintf("原状态 %s; 直接结算 %s 到达, 同一就诊已直接结算, 拒付, 应付 0.00, 不计入本年累计", pv.Current.Status, s.SetlID)
 				e.out.Assessments = append(e.out.Assessments, a)
 				e.addFinding(finding(record.KindClaim, pv.SubjectID, record.AlreadySettled,
@@ -476,8 +474,6 @@ func (e *evaluation) alreadyPaid(setls []record.Settlement, batchClaims []record
 func zeroAssessment(kind, id, certno string, year int, status, tr string) record.Assessment {
 	return record.Assessment{
 		SubjectKind: kind, SubjectID: id, Certno: certno, Year: year, Status: status,
-		Inscope: decimal.Zero, Deductible: decimal.Zero, Ratio: decimal.Zero,
-		BasicPay: decimal.Zero, SeriousPay: decimal.Zero, Payable: decimal.Zero,
 		Trace: tr,
 	}
 }

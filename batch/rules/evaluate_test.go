@@ -47,20 +47,20 @@ func TestEvaluateSettlements(t *testing.T) {
 			[]want{{"S1", "mismatch", "72496.00", "-1846.00", []string{"AMOUNT_MISMATCH"}}}},
 		{"overpaid beyond tolerance is a mismatch",
 			record.Batch{Settlements: []record.Settlement{setl("S1", func(s *record.Settlement) {
-				s.HifpPay = dec("70650.02")
-				s.FundPaySumamt = dec("70650.02")
-				s.PsnCashPay = dec("29349.98")
+				s.HifpPay = fen("70650.02")
+				s.FundPaySumamt = fen("70650.02")
+				s.PsnCashPay = fen("29349.98")
 			})}, Filings: []record.Filing{tianjin}},
 			[]want{{"S1", "mismatch", "70650.00", "0.02", []string{"AMOUNT_MISMATCH"}}}},
 		{"a difference of exactly the tolerance balances",
 			record.Batch{Settlements: []record.Settlement{setl("S1", func(s *record.Settlement) {
-				s.HifpPay = dec("70650.01")
-				s.FundPaySumamt = dec("70650.01")
-				s.PsnCashPay = dec("29349.99")
+				s.HifpPay = fen("70650.01")
+				s.FundPaySumamt = fen("70650.01")
+				s.PsnCashPay = fen("29349.99")
 			})}, Filings: []record.Filing{tianjin}},
 			[]want{{"S1", "balanced", "70650.00", "0.01", nil}}},
 		{"totals that do not add up",
-			record.Batch{Settlements: []record.Settlement{setl("S1", func(s *record.Settlement) { s.PsnCashPay = dec("29000") })}, Filings: []record.Filing{tianjin}},
+			record.Batch{Settlements: []record.Settlement{setl("S1", func(s *record.Settlement) { s.PsnCashPay = fen("29000") })}, Filings: []record.Filing{tianjin}},
 			[]want{{"S1", "balanced", "70650.00", "0.00", []string{"TOTALS_INCONSISTENT"}}}},
 		{"no filing: unfiled −10% → 62800 expected",
 			record.Batch{Settlements: []record.Settlement{setl("S1")}},
@@ -86,11 +86,11 @@ func TestEvaluateSettlements(t *testing.T) {
 				a := o.Assessments[i]
 				disc := ""
 				if a.Discrepancy.Valid {
-					disc = a.Discrepancy.Decimal.StringFixed(2)
+					disc = a.Discrepancy.Fen.String()
 				}
 				codes := findingCodes(o, w.id)
-				if a.SubjectID != w.id || a.Status != w.status || a.Payable.StringFixed(2) != w.payable || disc != w.discrepancy || !slices.Equal(codes, w.codes) {
-					t.Errorf("got %s %s %s %s %v, want %+v\n%s", a.SubjectID, a.Status, a.Payable.StringFixed(2), disc, codes, w, a.Trace)
+				if a.SubjectID != w.id || a.Status != w.status || a.Payable.String() != w.payable || disc != w.discrepancy || !slices.Equal(codes, w.codes) {
+					t.Errorf("got %s %s %s %s %v, want %+v\n%s", a.SubjectID, a.Status, a.Payable.String(), disc, codes, w, a.Trace)
 				}
 			}
 		})
@@ -100,8 +100,8 @@ func TestEvaluateSettlements(t *testing.T) {
 func refundOf(id string) func(*record.Settlement) {
 	return func(s *record.Settlement) {
 		s.RefdSetlFlag, s.InitSetlID = true, id
-		s.MedfeeSumamt, s.InscpScpAmt, s.HifpPay = dec("-100000"), dec("-80000"), dec("-70650")
-		s.FundPaySumamt, s.PsnCashPay, s.ActPayDedc = dec("-70650"), dec("-29350"), dec("0")
+		s.MedfeeSumamt, s.InscpScpAmt, s.HifpPay = fen("-100000"), fen("-80000"), fen("-70650")
+		s.FundPaySumamt, s.PsnCashPay, s.ActPayDedc = fen("-70650"), fen("-29350"), fen("0")
 	}
 }
 
@@ -125,7 +125,7 @@ func TestReimportAndConflict(t *testing.T) {
 	h.Settlements["S1"] = record.KnownSettlement{Settlement: first, Status: record.SetlBalanced, MedCat: record.MedInpatient, Year: 2025}
 	again := first
 	again.Src = record.Source{File: "other.csv", Row: 9}
-	changed := setl("S1", func(s *record.Settlement) { s.HifpPay = dec("1") })
+	changed := setl("S1", func(s *record.Settlement) { s.HifpPay = fen("1") })
 	o := evaluate(t, record.Batch{Settlements: []record.Settlement{again}}, h)
 	if o.Ignored != 1 || len(o.Settlements) != 0 || len(o.Assessments) != 0 {
 		t.Errorf("identical re-import: ignored %d, settlements %d, assessments %d", o.Ignored, len(o.Settlements), len(o.Assessments))
@@ -164,7 +164,7 @@ func TestCapConsumedBefore(t *testing.T) {
 	h.Totals[record.YearKey{Certno: zhangSan, Year: 2025, MedCat: record.MedInpatient}] = record.YearTotal{BasicPaid: dec("299000")}
 	o := evaluate(t, record.Batch{Settlements: []record.Settlement{setl("S1")}, Filings: []record.Filing{tianjin}}, h)
 	a := o.Assessments[0]
-	if a.BasicPay.StringFixed(2) != "1000.00" || !slices.Contains(findingCodes(o, "S1"), record.CapReached) {
+	if a.BasicPay.String() != "1000.00" || !slices.Contains(findingCodes(o, "S1"), record.CapReached) {
 		t.Errorf("basic %s findings %v, want 1000.00 with CAP_REACHED", a.BasicPay, findingCodes(o, "S1"))
 	}
 }
@@ -173,18 +173,18 @@ func TestYearlyDeductibleAcrossVisits(t *testing.T) {
 	outpatient := func(id, day, inscope string) record.Claim {
 		return claim(id, func(c *record.Claim) {
 			c.MedType, c.HospLv, c.Begndate, c.Enddate, c.DclaDate = "11", 1, d(day), d(day), d(day).AddDays(5)
-			c.InscpScpAmt, c.MedfeeSumamt = dec(inscope), dec(inscope)
-			c.Invoices[0].InscpScpAmt, c.Invoices[0].MedfeeSumamt = dec(inscope), dec(inscope)
+			c.InscpScpAmt, c.MedfeeSumamt = fen(inscope), fen(inscope)
+			c.Invoices[0].InscpScpAmt, c.Invoices[0].MedfeeSumamt = fen(inscope), fen(inscope)
 		})
 	}
 	// Handed in out of order: the later visit first. SPEC 3.2 orders by enddate.
 	o := evaluate(t, record.Batch{Claims: []record.Claim{outpatient("C2", "2025-05-01", "300"), outpatient("C1", "2025-04-01", "60")},
 		Filings: []record.Filing{tianjin}}, record.NewHistory())
 	c1, c2 := assessment(o, record.KindClaim, "C1"), assessment(o, record.KindClaim, "C2")
-	if !c1.Deductible.Equal(dec("60")) || !c1.Payable.IsZero() {
+	if c1.Deductible != fen("60") || c1.Payable != 0 {
 		t.Errorf("C1 bears %s pays %s, want 60 and 0", c1.Deductible, c1.Payable)
 	}
-	if !c2.Deductible.Equal(dec("40")) || c2.Payable.StringFixed(2) != "130.00" {
+	if c2.Deductible != fen("40") || c2.Payable.String() != "130.00" {
 		t.Errorf("C2 bears %s pays %s, want 40 and 130.00 = (300 − 40) × 50%%", c2.Deductible, c2.Payable)
 	}
 }
@@ -238,7 +238,7 @@ func TestEvaluateClaims(t *testing.T) {
 			if got := findingCodes(o, tt.id); a.Status != tt.status || !slices.Equal(got, tt.codes) {
 				t.Errorf("got %s %v, want %s %v\n%s", a.Status, got, tt.status, tt.codes, a.Trace)
 			}
-			if a.Status == record.ClaimRejected && !a.Payable.IsZero() {
+			if a.Status == record.ClaimRejected && a.Payable != 0 {
 				t.Errorf("rejected claim pays %s", a.Payable)
 			}
 		})
@@ -387,7 +387,7 @@ func TestSettlementEmergencyFlag(t *testing.T) {
 func TestFindingsCarryAmountAndInstitution(t *testing.T) {
 	// No filing: unfiled −10%, 62800.00 expected against 70650.00 reported;
 	// medfee 100000.00 against parts 70650.00 + 0 + 29000.00.
-	o := evaluate(t, record.Batch{Settlements: []record.Settlement{setl("S1", func(s *record.Settlement) { s.PsnCashPay = dec("29000") })}}, record.NewHistory())
+	o := evaluate(t, record.Batch{Settlements: []record.Settlement{setl("S1", func(s *record.Settlement) { s.PsnCashPay = fen("29000") })}}, record.NewHistory())
 	want := map[string]string{
 		record.AmountMismatch:     "7850.00",
 		record.TotalsInconsistent: "350.00",

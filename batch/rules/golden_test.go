@@ -25,12 +25,12 @@ func TestTraceGolden(t *testing.T) {
 			setl("S1"),
 			setl("S2", func(s *record.Settlement) {
 				s.Certno, s.InsuplcAdmdvs, s.MdtrtareaAdmvs = liSi, "130500", "120102"
-				s.InscpScpAmt, s.MedfeeSumamt, s.HifpPay, s.FundPaySumamt, s.PsnCashPay = dec("18000"), dec("20000"), dec("13300"), dec("13300"), dec("6700")
+				s.InscpScpAmt, s.MedfeeSumamt, s.HifpPay, s.FundPaySumamt, s.PsnCashPay = fen("18000"), fen("20000"), fen("13300"), fen("13300"), fen("6700")
 			}),
 			setl("S3", func(s *record.Settlement) {
 				s.Certno, s.Insutype, s.PsnType = wangWu, "390", "居民"
-				s.InscpScpAmt, s.MedfeeSumamt, s.HifpPay, s.HifmiPay = dec("120000"), dec("130000"), dec("83300"), dec("13000")
-				s.FundPaySumamt, s.PsnCashPay = dec("96300"), dec("33700")
+				s.InscpScpAmt, s.MedfeeSumamt, s.HifpPay, s.HifmiPay = fen("120000"), fen("130000"), fen("83300"), fen("13000")
+				s.FundPaySumamt, s.PsnCashPay = fen("96300"), fen("33700")
 			}),
 		},
 		Claims: []record.Claim{
@@ -43,7 +43,7 @@ func TestTraceGolden(t *testing.T) {
 	o := evaluate(t, b, record.NewHistory())
 	var sb strings.Builder
 	for _, a := range o.Assessments {
-		sb.WriteString(a.SubjectKind + " " + a.SubjectID + " " + a.Status + " " + a.Payable.StringFixed(2) + "\n  " + a.Trace + "\n")
+		sb.WriteString(a.SubjectKind + " " + a.SubjectID + " " + a.Status + " " + a.Payable.String() + "\n  " + a.Trace + "\n")
 	}
 	for _, f := range o.Findings {
 		sb.WriteString(f.SubjectKind + " " + f.SubjectID + " " + f.Code + " " + f.Severity + ": " + f.Detail + "\n")

@@ -12,6 +12,15 @@ import (
 
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
+// fen is an amount in fen, written in yuan.
+func fen(s string) record.Fen {
+	f, err := record.FenOf(dec(s))
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
 func d(s string) record.Date {
 	t, err := record.ParseISO(s)
 	if err != nil {
@@ -90,8 +99,8 @@ func setl(id string, opts ...func(*record.Settlement)) record.Settlement {
 		InsuplcAdmdvs: "130100", MdtrtareaAdmvs: "120101", FixmedinsCode: "H12000001", FixmedinsName: "天津某医院",
 		HospLv: 3, MedType: "21", Begndate: d("2025-03-01"), Enddate: d("2025-03-10"),
 		SetlTime:     time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC),
-		MedfeeSumamt: dec("100000"), InscpScpAmt: dec("80000"), ActPayDedc: dec("1500"),
-		HifpPay: dec("70650"), HifmiPay: dec("0"), FundPaySumamt: dec("70650"), AcctPay: dec("0"), PsnCashPay: dec("29350"),
+		MedfeeSumamt: fen("100000"), InscpScpAmt: fen("80000"), ActPayDedc: fen("1500"),
+		HifpPay: fen("70650"), HifmiPay: fen("0"), FundPaySumamt: fen("70650"), AcctPay: fen("0"), PsnCashPay: fen("29350"),
 		Src: record.Source{File: "settlements.csv", Row: 2},
 	}
 	for _, o := range opts {
@@ -106,8 +115,8 @@ func claim(id string, opts ...func(*record.Claim)) record.Claim {
 		ClaimID: id, Certno: zhangSan, PsnName: "张三", Insutype: "310", PsnType: "1101",
 		InsuplcAdmdvs: "130100", MdtrtareaAdmvs: "120101", FixmedinsCode: "H12000001", FixmedinsName: "天津某医院",
 		HospLv: 3, Designated: true, MedType: "21", Begndate: d("2025-03-01"), Enddate: d("2025-03-10"),
-		DclaDate: d("2025-04-01"), MaterialsComplete: true, MedfeeSumamt: dec("100000"), InscpScpAmt: dec("80000"),
-		Invoices: []record.Invoice{{BillCode: "BC", BillNo: "N" + id, MedfeeSumamt: dec("100000"), InscpScpAmt: dec("80000"),
+		DclaDate: d("2025-04-01"), MaterialsComplete: true, MedfeeSumamt: fen("100000"), InscpScpAmt: fen("80000"),
+		Invoices: []record.Invoice{{BillCode: "BC", BillNo: "N" + id, MedfeeSumamt: fen("100000"), InscpScpAmt: fen("80000"),
 			Src: record.Source{File: "claims.xlsx", Sheet: "申请明细", Row: 3}}},
 	}
 	for _, o := range opts {

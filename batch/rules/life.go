@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/shopspring/decimal"
-
 	"medrecon/batch/record"
 )
 
@@ -235,8 +233,8 @@ func (e *evaluation) expire(ls map[string]*claimLife, b record.Batch, asOf recor
 // zeroed is a claim's assessment with status and nothing to pay.
 func zeroed(a record.Assessment, status string) record.Assessment {
 	a.Status = status
-	a.BasicPay, a.SeriousPay, a.Payable, a.EligibleBase = decimal.Zero, decimal.Zero, decimal.Zero, decimal.Zero
-	a.ReportedPay, a.Discrepancy = decimal.NullDecimal{}, decimal.NullDecimal{}
+	a.BasicPay, a.SeriousPay, a.Payable, a.EligibleBase = 0, 0, 0, 0
+	a.ReportedPay, a.Discrepancy = record.NullFen{}, record.NullFen{}
 	return a
 }
 
@@ -292,19 +290,20 @@ func (e *evaluation) decide(l *claimLife, d record.Decision) error {
 		if wasLate {
 			what = "申诉驳回"
 		}
-		a.Trace = fmt.Sprintf("%s (%s, 理由 %s); 按规则计算 %s, 应付 0.00, 不计入本年累计", what, who, d.Reason, yuan(l.a.Payable))
+		a.Trace = fmt.Sprintf("%s (%s, 理由 %s); 按规则计算 %s, 应付 0.00, 不计入本年累计", what, who, d.Reason, l.a.Payable.String())
 	case d.Decision == record.DecisionAdjust:
-		if d.Amount.Decimal.GreaterThan(l.a.Payable) {
-			e.out.Rejects = append(e.out.Rejects, rejectRow(d.Src, "amount", d.Amount.Decimal.StringFixed(2), reasonAdjustAbove+" ("+yuan(l.a.Payable)+")"))
+		amount, ok := adjustAmount(d, l.a.Payable)
+		if !ok {
+			e.out.Rejects = append(e.out.Rejects, rejectRow(d.Src, "amount", d.Amount.Decimal.StringFixed(2), reasonAdjustAbove+" ("+l.a.Payable.String()+")"))
 			return nil
 		}
-		a = adjusted(l.a, d.Amount.Decimal)
+		a = adjusted(l.a, amount)
 		a.Trace = fmt.Sprintf("复核调整 (%s, 理由 %s); 按规则计算 %s, 核定 %s (基本医疗 %s, 大病保险 %s)",
-			who, d.Reason, yuan(l.a.Payable), yuan(a.Payable), yuan(a.BasicPay), yuan(a.SeriousPay))
+			who, d.Reason, l.a.Payable.String(), a.Payable.String(), a.BasicPay.String(), a.SeriousPay.String())
 	default:
 		a = l.a
 		a.Status = next
-		a.Trace = fmt.Sprintf("复核核准 (%s); 应付 %s (按规则计算)", who, yuan(a.Payable))
+		a.Trace = fmt.Sprintf("复核核准 (%s); 应付 %s (按规则计算)", who, a.Payable.String())
 	}
 	e.lifeRow(l, a, true)
 	e.out.Decisions = append(e.out.Decisions, d)
@@ -318,12 +317,25 @@ func (e *evaluation) decide(l *claimLife, d record.Decision) error {
 // count what the fund pays. The deductible borne and the serious-illness
 // base stay as the rules worked them out: the adjustment is of the payment,
 // not of the bill.
-func adjusted(a record.Assessment, amount decimal.Decimal) record.Assessment {
+func adjusted(a record.Assessment, amount record.Fen) record.Assessment {
 	a.Status = record.ClaimApproved
-	a.BasicPay = decimal.Min(a.BasicPay, amount)
-	a.SeriousPay = amount.Sub(a.BasicPay)
+	a.BasicPay = min(a.BasicPay, amount)
+	a.SeriousPay = amount - a.BasicPay
 	a.Payable = amount
 	return a
+}
+
+func adjustOK(d record.Decision, payable record.Fen) bool {
+	_, ok := adjustAmount(d, payable)
+	return ok
+}
+
+// adjustAmount is an adjust decision's amount in fen, and whether it is
+// within payable. Ingest reads it with at most two decimals; an amount the
+// integer form cannot hold is beyond any payable.
+func adjustAmount(d record.Decision, payable record.Fen) (record.Fen, bool) {
+	f, err := record.FenOf(d.Amount.Decimal)
+	return f, err == nil && f <= payable
 }
 
 // appeal assesses a claim rejected for LATE_SUBMISSION again, as if handed
@@ -355,15 +367,16 @@ func (e *evaluation) appeal(l *claimLife, d record.Decision, who string) (refuse
 		switch {
 		case a.Status != record.ClaimApproved:
 			prefix = fmt.Sprintf("申诉调整 (%s, 理由 %s), 视为按期申请重新核定, 结果为 %s, 核定金额不适用; ", who, d.Reason, a.Status)
-		case d.Amount.Decimal.GreaterThan(a.Payable):
-			e.out.Rejects = append(e.out.Rejects, rejectRow(d.Src, "amount", d.Amount.Decimal.StringFixed(2), reasonAdjustAbove+" ("+yuan(a.Payable)+")"))
+		case !adjustOK(d, a.Payable):
+			e.out.Rejects = append(e.out.Rejects, rejectRow(d.Src, "amount", d.Amount.Decimal.StringFixed(2), reasonAdjustAbove+" ("+a.Payable.String()+")"))
 			return true, nil
 		default:
-			adj := adjusted(a, d.Amount.Decimal)
+			amount, _ := adjustAmount(d, a.Payable)
+			adj := adjusted(a, amount)
 			key := ClaimVisit(l.claim).YearKey()
 			sub.setTotal(key, sub.total(key).sub(contribution(a)).add(contribution(adj)))
 			prefix = fmt.Sprintf("申诉调整 (%s, 理由 %s), 视为按期申请重新核定, 按规则计算 %s, 核定 %s (基本医疗 %s, 大病保险 %s); ",
-				who, d.Reason, yuan(a.Payable), yuan(adj.Payable), yuan(adj.BasicPay), yuan(adj.SeriousPay))
+				who, d.Reason, a.Payable.String(), adj.Payable.String(), adj.BasicPay.String(), adj.SeriousPay.String())
 			a = adj
 		}
 	}
@@ -398,15 +411,15 @@ func (e *evaluation) pay(l *claimLife, p record.Payment) {
 	a := l.a
 	a.Status = next
 	if p.Result == record.PaymentFailed {
-		a.Trace = fmt.Sprintf("支付失败 (%s, 原因 %s): 应付 %s 仍待支付", via, p.Reason, yuan(a.Payable))
+		a.Trace = fmt.Sprintf("支付失败 (%s, 原因 %s): 应付 %s 仍待支付", via, p.Reason, a.Payable.String())
 		e.lifeRow(l, a, true)
 		return
 	}
-	a.Trace = fmt.Sprintf("支付成功 (%s): 支付 %s, 应付 %s", via, yuan(p.Amount), yuan(a.Payable))
+	a.Trace = fmt.Sprintf("支付成功 (%s): 支付 %s, 应付 %s", via, yuan(p.Amount), a.Payable.String())
 	e.lifeRow(l, a, true)
-	if diff := p.Amount.Sub(a.Payable); !diff.IsZero() {
+	if diff := p.Amount.Sub(a.Payable.Decimal()); !diff.IsZero() {
 		f := finding(record.KindClaim, p.ClaimID, record.PaymentMismatch, "支付 %s 与应付 %s 不符, 差额 %s (%s)",
-			yuan(p.Amount), yuan(a.Payable), yuan(diff), via)
+			yuan(p.Amount), a.Payable.String(), yuan(diff), via)
 		e.addFinding(withAmount(f, diff))
 		if diff.Sign() > 0 {
 			// SPEC 3.7: overpaid is a recovery.

@@ -23,9 +23,9 @@ func SettlementDiff(a, b record.Settlement) []string {
 			diff = append(diff, name+" "+orBlank(x)+" → "+orBlank(y))
 		}
 	}
-	dec := func(name string, x, y decimal.Decimal) {
-		if !x.Equal(y) {
-			diff = append(diff, name+" "+x.StringFixed(2)+" → "+y.StringFixed(2))
+	dec := func(name string, x, y record.Fen) {
+		if x != y {
+			diff = append(diff, name+" "+x.String()+" → "+y.String())
 		}
 	}
 	str("setl_id", a.SetlID, b.SetlID)
@@ -80,15 +80,12 @@ type Reconciliation struct {
 // step of the trace to b.
 func Reconcile(s record.Settlement, expected, tolerance record.Fen, b []byte) (Reconciliation, []byte, error) {
 	var r Reconciliation
-	var amt [6]record.Fen
-	for i, d := range [...]decimal.Decimal{s.HifpPay, s.HifmiPay, s.MedfeeSumamt, s.FundPaySumamt, s.AcctPay, s.PsnCashPay} {
-		f, err := record.FenOf(d)
-		if err != nil {
+	for _, f := range [...]record.Fen{s.HifpPay, s.HifmiPay, s.MedfeeSumamt, s.FundPaySumamt, s.AcctPay, s.PsnCashPay} {
+		if err := f.InRange(); err != nil {
 			return r, b, err
 		}
-		amt[i] = f
 	}
-	hifp, hifmi, medfee, fund, acct, cash := amt[0], amt[1], amt[2], amt[3], amt[4], amt[5]
+	hifp, hifmi, medfee, fund, acct, cash := s.HifpPay, s.HifmiPay, s.MedfeeSumamt, s.FundPaySumamt, s.AcctPay, s.PsnCashPay
 	add := func(code string, amount record.Fen, format string, args ...any) {
 		r.Findings = append(r.Findings, withAmount(finding(record.KindSettlement, s.SetlID, code, format, args...), amount.Decimal()))
 	}

@@ -45,9 +45,12 @@ func mustFen(d decimal.Decimal) record.Fen {
 	return f
 }
 
-// contribution is record.Contribution, the one definition of what a visit
-// adds to the totals, in integer form.
-func contribution(a record.Assessment) yearFen { return yearFenOf(record.Contribution(a)) }
+// contribution is record.ContributionFen, the one definition of what a
+// visit adds to the totals, in the form of the totals here.
+func contribution(a record.Assessment) yearFen {
+	c := record.ContributionFen(a)
+	return yearFen{c.DeductibleBorne, c.BasicPaid, c.EligibleBase, c.SeriousPaid, c.Visits}
+}
 
 func (e *evaluation) total(k record.YearKey) yearFen {
 	if t, ok := e.totals[k]; ok {

@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"github.com/shopspring/decimal"
-
 	"medrecon/batch/policy"
 	"medrecon/batch/record"
 )
@@ -24,8 +22,8 @@ type Visit struct {
 	Designated     bool
 	Begndate       record.Date
 	Enddate        record.Date
-	MedfeeSumamt   decimal.Decimal
-	InscpScpAmt    decimal.Decimal
+	MedfeeSumamt   record.Fen
+	InscpScpAmt    record.Fen
 	Src            record.Source
 }
 
