@@ -29,13 +29,13 @@ func richRun(t *testing.T, l *Ledger) record.RunInfo {
 	run.PaymentDays = map[string]int{"130100": 30, "120000": 15}
 	out.Settlements[0].PsnName = "张\x00三丰"
 	out.Settlements[0].SetlTime = out.Settlements[0].SetlTime.Add(500 * time.Millisecond)
-	out.Settlements[1].HifmiPay = decimal.RequireFromString("-0.50")
+	out.Settlements[1].HifmiPay = -50 // -0.50
 	out.Settlements[2].PsnNo = ""
 	c2 := out.Claims[0]
 	c2.ClaimID, c2.BankName, c2.BankAccount, c2.Invoices = "C2", "", "", nil
 	out.Claims = append(out.Claims, c2)
 	out.Findings = append(out.Findings, out.Findings[1])
-	out.Assessments[3].ReportedPay = decimal.NullDecimal{}
+	out.Assessments[3].ReportedPay = record.NullFen{}
 	chunk2 := record.Outcome{
 		Settlements: out.Settlements[2:],
 		Assessments: out.Assessments[2:],
