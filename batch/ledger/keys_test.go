@@ -238,3 +238,28 @@ func TestCheckKeys(t *testing.T) {
 		})
 	}
 }
+
+// RebuildKeys gives keys that CheckKeys accepts, from keys that it does not:
+// some gone, a stray one, one on the wrong row.
+func TestRebuildKeys(t *testing.T) {
+	ctx := context.Background()
+	l := keyedLedger(t)
+	for _, q := range []string{
+		`DELETE FROM row_keys WHERE kind = 1`,
+		`INSERT INTO row_keys VALUES (hash('S404'), 3, 99)`,
+		`UPDATE row_keys SET row_id = row_id + 1 WHERE kind = 6 AND row_id = 0`,
+	} {
+		if _, err := l.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.CheckKeys(ctx); err == nil {
+		t.Fatal("CheckKeys accepts the broken keys")
+	}
+	if err := RebuildKeys(ctx, l.db); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.CheckKeys(ctx); err != nil {
+		t.Errorf("after RebuildKeys: %v", err)
+	}
+}
