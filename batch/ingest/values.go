@@ -424,36 +424,34 @@ var zeros = [3]decimal.Decimal{decimal.New(0, 0), decimal.New(0, -1), decimal.Ne
 // the double it denotes, so that 1234.55 stays 1234.55 and a real third
 // decimal is still refused. No arithmetic is done in floating point.
 func xlsxAmount(s string) (decimal.Decimal, error) {
-	d, err := ParseAmount(s)
-	if err == nil || !plainNumber(s) {
-		return d, err
-	}
-	f, perr := strconv.ParseFloat(s, 64)
-	if perr != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-		return d, err
-	}
-	if d2, err2 := ParseAmount(strconv.FormatFloat(f, 'f', -1, 64)); err2 == nil {
-		return d2, nil
-	}
-	return d, err
+	return xlsxNumber(s, ParseAmount, func(err error) bool { return err == nil })
 }
 
-// xlsxFen is xlsxAmount straight to fen.
+// xlsxFen is xlsxAmount straight to fen. An amount that the double's text
+// gives but the calculation cannot hold is refused for its range, as
+// ParseFen refuses it.
 func xlsxFen(s string) (record.Fen, error) {
-	f, err := ParseFen(s)
+	return xlsxNumber(s, ParseFen, func(err error) bool {
+		return err == nil || err.(*ValueError).Reason == reasonAmountRange
+	})
+}
+
+// xlsxNumber parses a raw XLSX cell with parse, and a plain number that
+// parse refuses again from the text of the double it denotes, whose result
+// stands if keep says so.
+func xlsxNumber[T any](s string, parse func(string) (T, error), keep func(error) bool) (T, error) {
+	v, err := parse(s)
 	if err == nil || !plainNumber(s) {
-		return f, err
+		return v, err
 	}
 	x, perr := strconv.ParseFloat(s, 64)
 	if perr != nil || math.IsInf(x, 0) || math.IsNaN(x) {
-		return f, err
+		return v, err
 	}
-	f2, err2 := ParseFen(strconv.FormatFloat(x, 'f', -1, 64))
-	if err2 == nil || err2.(*ValueError).Reason == reasonAmountRange {
-		// Accepted, or what xlsxAmount accepts and the calculation cannot hold.
-		return f2, err2
+	if v2, err2 := parse(strconv.FormatFloat(x, 'f', -1, 64)); keep(err2) {
+		return v2, err2
 	}
-	return f, err
+	return v, err
 }
 
 // plainNumber reports whether s is a number as a worksheet stores it:

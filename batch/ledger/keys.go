@@ -265,7 +265,7 @@ func (l *Ledger) CheckKeys(ctx context.Context) error {
 // written by something other than a medrecon run (scripts/floor seed, the
 // benchmark's history), which adds rows without their keys.
 func RebuildKeys(ctx context.Context, db *sql.DB) error {
-	backfill := migrateV11SQL[strings.Index(migrateV11SQL, "INSERT INTO row_keys"):]
+	backfill := keysBackfill(migrateV11Text[strings.Index(migrateV11Text, "INSERT INTO row_keys"):])
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("rebuild row keys: %w", err)
@@ -280,4 +280,17 @@ func RebuildKeys(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("rebuild row keys: %w", err)
 	}
 	return nil
+}
+
+// keysBackfill returns sql, migrate_v11.sql or its backfill statement, with
+// that statement (the last one, from "INSERT INTO row_keys" on) written
+// once for each slice of the hash range, SLICE standing for its number.
+func keysBackfill(sql string) string {
+	i := strings.Index(sql, "INSERT INTO row_keys")
+	var b strings.Builder
+	b.WriteString(sql[:i])
+	for slice := range 4 {
+		b.WriteString(strings.ReplaceAll(sql[i:], "SLICE", strconv.Itoa(slice)))
+	}
+	return b.String()
 }

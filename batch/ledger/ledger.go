@@ -140,7 +140,10 @@ var migrateV9SQL string
 var migrateV10SQL string
 
 //go:embed migrate_v11.sql
-var migrateV11SQL string
+var migrateV11Text string
+
+// migrateV11SQL is migrate_v11.sql with its backfill once per slice.
+var migrateV11SQL = keysBackfill(migrateV11Text)
 
 // migrations[v] upgrades a ledger from version v-1 to v; migrations[1]
 // creates it. A new schema version appends its statements here.

@@ -20,7 +20,8 @@ CREATE TABLE row_keys (
 );
 
 -- The keys are sorted whole, by hash, in four slices of the hash range (its
--- top two bits), so that the sort of each slice stays within a few hundred
+-- top two bits: keys.go's keysBackfill repeats the statement below with
+-- SLICE 0 to 3), so that the sort of each slice stays within a few hundred
 -- MB on the 10M ledger (one sort of every key took 2.5 GB, one sort per
 -- column left seven sorted runs to look in). Each slice reads the key
 -- columns again.
@@ -33,38 +34,5 @@ SELECT key_hash, kind, row_id FROM (
     UNION ALL SELECT hash(subject_id), 5, rowid FROM assessments
     UNION ALL SELECT hash(certno), 6, rowid FROM assessments
     UNION ALL SELECT hash(subject_id), 7, rowid FROM findings)
-WHERE key_hash >> 62 = 0
-ORDER BY key_hash, kind, row_id;
-INSERT INTO row_keys
-SELECT key_hash, kind, row_id FROM (
-    SELECT hash(setl_id) AS key_hash, 1 AS kind, rowid AS row_id FROM settlements
-    UNION ALL SELECT hash(certno), 2, rowid FROM settlements
-    UNION ALL SELECT hash(claim_id), 3, rowid FROM claims
-    UNION ALL SELECT hash(certno), 4, rowid FROM claims
-    UNION ALL SELECT hash(subject_id), 5, rowid FROM assessments
-    UNION ALL SELECT hash(certno), 6, rowid FROM assessments
-    UNION ALL SELECT hash(subject_id), 7, rowid FROM findings)
-WHERE key_hash >> 62 = 1
-ORDER BY key_hash, kind, row_id;
-INSERT INTO row_keys
-SELECT key_hash, kind, row_id FROM (
-    SELECT hash(setl_id) AS key_hash, 1 AS kind, rowid AS row_id FROM settlements
-    UNION ALL SELECT hash(certno), 2, rowid FROM settlements
-    UNION ALL SELECT hash(claim_id), 3, rowid FROM claims
-    UNION ALL SELECT hash(certno), 4, rowid FROM claims
-    UNION ALL SELECT hash(subject_id), 5, rowid FROM assessments
-    UNION ALL SELECT hash(certno), 6, rowid FROM assessments
-    UNION ALL SELECT hash(subject_id), 7, rowid FROM findings)
-WHERE key_hash >> 62 = 2
-ORDER BY key_hash, kind, row_id;
-INSERT INTO row_keys
-SELECT key_hash, kind, row_id FROM (
-    SELECT hash(setl_id) AS key_hash, 1 AS kind, rowid AS row_id FROM settlements
-    UNION ALL SELECT hash(certno), 2, rowid FROM settlements
-    UNION ALL SELECT hash(claim_id), 3, rowid FROM claims
-    UNION ALL SELECT hash(certno), 4, rowid FROM claims
-    UNION ALL SELECT hash(subject_id), 5, rowid FROM assessments
-    UNION ALL SELECT hash(certno), 6, rowid FROM assessments
-    UNION ALL SELECT hash(subject_id), 7, rowid FROM findings)
-WHERE key_hash >> 62 = 3
+WHERE key_hash >> 62 = SLICE
 ORDER BY key_hash, kind, row_id;
