@@ -207,7 +207,7 @@ func historyFilingUses(ctx context.Context, conn *sql.Conn, h *record.History) e
 // written before SPEC 3.3 made a conflict a finding only hold 'conflict'
 // assessments; they are passed over, so the first version's stands.
 func currentOf(kind, keyTable, keyCol string) string {
-	return `SELECT a.*, o.ord AS run_ord
+	return `SELECT ` + currentAssessmentCols + `, o.ord AS run_ord
 		FROM assessments a
 		JOIN ` + keyTable + ` k ON k.` + keyCol + ` = a.subject_id
 		JOIN run_order o ON o.run_id = a.run_id
@@ -215,10 +215,18 @@ func currentOf(kind, keyTable, keyCol string) string {
 		QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1`
 }
 
+// currentAssessmentCols are the columns of an assessment a that a current
+// assessment (currentOf) carries: those that scanCurrent reads and the keys.
+// Never a.*: the trace, the largest column of the ledger, would be read for
+// every version of every subject the join looks at (on the 40-night soak
+// ledger, 1.9 s of the 2.4 s history).
+const currentAssessmentCols = `a.run_id, a.subject_kind, a.subject_id, a.certno, a.status, a.filing_status, a.inscope,
+	a.deductible, a.ratio, a.basic_pay, a.serious_pay, a.payable, a.eligible_base, a.deadline`
+
 // currentOfFrom is currentOf among the assessments of from, a FROM item
 // with the rowid as rid (see keyedFrom).
 func currentOfFrom(kind, keyTable, keyCol, from string) string {
-	return `SELECT a.*, o.ord AS run_ord
+	return `SELECT ` + currentAssessmentCols + `, o.ord AS run_ord
 		FROM ` + from + `
 		JOIN ` + keyTable + ` k ON k.` + keyCol + ` = a.subject_id
 		JOIN run_order o ON o.run_id = a.run_id
@@ -556,7 +564,7 @@ func historyVisits(ctx context.Context, conn *sql.Conn, h *record.History) error
 			FROM settlements s
 			WHERE s.rowid IN (SELECT r.rowid FROM settlements r JOIN q_certno k ON k.certno = r.certno)),
 		cur AS (
-			SELECT a.*
+			SELECT `+currentAssessmentCols+`
 			FROM assessments a
 			JOIN run_order o ON o.run_id = a.run_id
 			WHERE a.rowid IN (SELECT r.rowid FROM assessments r JOIN q_certno k ON k.certno = r.certno)
