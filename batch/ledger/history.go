@@ -17,8 +17,26 @@ import (
 // claims, invoices and statement periods of a batch (see record.History).
 //
 // The query's keys are loaded into temporary tables with the appender and
-// joined, so the work follows the size of the batch and of the matching
-// history, never one query per key and never the whole ledger.
+// joined, never one query per key.
+//
+// Why it reads as it does. DuckDB 1.4 keeps no clustered key and its
+// min/max zone maps prune a scan only when the keys looked up fall in few
+// row groups. A night's settlements, claims and invoices are mostly new, and
+// their keys are looked up in the key columns alone (setl_id, claim_id,
+// subject_id): those scans follow the ledger, but read one column. A
+// night's people, thousands of them, hash into every row group, so row_keys
+// cannot prune their lookup either (a few keys can: explain and
+// ExpiredPending use it): the certno columns of settlements and assessments
+// are scanned whole once per night, and that is the part of the history
+// that grows with the ledger. Everything else is read only for the rows
+// found, and only the columns the rules use: the trace, the largest column,
+// is never read here (currentAssessmentCols; reading it took two thirds of
+// a night's history on a 40-night soak ledger and grew with it). A derived
+// per-person state table would not remove the certno scans: its rows would
+// be appended per run like these, and a night's people hash into every row
+// group of it too; it would only narrow the column scanned. Stopping them
+// takes a table kept in certno order, which DuckDB does not keep under
+// appends.
 func (l *Ledger) History(ctx context.Context, q record.HistoryQuery) (record.History, error) {
 	h, err := l.history(ctx, q)
 	if err != nil {
@@ -207,7 +225,7 @@ func historyFilingUses(ctx context.Context, conn *sql.Conn, h *record.History) e
 // written before SPEC 3.3 made a conflict a finding only hold 'conflict'
 // assessments; they are passed over, so the first version's stands.
 func currentOf(kind, keyTable, keyCol string) string {
-	return `SELECT a.*, o.ord AS run_ord
+	return `SELECT ` + currentAssessmentCols + `, o.ord AS run_ord
 		FROM assessments a
 		JOIN ` + keyTable + ` k ON k.` + keyCol + ` = a.subject_id
 		JOIN run_order o ON o.run_id = a.run_id
@@ -215,10 +233,18 @@ func currentOf(kind, keyTable, keyCol string) string {
 		QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1`
 }
 
+// currentAssessmentCols are the columns of an assessment a that a current
+// assessment (currentOf) carries: those that scanCurrent reads and the keys.
+// Never a.*: the trace, the largest column of the ledger, would be read for
+// every version of every subject the join looks at (on the 40-night soak
+// ledger, 1.9 s of the 2.4 s history).
+const currentAssessmentCols = `a.run_id, a.subject_kind, a.subject_id, a.certno, a.status, a.filing_status, a.inscope,
+	a.deductible, a.ratio, a.basic_pay, a.serious_pay, a.payable, a.eligible_base, a.deadline`
+
 // currentOfFrom is currentOf among the assessments of from, a FROM item
 // with the rowid as rid (see keyedFrom).
 func currentOfFrom(kind, keyTable, keyCol, from string) string {
-	return `SELECT a.*, o.ord AS run_ord
+	return `SELECT ` + currentAssessmentCols + `, o.ord AS run_ord
 		FROM ` + from + `
 		JOIN ` + keyTable + ` k ON k.` + keyCol + ` = a.subject_id
 		JOIN run_order o ON o.run_id = a.run_id
@@ -536,6 +562,32 @@ func historyInvoices(ctx context.Context, conn *sql.Conn, h *record.History) err
 		})
 }
 
+// visitsQuery lists the settlements of the people in q_certno, refund rows
+// included, each with its current assessment. People are found by certno,
+// which no scan can prune: every row of the two largest tables is looked
+// at. Each is scanned once for the certno column alone; the rows of the
+// people are kept by rowid, and only the columns named here are read for
+// them, never the trace (see currentAssessmentCols). (On the 50-night soak
+// ledger, a million rows each, the rowid form took the history of a night
+// from 385 to 315 ms.)
+const visitsQuery = `
+		WITH s AS MATERIALIZED (
+			SELECT s.setl_id, s.certno, s.fixmedins_code, s.med_type, s.begndate, s.enddate, s.medfee_sumamt,
+				s.init_setl_id
+			FROM settlements s
+			WHERE s.rowid IN (SELECT r.rowid FROM settlements r JOIN q_certno k ON k.certno = r.certno)),
+		cur AS (
+			SELECT ` + currentAssessmentCols + `
+			FROM assessments a
+			JOIN run_order o ON o.run_id = a.run_id
+			WHERE a.rowid IN (SELECT r.rowid FROM assessments r JOIN q_certno k ON k.certno = r.certno)
+				AND a.subject_kind = 'settlement' AND a.status <> 'conflict'
+			QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1)
+		SELECT s.setl_id, s.certno, s.fixmedins_code, s.med_type, s.begndate, s.enddate, s.medfee_sumamt,
+			s.init_setl_id, ` + currentCols + `
+		FROM s
+		LEFT JOIN cur ON cur.subject_id = s.setl_id`
+
 // historyVisits lists every settlement (refund rows included) and claim of
 // the query's people with its current assessment, and sums the running
 // totals from them (SPEC 3.2): each visit adds what its current assessment
@@ -544,28 +596,7 @@ func historyInvoices(ctx context.Context, conn *sql.Conn, h *record.History) err
 // run, so a visit keeps its contribution whichever night it arrived, and a
 // refund or a new status takes back exactly what the visit had added.
 func historyVisits(ctx context.Context, conn *sql.Conn, h *record.History) error {
-	// People are found by certno, which no scan can prune: every row of the
-	// two largest tables is looked at. Each is scanned once, and for the
-	// certno column alone; the other columns are read by rowid for the
-	// matching rows only (on the 50-night soak ledger, a million rows each,
-	// the history of a night went from 385 to 315 ms).
-	err := each(ctx, conn, `
-		WITH s AS MATERIALIZED (
-			SELECT s.setl_id, s.certno, s.fixmedins_code, s.med_type, s.begndate, s.enddate, s.medfee_sumamt,
-				s.init_setl_id
-			FROM settlements s
-			WHERE s.rowid IN (SELECT r.rowid FROM settlements r JOIN q_certno k ON k.certno = r.certno)),
-		cur AS (
-			SELECT a.*
-			FROM assessments a
-			JOIN run_order o ON o.run_id = a.run_id
-			WHERE a.rowid IN (SELECT r.rowid FROM assessments r JOIN q_certno k ON k.certno = r.certno)
-				AND a.subject_kind = 'settlement' AND a.status <> 'conflict'
-			QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1)
-		SELECT s.setl_id, s.certno, s.fixmedins_code, s.med_type, s.begndate, s.enddate, s.medfee_sumamt,
-			s.init_setl_id, `+currentCols+`
-		FROM s
-		LEFT JOIN cur ON cur.subject_id = s.setl_id`, nil,
+	err := each(ctx, conn, visitsQuery, nil,
 		func(r *sql.Rows) error {
 			var (
 				v                   = record.PriorVisit{SubjectKind: record.KindSettlement}
