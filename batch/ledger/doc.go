@@ -9,7 +9,7 @@
 // people, Commit; Commit alone for a run held whole), bulk rows through
 // DuckDB's Appender on the same connection, so that a run is in the ledger
 // entirely or not at all. A night is assessed in chunks of whole people
-// (rules.Chunks, about 50,000 visits each) and each chunk's rows are
+// (rules.Chunks, about 10,000 visits each) and each chunk's rows are
 // appended and dropped before the next is assessed, so the run holds one
 // chunk's outcome at a time; the transaction's own rows wait in DuckDB's
 // memory (spilled to its temporary directory past its memory limit) until
