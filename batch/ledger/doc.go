@@ -150,6 +150,23 @@
 // lowered for a moment and set back to the value DuckDB showed when the
 // ledger was opened.
 //
+// # Lookups by key (row_keys)
+//
+// DuckDB 1.4 has no clustered key, and the min/max it keeps per row group of
+// a VARCHAR holds a short prefix only, so WHERE setl_id = ? reads the whole
+// column; ART indexes on the key columns cost 2.5 GB and a minute on the 10M
+// ledger and saved little. Schema version 11 adds row_keys (keys.go): per
+// row of settlements, claims, assessments and findings, the DuckDB hash of
+// each keyed column, which column, and the row's rowid, appended by each run
+// sorted by hash, so that the BIGINT min/max prunes a lookup to about one
+// row group per run. explain and the expired pending claims read by it;
+// explain falls back to the tables when it finds nothing. The night's
+// history does not: its thousands of people fall into every row group of
+// any table appended run by run, so no zone map can prune that join, and
+// History scans the certno columns once a night (history.go says what it
+// reads and why). row_keys relies on the keyed tables being append-only;
+// verify checks it (CheckKeys), RebuildKeys writes it afresh.
+//
 // # Memory of a night
 //
 // A night's peak memory is the Go heap of the run plus what DuckDB holds
