@@ -225,12 +225,7 @@ func historyFilingUses(ctx context.Context, conn *sql.Conn, h *record.History) e
 // written before SPEC 3.3 made a conflict a finding only hold 'conflict'
 // assessments; they are passed over, so the first version's stands.
 func currentOf(kind, keyTable, keyCol string) string {
-	return `SELECT ` + currentAssessmentCols + `, o.ord AS run_ord
-		FROM assessments a
-		JOIN ` + keyTable + ` k ON k.` + keyCol + ` = a.subject_id
-		JOIN run_order o ON o.run_id = a.run_id
-		WHERE a.subject_kind = '` + kind + `' AND a.status <> 'conflict'
-		QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rowid DESC) = 1`
+	return currentAmong(kind, keyTable, keyCol, `assessments a`, `a.rowid`)
 }
 
 // currentAssessmentCols are the columns of an assessment a that a current
@@ -244,12 +239,18 @@ const currentAssessmentCols = `a.run_id, a.subject_kind, a.subject_id, a.certno,
 // currentOfFrom is currentOf among the assessments of from, a FROM item
 // with the rowid as rid (see keyedFrom).
 func currentOfFrom(kind, keyTable, keyCol, from string) string {
+	return currentAmong(kind, keyTable, keyCol, from, `a.rid`)
+}
+
+// currentAmong is currentOf among the assessments a of from, whose order of
+// writing is rowid.
+func currentAmong(kind, keyTable, keyCol, from, rowid string) string {
 	return `SELECT ` + currentAssessmentCols + `, o.ord AS run_ord
 		FROM ` + from + `
 		JOIN ` + keyTable + ` k ON k.` + keyCol + ` = a.subject_id
 		JOIN run_order o ON o.run_id = a.run_id
 		WHERE a.subject_kind = '` + kind + `' AND a.status <> 'conflict'
-		QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, a.rid DESC) = 1`
+		QUALIFY row_number() OVER (PARTITION BY a.subject_id ORDER BY o.ord DESC, ` + rowid + ` DESC) = 1`
 }
 
 // medCat is the medical category of a med_type code (SPEC 2.5): 2x
