@@ -121,10 +121,20 @@ type keyRows struct {
 	// scan reads the tables themselves instead of row_keys: the fallback
 	// of a reader that found nothing by key (see Explain).
 	scan bool
+	// step, when set, is told when each query of the reader has returned,
+	// by name (the in-process timing of explain, explain_timing_test.go).
+	step func(name string)
 }
 
 func newKeyRows(ctx context.Context, conn *sql.Conn) *keyRows {
 	return &keyRows{ctx: ctx, conn: conn, got: map[string]map[int8][]int64{}}
+}
+
+// done tells step, when set, that the query named name has returned.
+func (k *keyRows) done(name string) {
+	if k.step != nil {
+		k.step(name)
+	}
 }
 
 // rowids returns the rowids that row_keys holds for key in table.column,
@@ -148,6 +158,7 @@ func (k *keyRows) rowids(table, column, key string) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
+	k.done("row_keys " + column)
 	k.got[key] = byKind
 	return byKind[kind], nil
 }

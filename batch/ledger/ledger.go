@@ -160,6 +160,9 @@ type Ledger struct {
 	// memoryLimit is DuckDB's memory limit as open set it, the value
 	// dropCache sets back.
 	memoryLimit string
+	// step, when set, is told the end of each query of Explain by name:
+	// the in-process timing of explain_timing_test.go, nil otherwise.
+	step func(name string)
 }
 
 // Open opens the ledger at path for reading and writing, creating the file
