@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -117,7 +118,7 @@ func keyRun(ctx context.Context, conn *sql.Conn, base map[string]int64) error {
 type keyRows struct {
 	ctx  context.Context
 	conn *sql.Conn
-	got  map[string]map[int8][]int64 // by key, by kind, in rowid order
+	got  map[string]keyedRows // by key
 	// scan reads the tables themselves instead of row_keys: the fallback
 	// of a reader that found nothing by key (see Explain).
 	scan bool
@@ -126,8 +127,16 @@ type keyRows struct {
 	step func(name string)
 }
 
+// keyedRows are the rows row_keys holds for one key: by kind, their rowids
+// in rowid order and, at the same index, the run_id of the row ("" when
+// the rowid names no row of the table).
+type keyedRows struct {
+	ids  map[int8][]int64
+	runs map[int8][]string
+}
+
 func newKeyRows(ctx context.Context, conn *sql.Conn) *keyRows {
-	return &keyRows{ctx: ctx, conn: conn, got: map[string]map[int8][]int64{}}
+	return &keyRows{ctx: ctx, conn: conn, got: map[string]keyedRows{}}
 }
 
 // done tells step, when set, that the query named name has returned.
@@ -137,14 +146,14 @@ func (k *keyRows) done(name string) {
 	}
 }
 
-// rowids returns the rowids that row_keys holds for key in table.column,
-// in rowid order.
-func (k *keyRows) rowids(table, column, key string) ([]int64, error) {
+// rows returns the rowids that row_keys holds for key in table.column, in
+// rowid order, and the run_id of each.
+func (k *keyRows) rows(table, column, key string) ([]int64, []string, error) {
 	kind := keyKind(table, column)
-	if byKind, ok := k.got[key]; ok {
-		return byKind[kind], nil
+	if got, ok := k.got[key]; ok {
+		return got.ids[kind], got.runs[kind], nil
 	}
-	byKind := map[int8][]int64{}
+	got := keyedRows{ids: map[int8][]int64{}}
 	err := each(k.ctx, k.conn, `SELECT kind, row_id FROM row_keys WHERE key_hash = hash(?::VARCHAR) ORDER BY row_id`,
 		[]any{key}, func(r *sql.Rows) error {
 			var (
@@ -152,49 +161,159 @@ func (k *keyRows) rowids(table, column, key string) ([]int64, error) {
 				id int64
 			)
 			err := r.Scan(&kd, &id)
-			byKind[kd] = append(byKind[kd], id)
+			got.ids[kd] = append(got.ids[kd], id)
 			return err
 		})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	k.done("row_keys " + column)
-	k.got[key] = byKind
-	return byKind[kind], nil
+	if got.runs, err = runsOfRows(k.ctx, k.conn, got.ids); err != nil {
+		return nil, nil, err
+	}
+	k.done("runs of the rows")
+	k.got[key] = got
+	return got.ids[kind], got.runs[kind], nil
+}
+
+// runsOfRows returns, for each kind of ids, the run_id of the row of its
+// table at each of its rowids ("" for a rowid that names no row): one query
+// for every kind, each reading the run_id column alone.
+func runsOfRows(ctx context.Context, conn *sql.Conn, ids map[int8][]int64) (map[int8][]string, error) {
+	var parts []string
+	at := map[int8]map[int64]string{}
+	for _, k := range keyedColumns {
+		if len(ids[k.kind]) > 0 {
+			parts = append(parts, `SELECT `+strconv.Itoa(int(k.kind))+` AS kind, x.rowid AS rid, x.run_id FROM `+k.table+` x WHERE `+
+				rowidFilter(ids[k.kind]))
+			at[k.kind] = map[int64]string{}
+		}
+	}
+	runs := map[int8][]string{}
+	if len(parts) == 0 {
+		return runs, nil
+	}
+	err := each(ctx, conn, strings.Join(parts, "\nUNION ALL "), nil, func(r *sql.Rows) error {
+		var (
+			kd  int8
+			rid int64
+			run string
+		)
+		err := r.Scan(&kd, &rid, &run)
+		at[kd][rid] = run
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("runs of keyed rows: %w", err)
+	}
+	for kd, list := range ids {
+		runs[kd] = make([]string, len(list))
+		for i, id := range list {
+			runs[kd][i] = at[kd][id]
+		}
+	}
+	return runs, nil
+}
+
+// rowidFilter is the predicate x.rowid is one of ids (not empty). rowid =
+// ANY of a literal list is a semi-join whose least and greatest key DuckDB
+// 1.4 pushes into the scan: it reads every row between them, so ids should
+// lie close together (keyedFromRuns). A plain IN list is far worse: it
+// took seconds for eight rowids of the 10M ledger's assessments.
+func rowidFilter(ids []int64) string {
+	if len(ids) == 1 { // a plain filter, cheaper than the join
+		return "x.rowid = " + strconv.FormatInt(ids[0], 10)
+	}
+	var b strings.Builder
+	b.WriteString("x.rowid = ANY([")
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	b.WriteString("]::BIGINT[])")
+	return b.String()
 }
 
 // keyedFrom returns a FROM item, table as alias, holding only the rows of
-// table whose rowid is one of ids, with the rowid as column rid. rowid =
-// ANY of a literal list is a join whose keys DuckDB 1.4 pushes into the
-// scan, pruning it to their row groups (a rowid IN (subquery) or a plain IN
-// list reads every row group). The LIMIT keeps the caller's filters out of
-// that scan: pushed into it, a filter such as certno = ? is evaluated on
-// every row of the table first (0.8 s on the 10M ledger, against 20 ms).
+// table whose rowid is one of ids, with the rowid as column rid. The LIMIT
+// keeps the caller's filters out of that scan: pushed into it, a filter
+// such as certno = ? is evaluated on every row of the table first (0.8 s
+// on the 10M ledger, against 20 ms).
+//
+// DuckDB 1.4.1 does not prune a scan by a filter on rowid (duckdb#23625,
+// fixed after 1.4): it visits every row group of the table and, cold, loads
+// the storage metadata of every scanned column of each, about 25 ms for a
+// settlement's 29 columns on the 10M ledger. keyedFromRuns adds what does
+// prune.
 func keyedFrom(table, alias string, ids []int64) string {
-	var where string
-	switch len(ids) {
-	case 0:
-		where = "false"
-	case 1: // a plain filter, cheaper than the join
-		where = "x.rowid = " + strconv.FormatInt(ids[0], 10)
-	default:
-		var b strings.Builder
-		b.WriteString("x.rowid = ANY([")
-		for i, id := range ids {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(strconv.FormatInt(id, 10))
-		}
-		b.WriteString("]::BIGINT[])")
-		where = b.String()
+	where := "false"
+	if len(ids) > 0 {
+		where = rowidFilter(ids)
 	}
 	return `(SELECT x.*, x.rowid AS rid FROM ` + table + ` x WHERE ` + where +
 		` LIMIT ` + strconv.Itoa(len(ids)) + `) ` + alias
 }
 
+// nearRows is how far apart, in rows, two rowids may be for keyedFromRuns
+// to read them in one scan (rowidFilter reads every row between them): four
+// vectors of 2,048 rows. On the 10M ledger a scan of its own cost 1-4 ms
+// more than reading ten thousand assessments between two rowids (eight
+// rowids of one person: one scan 5.7 ms warm, two 10.5, eight 9.9).
+const nearRows = 8192
+
+// keyedFromRuns is keyedFrom for rows whose run_ids runs holds (at the same
+// index as ids; "" drops the rowid, which names no row). A filter on
+// run_id, a real column, lets DuckDB skip every row group whose run_id
+// min/max (a prefix of 8 bytes: "R2026060" for the runs of 1-9 June)
+// excludes the runs, before it loads their other columns: on the 10M
+// ledger a settlement of the latest night, cold, took 10 ms to read
+// instead of 26. Rowids far apart are read by scans of their own (UNION
+// ALL), each over the row groups of its runs, rather than one scan of
+// every row between them. The rows are those of keyedFrom whenever runs
+// holds each row's run_id.
+func keyedFromRuns(table, alias string, ids []int64, runs []string) string {
+	var (
+		scans     []string
+		near      []int64
+		nearRuns  []string
+		n         int
+		flushNear = func() {
+			if len(near) == 0 {
+				return
+			}
+			quoted := make([]string, len(nearRuns))
+			for i, r := range nearRuns {
+				quoted[i] = quote(r)
+			}
+			scans = append(scans, `SELECT x.*, x.rowid AS rid FROM `+table+` x WHERE x.run_id IN (`+
+				strings.Join(quoted, ", ")+`) AND `+rowidFilter(near))
+			near, nearRuns = nil, nil
+		}
+	)
+	for i, id := range ids {
+		if runs[i] == "" {
+			continue
+		}
+		if len(near) > 0 && id-near[len(near)-1] > nearRows {
+			flushNear()
+		}
+		near = append(near, id)
+		if !slices.Contains(nearRuns, runs[i]) {
+			nearRuns = append(nearRuns, runs[i])
+		}
+		n++
+	}
+	flushNear()
+	if len(scans) == 0 {
+		return `(SELECT x.*, x.rowid AS rid FROM ` + table + ` x WHERE false) ` + alias
+	}
+	return `(SELECT * FROM (` + strings.Join(scans, "\n\t\tUNION ALL ") + `) LIMIT ` + strconv.Itoa(n) + `) ` + alias
+}
+
 // from returns a FROM item, table as alias, holding the rows that row_keys
-// holds for key in table.column (see keyedFrom), and the predicate that
+// holds for key in table.column (see keyedFromRuns), and the predicate that
 // checks the key on each: a hash collision or a stale key finds no row. The
 // key goes into the query as a parameter; the caller appends key to its
 // arguments where the predicate stands. alias.rid is the row's rowid.
@@ -202,11 +321,11 @@ func (k *keyRows) from(alias, table, column, key string) (from, check string, er
 	if k.scan {
 		return `(SELECT x.*, x.rowid AS rid FROM ` + table + ` x) ` + alias, alias + `.` + column + ` = ?`, nil
 	}
-	ids, err := k.rowids(table, column, key)
+	ids, runs, err := k.rows(table, column, key)
 	if err != nil {
 		return "", "", err
 	}
-	return keyedFrom(table, alias, ids), alias + `.` + column + ` = ?`, nil
+	return keyedFromRuns(table, alias, ids, runs), alias + `.` + column + ` = ?`, nil
 }
 
 // fewKeys is the most keys that keyedRowidsOf looks up in row_keys. Each
