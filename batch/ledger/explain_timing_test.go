@@ -39,7 +39,7 @@ func TestExplainTiming(t *testing.T) {
 			lap = time.Now()
 		}
 		start := lap
-		l, err := open(ctx, path, nil, true)
+		l, err := openThreads(ctx, path, nil, true, 1) // as OpenLookup (explain) opens it
 		if err != nil {
 			t.Fatal(err)
 		}
