@@ -21,7 +21,9 @@ import (
 // the migration writes the keys of an existing ledger sorted by hash, so the
 // min/max of key_hash prunes all but about one row group per run: a lookup
 // reads a few row groups of one narrow table, then the rows themselves by
-// rowid = ANY(list), which DuckDB prunes to their row groups.
+// rowid. DuckDB 1.4.1 prunes no row group by a rowid filter, so the reads
+// of explain also filter on the rows' run_id, which it does prune by
+// (keyedFromRuns).
 //
 // The keys are derived data: they are not digested (like run_subject_digests,
 // they say nothing the rows do not), and every read by key re-checks the key
