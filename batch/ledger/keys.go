@@ -265,8 +265,9 @@ func keyedFrom(table, alias string, ids []int64) string {
 // rowids of one person: one scan 5.7 ms warm, two 10.5, eight 9.9).
 const nearRows = 8192
 
-// keyedFromRuns is keyedFrom for rows whose run_ids runs holds (at the same
-// index as ids; "" drops the rowid, which names no row). A filter on
+// keyedFromRuns is keyedFrom for rowids in rowid order (as rows returns
+// them) whose rows' run_ids runs holds at the same index ("" drops the
+// rowid, which names no row). A filter on
 // run_id, a real column, lets DuckDB skip every row group whose run_id
 // min/max (a prefix of 8 bytes: "R2026060" for the runs of 1-9 June)
 // excludes the runs, before it loads their other columns: on the 10M
