@@ -81,7 +81,10 @@ func TestKeyedFromRuns(t *testing.T) {
 		{"no run: no row", []int64{0, 1}, []string{"", runOf[1]}, 1, []int64{1}},
 		{"no run at all", []int64{0, 1}, []string{"", ""}, 0, nil},
 		{"the wrong run", []int64{0}, []string{"R19990101-001"}, 1, nil},
+		{"more scans than maxScans: one", []int64{0, far, 2 * far, 3 * far}, []string{runOf[0], runOf[1], runOf[0], runOf[1]}, 1, []int64{0}},
 	}
+	defer func(m int) { maxScans = m }(maxScans)
+	maxScans = 3
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			runs := tc.runs

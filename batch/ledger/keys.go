@@ -265,6 +265,12 @@ func keyedFrom(table, alias string, ids []int64) string {
 // rowids of one person: one scan 5.7 ms warm, two 10.5, eight 9.9).
 const nearRows = 8192
 
+// maxScans is the most scans keyedFromRuns plans for one table: a person
+// with visits on many nights would otherwise give a UNION ALL of hundreds
+// of scans to plan. Past it the rows are read by one scan over all their
+// runs, as keyedFrom reads them but for the runs' filter.
+var maxScans = 16 // a variable for the tests only
+
 // keyedFromRuns is keyedFrom for rowids in rowid order (as rows returns
 // them) whose rows' run_ids runs holds at the same index ("" drops the
 // rowid, which names no row). A filter on
@@ -309,6 +315,20 @@ func keyedFromRuns(table, alias string, ids []int64, runs []string) string {
 		n++
 	}
 	flushNear()
+	if len(scans) > maxScans {
+		var all []int64
+		var allRuns []string
+		for i, id := range ids {
+			if runs[i] != "" {
+				all = append(all, id)
+				if !slices.Contains(allRuns, runs[i]) {
+					allRuns = append(allRuns, runs[i])
+				}
+			}
+		}
+		scans, near, nearRuns = nil, all, allRuns
+		flushNear()
+	}
 	if len(scans) == 0 {
 		return `(SELECT x.*, x.rowid AS rid FROM ` + table + ` x WHERE false) ` + alias
 	}
