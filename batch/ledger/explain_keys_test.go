@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -160,5 +161,117 @@ func TestExplainReadsPruneByRun(t *testing.T) {
 				t.Errorf("a scan of %s has no run_id filter:\n%s", c.table, p)
 			}
 		})
+	}
+}
+
+// run_rows holds, for each run and keyed table, the first and last rowid
+// of the run's rows, as the runs wrote it (past a rolled-back attempt) and
+// as the migration to schema version 12 derives it from the rows.
+func TestRunRowsHoldEachRun(t *testing.T) {
+	ctx := context.Background()
+	l := keyedLedger(t)
+	conn := mustConn(t, l)
+	read := func(q string) []string {
+		var out []string
+		err := each(ctx, conn, q, nil, func(r *sql.Rows) error {
+			var (
+				run, table  string
+				first, last int64
+			)
+			err := r.Scan(&run, &table, &first, &last)
+			out = append(out, fmt.Sprintf("%s %s %d-%d", table, run, first, last))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	fromRows := read(`SELECT * FROM (
+		SELECT run_id, 'settlements' AS t, min(rowid) AS f, max(rowid) AS l FROM settlements GROUP BY run_id
+		UNION ALL SELECT run_id, 'claims', min(rowid), max(rowid) FROM claims GROUP BY run_id
+		UNION ALL SELECT run_id, 'assessments', min(rowid), max(rowid) FROM assessments GROUP BY run_id
+		UNION ALL SELECT run_id, 'findings', min(rowid), max(rowid) FROM findings GROUP BY run_id) ORDER BY t, f`)
+	if len(fromRows) != 8 {
+		t.Fatalf("%d ranges of runs in the rows, want 8 (two runs, four tables): %v", len(fromRows), fromRows)
+	}
+	kept := `SELECT run_id, table_name, first_row, last_row FROM run_rows ORDER BY table_name, first_row`
+	if diff := cmp.Diff(fromRows, read(kept)); diff != "" {
+		t.Errorf("run_rows as the runs wrote it (-rows +run_rows):\n%s", diff)
+	}
+	if _, err := conn.ExecContext(ctx, `DELETE FROM run_rows; `+migrateV12SQL[strings.Index(migrateV12SQL, "INSERT INTO run_rows"):]); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(fromRows, read(kept)); diff != "" {
+		t.Errorf("run_rows as the migration writes it (-rows +run_rows):\n%s", diff)
+	}
+}
+
+// explain takes the runs of the keyed rows from run_rows, without a query
+// of the rows; when run_rows does not hold a rowid in exactly one range it
+// reads the runs from the rows, and finds the same either way.
+func TestExplainRunsFromRunRows(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name, change string
+		wantQuery    bool // runs read from the rows
+	}{
+		{"as written", ``, false},
+		{"no run_rows", `DELETE FROM run_rows`, true},
+		{"a run's range gone", `DELETE FROM run_rows WHERE run_id = 'R20260411-001'`, true},
+		{"overlapping ranges", `INSERT INTO run_rows SELECT 'R20260411-001', table_name, first_row, last_row FROM run_rows
+			WHERE run_id = 'R20260410-001'`, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := keyedLedger(t)
+			conn := mustConn(t, l)
+			if tc.change != "" {
+				if _, err := conn.ExecContext(ctx, tc.change); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, id := range []string{"S1", "S4", "CS5"} {
+				keys := newKeyRows(ctx, conn)
+				queried := false
+				keys.step = func(name string) { queried = queried || name == "runs of the rows" }
+				byKeys, err := explainBy(ctx, conn, keys, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if queried != tc.wantQuery {
+					t.Errorf("explain %s read the runs from the rows: %v, want %v", id, queried, tc.wantQuery)
+				}
+				scan := newKeyRows(ctx, conn)
+				scan.scan = true
+				byScan, err := explainBy(ctx, conn, scan, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(byScan, byKeys, decEqual); diff != "" {
+					t.Errorf("explain %s by keys differs from by scan (-scan +keys):\n%s", id, diff)
+				}
+			}
+		})
+	}
+}
+
+func TestRunOf(t *testing.T) {
+	ranges := []runRange{{0, 9, "A"}, {10, 19, "B"}, {25, 30, "C"}, {40, 49, "D"}, {45, 45, "E"}}
+	tests := []struct {
+		id   int64
+		want string // "": none, or more than one
+	}{
+		{-1, ""}, {0, "A"}, {9, "A"}, {10, "B"}, {19, "B"}, {20, ""}, {24, ""}, {25, "C"}, {30, "C"},
+		{31, ""}, {40, "D"}, {44, "D"}, {45, ""}, {46, "D"}, {49, "D"}, {50, ""},
+	}
+	for _, tc := range tests {
+		got, ok := runOf(ranges, tc.id)
+		if ok != (tc.want != "") || got != tc.want {
+			t.Errorf("runOf(%d) = %q, %v; want %q", tc.id, got, ok, tc.want)
+		}
+	}
+	if _, ok := runOf(nil, 0); ok {
+		t.Errorf("runOf found a run in no ranges")
 	}
 }

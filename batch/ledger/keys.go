@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -23,7 +24,9 @@ import (
 // reads a few row groups of one narrow table, then the rows themselves by
 // rowid. DuckDB 1.4.1 prunes no row group by a rowid filter, so the reads
 // of explain also filter on the rows' run_id, which it does prune by
-// (keyedFromRuns).
+// (keyedFromRuns); run_rows (schema version 12, written by keyRun too)
+// holds each run's range of rowids in each keyed table, which gives those
+// runs without reading the rows.
 //
 // The keys are derived data: they are not digested (like run_subject_digests,
 // they say nothing the rows do not), and every read by key re-checks the key
@@ -110,7 +113,63 @@ func keyRun(ctx context.Context, conn *sql.Conn, base map[string]int64) error {
 	if err != nil {
 		return fmt.Errorf("row keys: %w", err)
 	}
+	// The run's rows of each keyed table, first and last rowid as they
+	// will be once committed (run_rows, schema version 12).
+	parts = parts[:0]
+	for _, t := range keyedTables {
+		b := strconv.FormatInt(base[t], 10)
+		parts = append(parts, `SELECT run_id, '`+t+`' AS table_name, `+b+` + min(n) - 1 AS first_row, `+b+` + max(n) - 1 AS last_row
+			FROM (SELECT run_id, row_number() OVER (ORDER BY rowid) AS n FROM `+t+` WHERE rowid >= `+b+`)
+			GROUP BY run_id`)
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO run_rows `+strings.Join(parts, "\nUNION ALL ")); err != nil {
+		return fmt.Errorf("run rows: %w", err)
+	}
 	return nil
+}
+
+// runRange is the rows of one run in one keyed table (run_rows).
+type runRange struct {
+	first, last int64
+	run         string
+}
+
+// runRanges reads run_rows: by table, ordered by first rowid.
+func runRanges(ctx context.Context, conn *sql.Conn) (map[string][]runRange, error) {
+	out := map[string][]runRange{}
+	err := each(ctx, conn, `SELECT table_name, first_row, last_row, run_id FROM run_rows ORDER BY table_name, first_row`, nil,
+		func(r *sql.Rows) error {
+			var (
+				t  string
+				rr runRange
+			)
+			err := r.Scan(&t, &rr.first, &rr.last, &rr.run)
+			out[t] = append(out[t], rr)
+			return err
+		})
+	if err != nil {
+		return nil, fmt.Errorf("run rows: %w", err)
+	}
+	return out, nil
+}
+
+// runOf returns the run whose range in ranges (ordered by first rowid)
+// holds id, and false when none or more than one does.
+func runOf(ranges []runRange, id int64) (string, bool) {
+	starts := sort.Search(len(ranges), func(i int) bool { return ranges[i].first > id })
+	found := -1
+	for i := starts - 1; i >= 0; i-- {
+		if ranges[i].last >= id {
+			if found >= 0 {
+				return "", false
+			}
+			found = i
+		}
+	}
+	if found < 0 {
+		return "", false
+	}
+	return ranges[found].run, true
 }
 
 // keyRows looks keys up in row_keys for one reader, once per key: the
@@ -121,6 +180,8 @@ type keyRows struct {
 	ctx  context.Context
 	conn *sql.Conn
 	got  map[string]keyedRows // by key
+	// ranges is run_rows by table, read at the first lookup (nil before).
+	ranges map[string][]runRange
 	// scan reads the tables themselves instead of row_keys: the fallback
 	// of a reader that found nothing by key (see Explain).
 	scan bool
@@ -170,12 +231,43 @@ func (k *keyRows) rows(table, column, key string) ([]int64, []string, error) {
 		return nil, nil, err
 	}
 	k.done("row_keys " + column)
-	if got.runs, err = runsOfRows(k.ctx, k.conn, got.ids); err != nil {
-		return nil, nil, err
+	if k.ranges == nil {
+		if k.ranges, err = runRanges(k.ctx, k.conn); err != nil {
+			return nil, nil, err
+		}
+		k.done("run_rows")
 	}
-	k.done("runs of the rows")
+	var ok bool
+	if got.runs, ok = runsByRange(k.ranges, got.ids); !ok {
+		if got.runs, err = runsOfRows(k.ctx, k.conn, got.ids); err != nil {
+			return nil, nil, err
+		}
+		k.done("runs of the rows")
+	}
 	k.got[key] = got
 	return got.ids[kind], got.runs[kind], nil
+}
+
+// runsByRange returns, for each kind of ids, the run of each rowid by the
+// ranges of run_rows, and false when a rowid falls in no range of its
+// table or in more than one (a key past the rows, or ranges that do not
+// fit them): the caller then reads the runs from the rows (runsOfRows).
+func runsByRange(ranges map[string][]runRange, ids map[int8][]int64) (map[int8][]string, bool) {
+	runs := map[int8][]string{}
+	for _, k := range keyedColumns {
+		if len(ids[k.kind]) == 0 {
+			continue
+		}
+		runs[k.kind] = make([]string, len(ids[k.kind]))
+		for i, id := range ids[k.kind] {
+			run, ok := runOf(ranges[k.table], id)
+			if !ok {
+				return nil, false
+			}
+			runs[k.kind][i] = run
+		}
+	}
+	return runs, true
 }
 
 // runsOfRows returns, for each kind of ids, the run_id of the row of its
@@ -410,11 +502,29 @@ func (l *Ledger) CheckKeys(ctx context.Context) error {
 				l.path, k.table, k.column, rows, keys, matched)
 		}
 	}
+	// run_rows: one range per run and table, first to last rowid of its
+	// rows, with no other row in it.
+	for _, t := range keyedTables {
+		var wrong int64
+		err := conn.QueryRowContext(ctx, `
+			WITH runs AS (SELECT run_id, min(rowid) AS first_row, max(rowid) AS last_row, count(*) AS n
+				FROM `+t+` GROUP BY run_id),
+			kept AS (SELECT run_id, first_row, last_row FROM run_rows WHERE table_name = ?)
+			SELECT count(*) FROM runs FULL JOIN kept USING (run_id)
+			WHERE runs.first_row IS DISTINCT FROM kept.first_row OR runs.last_row IS DISTINCT FROM kept.last_row
+				OR runs.n IS DISTINCT FROM kept.last_row - kept.first_row + 1`, t).Scan(&wrong)
+		if err != nil {
+			return fmt.Errorf("ledger %s: run rows of %s: %w", l.path, t, err)
+		}
+		if wrong > 0 {
+			return fmt.Errorf("ledger %s: run rows of %s: %d runs whose rows run_rows does not hold as they are", l.path, t, wrong)
+		}
+	}
 	return nil
 }
 
-// RebuildKeys writes row_keys afresh from the rows of the ledger open as db,
-// as the migration to schema version 11 does: for a ledger whose rows were
+// RebuildKeys writes row_keys and run_rows afresh from the rows of the
+// ledger open as db, as the migrations to schema versions 11 and 12 do: for a ledger whose rows were
 // written by something other than a medrecon run (scripts/floor seed, the
 // benchmark's history), which adds rows without their keys.
 func RebuildKeys(ctx context.Context, db *sql.DB) error {
@@ -424,7 +534,8 @@ func RebuildKeys(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("rebuild row keys: %w", err)
 	}
 	defer tx.Rollback()
-	for _, q := range []string{`DELETE FROM row_keys`, backfill} {
+	runRows := migrateV12SQL[strings.Index(migrateV12SQL, "INSERT INTO run_rows"):]
+	for _, q := range []string{`DELETE FROM row_keys`, backfill, `DELETE FROM run_rows`, runRows} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("rebuild row keys: %w", err)
 		}

@@ -107,7 +107,7 @@ func OpenWait(ctx context.Context, path string, key *Key, wait time.Duration, op
 }
 
 // schemaVersion is the version that schema.sql plus every migration yields.
-const schemaVersion = 11
+const schemaVersion = 12
 
 //go:embed schema.sql
 var schemaSQL string
@@ -145,11 +145,14 @@ var migrateV11Text string
 // migrateV11SQL is migrate_v11.sql with its backfill once per slice.
 var migrateV11SQL = keysBackfill(migrateV11Text)
 
+//go:embed migrate_v12.sql
+var migrateV12SQL string
+
 // migrations[v] upgrades a ledger from version v-1 to v; migrations[1]
 // creates it. A new schema version appends its statements here.
 var migrations = []string{1: schemaSQL, 2: migrateV2SQL, 3: migrateV3SQL, 4: migrateV4SQL, 5: migrateV5SQL, 6: migrateV6SQL,
 	7: migrateV7SQL, 8: migrateV8SQL, 9: migrateV9SQL, 10: migrateV10SQL,
-	11: migrateV11SQL}
+	11: migrateV11SQL, 12: migrateV12SQL}
 
 // Ledger is an open ledger file.
 type Ledger struct {
