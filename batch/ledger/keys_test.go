@@ -219,6 +219,9 @@ func TestCheckKeys(t *testing.T) {
 		{"a key twice", `INSERT INTO row_keys SELECT * FROM row_keys WHERE kind = 7 LIMIT 1`, "findings.subject_id: 4 rows, 5 keys"},
 		{"a key on another row", `UPDATE row_keys SET row_id = row_id + 1 WHERE kind = 6 AND row_id = 0`, "assessments.certno: 9 rows, 9 keys, 8 rows"},
 		{"a stray key", `INSERT INTO row_keys VALUES (hash('S404'), 3, 99)`, "claims.claim_id: 6 rows, 7 keys"},
+		{"a run's range gone", `DELETE FROM run_rows WHERE table_name = 'findings' AND run_id = 'R20260411-001'`, "run rows of findings: 1 runs"},
+		{"a range one row short", `UPDATE run_rows SET last_row = last_row - 1 WHERE table_name = 'claims' AND run_id = 'R20260410-001'`, "run rows of claims: 1 runs"},
+		{"a range of another run", `UPDATE run_rows SET run_id = 'R20260411-001' WHERE table_name = 'settlements' AND run_id = 'R20260410-001'`, "run rows of settlements: 2 runs"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -473,3 +473,38 @@ func TestKnownFiles(t *testing.T) {
 		t.Errorf("KnownFiles (-want +got):\n%s", diff)
 	}
 }
+
+// The schema version is read from meta, or is 0 for a file without it.
+func TestSchemaVersion(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name, setup string
+		want        int
+		wantErr     bool
+	}{
+		{"no meta", ``, 0, false},
+		{"meta without a version", `CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`, 0, true},
+		{"version 11", `CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+			INSERT INTO meta VALUES ('schema_version', '11')`, 11, false},
+		{"not a number", `CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
+			INSERT INTO meta VALUES ('schema_version', 'x')`, 0, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := open(ctx, filepath.Join(t.TempDir(), "v.duckdb"), nil, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			if tc.setup != "" {
+				if _, err := l.db.ExecContext(ctx, tc.setup); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v, err := l.version(ctx)
+			if (err != nil) != tc.wantErr || v != tc.want {
+				t.Errorf("version = %d, %v; want %d, error %v", v, err, tc.want, tc.wantErr)
+			}
+		})
+	}
+}

@@ -360,6 +360,7 @@ func (l *Ledger) explain(ctx context.Context, id string) (record.Explanation, er
 	// with the rows (which verify reports) never make explain say that a
 	// subject does not exist or was never assessed.
 	keys := newKeyRows(ctx, conn)
+	keys.step = l.step
 	e, err := explainBy(ctx, conn, keys, id)
 	if errors.Is(err, errNoSubject) {
 		keys.scan = true
@@ -378,6 +379,7 @@ func explainBy(ctx context.Context, conn *sql.Conn, keys *keyRows, id string) (r
 		return e, err
 	}
 	s, err := scanSettlement(conn.QueryRowContext(ctx, `SELECT `+settlementCols+` FROM `+setls+` WHERE `+bySetl, id))
+	keys.done("settlement")
 	switch {
 	case err == nil:
 		e.SubjectKind, e.Settlement = record.KindSettlement, &s
@@ -400,6 +402,7 @@ func explainBy(ctx context.Context, conn *sql.Conn, keys *keyRows, id string) (r
 		if err != nil {
 			return e, err
 		}
+		keys.done("claim")
 		if len(asm.claims) == 0 {
 			return e, errNoSubject
 		}
@@ -436,6 +439,7 @@ func explainBy(ctx context.Context, conn *sql.Conn, keys *keyRows, id string) (r
 	if err != nil {
 		return e, fmt.Errorf("assessments: %w", err)
 	}
+	keys.done("assessments")
 	if len(e.Assessments) == 0 && !keys.scan {
 		// Every settlement and claim is assessed in the run that brings it:
 		// none found means keys that miss rows.
@@ -458,9 +462,11 @@ func explainBy(ctx context.Context, conn *sql.Conn, keys *keyRows, id string) (r
 	if err != nil {
 		return e, fmt.Errorf("findings: %w", err)
 	}
+	keys.done("findings")
 	if e.Life, err = life(ctx, conn, e.SubjectKind, id); err != nil {
 		return e, fmt.Errorf("life: %w", err)
 	}
+	keys.done("life")
 	if !cur.ok {
 		return e, nil
 	}
@@ -468,6 +474,7 @@ func explainBy(ctx context.Context, conn *sql.Conn, keys *keyRows, id string) (r
 	if err != nil {
 		return e, fmt.Errorf("earlier visits: %w", err)
 	}
+	keys.done("earlier visits")
 	return e, nil
 }
 

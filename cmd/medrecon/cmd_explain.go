@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"medrecon/batch/ledger"
 	"medrecon/reports"
 )
 
@@ -32,7 +33,11 @@ func runExplain(ctx context.Context, o explainOptions, id string, stdout io.Writ
 	if o.db == "" {
 		return usagef("explain needs --db")
 	}
-	l, err := openLedgerReadOnly(ctx, o.db, o.key)
+	key, err := readKey(o.key)
+	if err != nil {
+		return err
+	}
+	l, err := ledger.OpenLookup(ctx, o.db, key)
 	if err != nil {
 		return err
 	}
