@@ -47,10 +47,10 @@ func TestKeep(t *testing.T) {
 	other := text[19:37]
 	dec := decimal.RequireFromString
 	replace := map[record.YearKey]record.YearTotal{
-		{Certno: certno, Year: 2025, MedCat: "门诊"}: {},
-		{Certno: certno, Year: 2025, MedCat: "住院"}: {DeductibleBorne: dec("600"), BasicPaid: dec("1234.56"), EligibleBase: dec("0.01"), SeriousPaid: dec("-2.50"), Visits: 2},
+		{Certno: certno, Year: 2025, MedCat: "门诊"}:               {},
+		{Certno: certno, Year: 2025, MedCat: "住院"}:               {DeductibleBorne: dec("600"), BasicPaid: dec("1234.56"), EligibleBase: dec("0.01"), SeriousPaid: dec("-2.50"), Visits: 2},
 		{Certno: "110101199003074514", Year: 2024, MedCat: "住院"}: {Visits: 1},
-		{Certno: other, Year: 2026, MedCat: "住院"}: {},
+		{Certno: other, Year: 2026, MedCat: "住院"}:                {},
 	}
 	keys, kept, err := keep(replace)
 	if err != nil {
