@@ -2,6 +2,7 @@ package rules
 
 import (
 	"testing"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -81,6 +82,36 @@ func TestStatementDetailSumsInFen(t *testing.T) {
 		r := got[i+1]
 		if r.FixmedinsCode != w.code || r.Count != w.count || !r.MedfeeSumamt.Equal(dec(w.med)) || !r.FundPaySumamt.Equal(dec(w.fund)) || !r.AcctPay.Equal(dec(w.ac)) {
 			t.Errorf("row %d = %+v, want %+v", i+1, r, w)
+		}
+	}
+}
+
+// TestStatementDetailKeys: a day packs into the key and back unchanged, and
+// sorts as the date does; a key's strings are the detail's own, not slices
+// of the record's text that ingest keeps whole.
+func TestStatementDetailKeys(t *testing.T) {
+	days := []record.Date{{}, record.D(1, 1, 1), record.D(2024, 2, 29), record.D(2025, 12, 31), record.D(2026, 1, 1), record.D(9999, 12, 31)}
+	for i, day := range days {
+		if got := unpackDay(packDay(day)); got != day {
+			t.Errorf("%v packs and unpacks to %v", day, got)
+		}
+		if i > 0 && packDay(days[i-1]) >= packDay(day) {
+			t.Errorf("%v packs to %d, not below %v's %d", days[i-1], packDay(days[i-1]), day, packDay(day))
+		}
+	}
+	text := "H7,310,more cells of the row"
+	s := setl("S1", func(s *record.Settlement) { s.FixmedinsCode, s.Insutype = text[:2], text[3:6] })
+	dt := NewStatementDetail(nil, 0)
+	dt.Add([]record.Settlement{s, s})
+	for k, sum := range dt.run {
+		for _, name := range []string{k.code, k.insutype} {
+			p, q := uintptr(unsafe.Pointer(unsafe.StringData(name))), uintptr(unsafe.Pointer(unsafe.StringData(text)))
+			if p >= q && p < q+uintptr(len(text)) {
+				t.Errorf("key string %q points into the record's text", name)
+			}
+		}
+		if sum.count != 2 || k.code != "H7" || k.insutype != "310" {
+			t.Errorf("key %+v sums %+v, want H7 310 with 2 rows", k, sum)
 		}
 	}
 }
