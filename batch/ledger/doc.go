@@ -207,10 +207,43 @@
 // On the 1,000,000-settlement night the two kept changes took the peak from
 // 3.3 to 2.6 GB at the same CPU (two runs each, in turns).
 //
-// A Go soft limit is left to the operator (README): a limit suits one
-// size of night, and below the night's live heap it only costs time. The
-// DuckDB settings bound what DuckDB caches, not what a transaction's own
-// rows and its allocator hold, so the ledger keeps DuckDB's defaults.
+// That night's peak was then 2.4-2.7 GB: Go's heap (mapped, not yet given
+// back) 1.5-2.2 GB of it, DuckDB's side rising from 0.3 GB early in the
+// append to 0.9-1.1 GB in the commit. A heap profile two thirds of the way
+// through the chunks found 690 MB live: the chunks not yet assessed 195 MB,
+// the digest's row hashes 117 MB, the statement detail 88 MB, the year
+// totals Begin had replaced 67 MB and the chunks' new ones 80 MB (30 MB of
+// them big.Int of decimal). Measured next (single runs, then in turns):
+//
+//	year totals kept in fen, only those with   live at the end of the chunks
+//	  visits, keys with their own certno;      0.5-0.9 -> 0.2-0.4 GB;
+//	  the statement detail one map entry a     peak 2.57 -> 2.36 GB
+//	  key in fen (RunTx.Begin/Add, rules)      kept
+//	the heap collected and handed back once    2.59 -> 2.05 GB, 0.1-0.3 s
+//	  the batch is dropped and again before    each (batch.releaseMemory)
+//	  the commit                               kept
+//	GOGC=50 on top (cmd/medrecon)              1M: 2.09 -> 1.77 GB, same time;
+//	                                           200k: 0.69 -> 0.60 GB, +5-8%
+//	                                           time; kept
+//	chunks built one at a time from the batch  the batch's records stay to
+//	  (a plan, each chunk copied when it is    the end: live 1.2 GB at the
+//	  assessed)                                end, peak 3.0-3.5 GB; refused
+//	ROW_GROUP_SIZE 30720 for the ledger        200k: 0.78 -> 0.69-0.75 GB
+//	                                           (two runs, loaded); not kept:
+//	                                           it changes the file's layout
+//	DuckDB memory_limit 200-500MB in the run   BASE_TABLE blocks 280 -> 30 MB,
+//	                                           no lower peak; not kept
+//
+// The run's copies of the night's records stand beside the batch while the
+// chunks are made (rules.Chunks): live 1.1 GB for a moment on the
+// 1,000,000-settlement night; releaseMemory keeps that moment from setting
+// the heap's size for the rest of the run.
+//
+// A Go soft limit beyond the default of cmd/medrecon is left to the
+// operator (README): a limit suits one size of night, and below the night's
+// live heap it only costs time. The DuckDB settings bound what DuckDB
+// caches, not what a transaction's own rows and its allocator hold, so the
+// ledger keeps DuckDB's defaults.
 //
 // # Encryption at rest
 //

@@ -127,6 +127,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	setMemoryLimit()
+	setGCPercent(os.Getenv("GOGC"))
 	root, g := newRootCommand()
 	stopProfile := startProfile()
 	cmd, err := root.ExecuteContextC(ctx)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -25,5 +26,24 @@ func TestAvailableMemory(t *testing.T) {
 		if got := availableMemory(tc.meminfo, tc.cgroup); got != tc.want {
 			t.Errorf("%s: %d, want %d", tc.name, got, tc.want)
 		}
+	}
+}
+
+// TestSetGCPercent: medrecon sets its own GOGC only when the operator has
+// not, and then Go's collector has that percent.
+func TestSetGCPercent(t *testing.T) {
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	if got := setGCPercent("200"); got != 0 {
+		t.Errorf("with GOGC=200: set %d, want to leave Go's", got)
+	}
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC=200: Go's percent became %d", got)
+	}
+	if got := setGCPercent(""); got != gcPercent {
+		t.Errorf("without GOGC: set %d, want %d", got, gcPercent)
+	}
+	if got := debug.SetGCPercent(100); got != gcPercent {
+		t.Errorf("without GOGC: Go's percent is %d, want %d", got, gcPercent)
 	}
 }
