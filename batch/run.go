@@ -485,9 +485,15 @@ func chunkVisits(cfg Config) int {
 // one assessed), about 2 KB a visit each: at 50,000 visits that was
 // 300 MB of live heap on the 200,000-settlement night, and Go's heap grows
 // to twice its live size. At 10,000 the night's peak RSS fell from 1.13 to
-// 0.87 GB at the same CPU time (issue 17, measured in turns); 5,000 gave
-// no lower peak (0.79 GB, one run) and more CPU.
-const defaultChunkVisits = 10_000
+// 0.87 GB at the same CPU time (issue 17, measured in turns); 5,000 then
+// gave no lower peak (0.79 GB, one run) and more CPU. Once the year totals
+// and the statement detail were kept compact and the collector set to
+// GOGC=50, the chunks in flight were again a good part of the peak: at
+// 5,000 the 200,000-settlement night into the 10M ledger peaked at
+// 570-573 MB instead of 617-634 (two runs each, in turns, 0.0-0.8 s
+// slower), the 1,000,000 night at 1.86 GB against 1.81 in 49.9 s against
+// 52.5 (one run each).
+const defaultChunkVisits = 5_000
 
 // tally is what a committed run added, counted as its chunks go by, for the
 // summary line: each subject by its last row of the run (a settlement
