@@ -9,7 +9,7 @@
 // people, Commit; Commit alone for a run held whole), bulk rows through
 // DuckDB's Appender on the same connection, so that a run is in the ledger
 // entirely or not at all. A night is assessed in chunks of whole people
-// (rules.Chunks, about 10,000 visits each) and each chunk's rows are
+// (rules.Chunks, about 5,000 visits each) and each chunk's rows are
 // appended and dropped before the next is assessed, so the run holds one
 // chunk's outcome at a time; the transaction's own rows wait in DuckDB's
 // memory (spilled to its temporary directory past its memory limit) until
@@ -225,6 +225,9 @@
 //	GOGC=50 on top (cmd/medrecon)              1M: 2.09 -> 1.77 GB, same time;
 //	                                           200k: 0.69 -> 0.60 GB, +5-8%
 //	                                           time; kept
+//	chunks of 5,000 visits on top               200k into the 10M ledger:
+//	                                           0.62-0.63 -> 0.57 GB, about
+//	                                           the same time; kept
 //	chunks built one at a time from the batch  the batch's records stay to
 //	  (a plan, each chunk copied when it is    the end: live 1.2 GB at the
 //	  assessed)                                end, peak 3.0-3.5 GB; refused
