@@ -225,7 +225,7 @@
 //	GOGC=50 on top (cmd/medrecon)              1M: 2.09 -> 1.77 GB, same time;
 //	                                           200k: 0.69 -> 0.60 GB, +5-8%
 //	                                           time; kept
-//	chunks of 5,000 visits on top               200k into the 10M ledger:
+//	chunks of 5,000 visits on top              200k into the 10M ledger:
 //	                                           0.62-0.63 -> 0.57 GB, about
 //	                                           the same time; kept
 //	chunks built one at a time from the batch  the batch's records stay to
