@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"medrecon/batch/record"
 )
 
 // Explain reads the same by keys as by scanning the tables, for every
@@ -24,15 +26,7 @@ func TestExplainByKeysIsExplainByScan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			scan := newKeyRows(ctx, conn)
-			scan.scan = true
-			byScan, err := explainBy(ctx, conn, scan, id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(byScan, byKeys, decEqual); diff != "" {
-				t.Errorf("explain %s by keys differs from by scan (-scan +keys):\n%s", id, diff)
-			}
+			sameAsScan(t, conn, id, byKeys)
 			if len(byKeys.Assessments) == 0 {
 				t.Errorf("explain %s found no assessment", id)
 			}
@@ -139,19 +133,7 @@ func TestExplainReadsPruneByRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var plan strings.Builder
-			err = each(ctx, conn, `EXPLAIN SELECT * FROM `+from+` WHERE `+check, []any{c.key}, func(r *sql.Rows) error {
-				var key, value string
-				if err := r.Scan(&key, &value); err != nil {
-					return err
-				}
-				plan.WriteString(value)
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			p := plan.String()
+			p := explainPlan(t, conn, `SELECT * FROM `+from+` WHERE `+check, c.key)
 			if !strings.Contains(p, "Table: "+c.table) {
 				t.Fatalf("the plan scans no %s:\n%s", c.table, p)
 			}
@@ -242,15 +224,7 @@ func TestExplainRunsFromRunRows(t *testing.T) {
 				if queried != tc.wantQuery {
 					t.Errorf("explain %s read the runs from the rows: %v, want %v", id, queried, tc.wantQuery)
 				}
-				scan := newKeyRows(ctx, conn)
-				scan.scan = true
-				byScan, err := explainBy(ctx, conn, scan, id)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if diff := cmp.Diff(byScan, byKeys, decEqual); diff != "" {
-					t.Errorf("explain %s by keys differs from by scan (-scan +keys):\n%s", id, diff)
-				}
+				sameAsScan(t, conn, id, byKeys)
 			}
 		})
 	}
@@ -274,4 +248,38 @@ func TestRunOf(t *testing.T) {
 	if _, ok := runOf(nil, 0); ok {
 		t.Errorf("runOf found a run in no ranges")
 	}
+}
+
+// sameAsScan fails t unless explain of id read from the tables themselves
+// gives byKeys.
+func sameAsScan(t *testing.T, conn *sql.Conn, id string, byKeys record.Explanation) {
+	t.Helper()
+	ctx := context.Background()
+	scan := newKeyRows(ctx, conn)
+	scan.scan = true
+	byScan, err := explainBy(ctx, conn, scan, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(byScan, byKeys, decEqual); diff != "" {
+		t.Errorf("explain %s by keys differs from by scan (-scan +keys):\n%s", id, diff)
+	}
+}
+
+// explainPlan is DuckDB's plan of query, as EXPLAIN prints it.
+func explainPlan(t *testing.T, conn *sql.Conn, query string, args ...any) string {
+	t.Helper()
+	var plan strings.Builder
+	err := each(context.Background(), conn, `EXPLAIN `+query, args, func(r *sql.Rows) error {
+		var key, value string
+		if err := r.Scan(&key, &value); err != nil {
+			return err
+		}
+		plan.WriteString(value)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan.String()
 }
