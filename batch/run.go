@@ -392,14 +392,16 @@ func commitNight(ctx context.Context, l *ledger.Ledger, n night, cfg Config, sta
 }
 
 // releaseMemory collects the heap and hands what is free back to the
-// system. Go sets its next heap goal at twice the live heap of its last
-// collection, and returns free memory to the system only slowly: the
-// collection that ran while the chunks were being copied saw the night's
-// records twice (1.1 GB live on the 1,000,000-settlement night), so the heap
-// grew to 2.2 GB before the next one, and the chunks' garbage stayed mapped
-// into the commit. Collected here, once the batch is dropped and again
-// before the commit, that night's peak fell from 2.6 to 2.0 GB (issue 17;
-// 0.1-0.3 s each). See batch/ledger/doc.go, "Memory of a night".
+// system. Go sets its next heap goal from the live heap of its last
+// collection (twice it with GOGC=100, one and a half times with the 50
+// cmd/medrecon sets), and returns free memory to the system only slowly:
+// the collection that ran while the chunks were being copied saw the
+// night's records twice (1.1 GB live on the 1,000,000-settlement night), so
+// with GOGC=100 the heap grew to 2.2 GB before the next one, and the
+// chunks' garbage stayed mapped into the commit. Collected here, once the
+// batch is dropped and again before the commit, that night's peak fell
+// from 2.6 to 2.0 GB (issue 17, GOGC=100; 0.1-0.3 s each). See
+// batch/ledger/doc.go, "Memory of a night".
 func releaseMemory() { debug.FreeOSMemory() }
 
 // countRuleRejects adds to the files' rejected counts the rows the rules
