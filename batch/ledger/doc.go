@@ -281,7 +281,11 @@
 // DuckDB 1.4.1 writes encrypted files with its bundled Mbed TLS; 1.4.2
 // (advisory GHSA-vmp8-hg63-v2hp) requires the httpfs extension's OpenSSL to
 // write them, which a ledger on an offline server cannot download: an
-// upgrade of go-duckdb has to bring that extension along.
+// upgrade of go-duckdb has to bring that extension along. That holds back a
+// fix too: 1.4.1's parallel sort merge can crash (SIGSEGV) on a window
+// partitioned by a text key, which 1.4.3 does not (duckdb-go-bindings
+// v0.1.24, tried). The PDF's sample of findings is therefore a Top-N a code
+// (findingSample), not a row_number() window.
 //
 // The first medrecon run on a ledger of an older schema version upgrades it,
 // in one transaction (migrations in ledger.go, one SQL file a version).

@@ -46,6 +46,10 @@ func TestRunReportDataSummarizes(t *testing.T) {
 		}
 		out.Findings = append(out.Findings, f)
 	}
+	// A code under two kinds is sampled as one code: this settlement's
+	// warning comes after the seven claims' errors and is not listed.
+	out.Findings = append(out.Findings, record.Finding{SubjectKind: record.KindSettlement, SubjectID: "S4",
+		Code: record.LateSubmission, Severity: record.SeverityWarning, Detail: "逾期 99 天"})
 	// Settlements of three more institutions, written out of id order; one
 	// institution's first settlement (by id) has no name, so its name comes
 	// from its second; one settlement has no discrepancy; one amount has
@@ -170,8 +174,8 @@ func TestRunReportDataSummarizes(t *testing.T) {
 	if diff := cmp.Diff(counts, got); diff != "" {
 		t.Errorf("finding counts (-want +got):\n%s", diff)
 	}
-	if len(full.Findings) != 18 || len(sample.Findings) != 7 {
-		t.Fatalf("%d findings in all, %d sampled; the test expects 18 and 7", len(full.Findings), len(sample.Findings))
+	if len(full.Findings) != 19 || len(sample.Findings) != 7 {
+		t.Fatalf("%d findings in all, %d sampled; the test expects 19 and 7", len(full.Findings), len(sample.Findings))
 	}
 	// The claims the PDF lists, as its tables pick them from the full data.
 	listed := map[string]bool{}
