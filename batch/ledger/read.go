@@ -315,7 +315,6 @@ func runSummary(ctx context.Context, conn *sql.Conn, runID string) (*record.RunS
 	return s, nil
 }
 
-// findingCols are the columns scanFinding reads.
 // findingSample is the query for the first n findings of each code in
 // reports.FindingOrder's order, then in the PDF's: one ORDER BY … LIMIT a
 // code, joined by UNION ALL. It is not a row_number() window partitioned by
@@ -350,6 +349,7 @@ func findingSample(runID string, counts []record.FindingCount, n int) (string, [
 		ORDER BY subject_kind, subject_id, code, detail, severity`, args
 }
 
+// findingCols are the columns scanFinding reads.
 const findingCols = `subject_kind, subject_id, code, severity, detail, amount, fixmedins_code`
 
 func scanFinding(sc scanner) (record.Finding, error) {
