@@ -355,11 +355,22 @@ func (w writer) backfillSubjects(runID, content string, version int) error {
 	return nil
 }
 
+// subjectDigests appends a table's subject digests. The run and the table
+// are the same on every row, so the appender carries only the subject and
+// its digest, and DuckDB adds the two constants: each VARCHAR cell costs
+// go-duckdb a C copy, and this table takes about three rows a settlement.
+// On the 1M no-claims night (2.73 million rows) the commit took 6.5-6.7 s
+// instead of 7.3-7.7 (five runs each, in turns), peak RSS the same.
 func (w writer) subjectDigests(runID string, t tableDigest) error {
-	return w.appendRows("", "run_subject_digests", len(t.subjects), 4, func(i int, v []driver.Value) {
-		v[0], v[1], v[2], v[3] = runID, t.table, t.subjects[i].subject, t.subjects[i].digest
+	query := `INSERT INTO run_subject_digests SELECT ` + quote(runID) + `, ` + quote(t.table) +
+		`, subject, digest FROM appended_data`
+	return appendSelect(w.ctx, w.conn, "run_subject_digests", query, subjectDigestCols, len(t.subjects), func(i int, v []driver.Value) {
+		v[0], v[1] = t.subjects[i].subject, t.subjects[i].digest
 	})
 }
+
+// subjectDigestCols are the columns subjectDigests appends.
+var subjectDigestCols = []appendedCol{{"subject", duckdb.TYPE_VARCHAR}, {"digest", duckdb.TYPE_BIGINT}}
 
 // digest digests one run's rows with version 2, records its tables' digests
 // in run_digests and its subjects' in run_subject_digests, and returns its
@@ -415,17 +426,52 @@ func (w writer) appendRows(catalog, table string, n, cols int, fill func(i int, 
 // temporary table) with DuckDB's appender on conn; fill sets row i's values
 // into vals, which is reused.
 func appendRows(ctx context.Context, conn *sql.Conn, catalog, table string, n, cols int, fill func(i int, vals []driver.Value)) error {
+	return appendWith(ctx, conn, table, n, cols, fill, func(c driver.Conn) (*duckdb.Appender, error) {
+		return duckdb.NewAppender(c, catalog, "", table)
+	})
+}
+
+// appendedCol is a column of the rows an appendSelect query reads.
+type appendedCol struct {
+	name string
+	typ  duckdb.Type
+}
+
+// appendSelect appends n rows of cols to table with DuckDB's query
+// appender: at each flush query, an INSERT into table, runs over them as the
+// table appended_data, so that what is the same on every row is written
+// once in the query, not in every row. Like the table appender, it flushes
+// by itself every 204,800 rows (DuckDB's BaseAppender).
+func appendSelect(ctx context.Context, conn *sql.Conn, table, query string, cols []appendedCol, n int, fill func(i int, vals []driver.Value)) error {
+	types := make([]duckdb.TypeInfo, len(cols))
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		t, err := duckdb.NewTypeInfo(c.typ)
+		if err != nil {
+			return fmt.Errorf("append %s: %w", table, err)
+		}
+		types[i], names[i] = t, c.name
+	}
+	return appendWith(ctx, conn, table, n, len(cols), fill, func(c driver.Conn) (*duckdb.Appender, error) {
+		return duckdb.NewQueryAppender(c, query, "", types, names)
+	})
+}
+
+// appendWith appends n rows through the appender open makes on conn; what
+// names their table in errors.
+func appendWith(ctx context.Context, conn *sql.Conn, what string, n, cols int, fill func(i int, vals []driver.Value),
+	open func(driver.Conn) (*duckdb.Appender, error)) error {
 	if n == 0 {
 		return nil
 	}
 	return conn.Raw(func(dc any) error {
 		c, ok := dc.(driver.Conn)
 		if !ok {
-			return fmt.Errorf("append %s: driver connection is %T", table, dc)
+			return fmt.Errorf("append %s: driver connection is %T", what, dc)
 		}
-		a, err := duckdb.NewAppender(c, catalog, "", table)
+		a, err := open(c)
 		if err != nil {
-			return fmt.Errorf("append %s: %w", table, err)
+			return fmt.Errorf("append %s: %w", what, err)
 		}
 		vals := make([]driver.Value, cols)
 		for i := range n {
@@ -438,15 +484,15 @@ func appendRows(ctx context.Context, conn *sql.Conn, catalog, table string, n, c
 			fill(i, vals)
 			if err := checkWidths(vals); err != nil {
 				a.Close()
-				return fmt.Errorf("append %s row %d: %w", table, i+1, err)
+				return fmt.Errorf("append %s row %d: %w", what, i+1, err)
 			}
 			if err := a.AppendRow(vals...); err != nil {
 				a.Close()
-				return fmt.Errorf("append %s row %d: %w", table, i+1, err)
+				return fmt.Errorf("append %s row %d: %w", what, i+1, err)
 			}
 		}
 		if err := a.Close(); err != nil {
-			return fmt.Errorf("append %s: %w", table, err)
+			return fmt.Errorf("append %s: %w", what, err)
 		}
 		return nil
 	})
